@@ -1,0 +1,43 @@
+# Pain diary: `make run` serves the app with the demo patient; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FLASK_APP := diary
+
+.PHONY: run test lint install browser clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@echo "Open http://127.0.0.1:5000 and log in as demo@example.com / sciatica-demo"
+	FLASK_SESSION_COOKIE_SECURE=false $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium"; \
+	  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then \
+	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium"; \
+	  else echo "warning: no apt-get: browser tests will be skipped (they fail under CI=true)"; fi; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check diary tests
+
+test: $(STAMP) browser lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache

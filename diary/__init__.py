@@ -1,0 +1,106 @@
+"""Pain diary: a private diary for sciatica and low-back pain during a course of acupuncture."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SOURCE_ROOT = PACKAGE_DIR.parent
+
+
+def resource_dir(name):
+    """Where ``templates``, ``static`` or ``migrations`` live: beside the package, or in the wheel."""
+    beside = SOURCE_ROOT / name
+    return str(beside if beside.is_dir() else PACKAGE_DIR / name)
+
+
+def create_app(test_config=None):
+    """Build the Flask app: config layers, extensions, blueprints and CLI commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        static_folder=resource_dir("static"),
+        template_folder=resource_dir("templates"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL")
+        or "sqlite:///" + os.path.join(app.instance_path, "diary.sqlite"),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=False,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+    app.json.sort_keys = False
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _instance_secret_key(instance_path):
+    """Read the instance folder's secret key, making one (readable by the owner only) if needed."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Turn on foreign keys, WAL and a busy timeout for every SQLite connection."""
+    if type(dbapi_connection).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _init_extensions(app):
+    """Bind the extensions to ``app``."""
+    from . import auth
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=resource_dir("migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    auth.configure_login(login_manager)
+
+
+def _register_blueprints(app):
+    """Attach every blueprint, the error handlers and the CLI commands."""
+    from . import account, acupuncture, auth, cli, entries, errors, health
+    from .api import bp as api_bp
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(entries.bp)
+    app.register_blueprint(acupuncture.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(api_bp)
+    errors.register(app)
+    cli.register(app)

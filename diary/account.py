@@ -1,0 +1,88 @@
+"""The account page: profile and time zone, the patient's own words, deleting everything."""
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
+
+from .extensions import db
+from .services import accounts, terms
+from .timeutil import timezone_names
+from .validation import ValidationError, clean_profile
+from .vocabulary import CUSTOMISABLE
+
+bp = Blueprint("account", __name__)
+CATEGORY_NAMES = {
+    "pain_types": "What it feels like",
+    "triggers": "What set it off",
+    "relievers": "What helped",
+    "techniques": "Acupuncture techniques",
+}
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page here belongs to a logged-in patient."""
+
+
+def _page(errors=None, values=None, status=200):
+    return (
+        render_template(
+            "account/account.html",
+            errors=errors or {},
+            values=values or {},
+            timezones=timezone_names(),
+            vocabulary=terms.vocabulary_for(current_user.id),
+            categories=CATEGORY_NAMES,
+        ),
+        status,
+    )
+
+
+@bp.get("/account")
+def account():
+    """Profile, own words and account deletion."""
+    return _page()
+
+
+@bp.post("/account/profile")
+def profile():
+    """Save the display name and time zone."""
+    data = {
+        "display_name": request.form.get("display_name", ""),
+        "timezone": request.form.get("timezone", ""),
+    }
+    try:
+        changes = clean_profile(data)
+    except ValidationError as error:
+        return _page(error.fields, data, 422)
+    for name, value in changes.items():
+        setattr(current_user, name, value)
+    db.session.commit()
+    flash("Profile saved.", "success")
+    return redirect(url_for("account.account"), code=303)
+
+
+@bp.post("/account/terms")
+def add_term():
+    """Add one of the patient's own words to a list."""
+    category = request.form.get("category", "")
+    if category not in CUSTOMISABLE:
+        return _page({"category": "choose a list"}, dict(request.form), 422)
+    try:
+        term = terms.add_term(current_user.id, category, request.form.get("label"))
+    except ValidationError as error:
+        return _page({"term_label": error.fields["label"]}, dict(request.form), 422)
+    flash(f"Added “{term['label']}” to {CATEGORY_NAMES[category].lower()}.", "success")
+    return redirect(url_for("account.account"), code=303)
+
+
+@bp.post("/account/delete")
+def delete():
+    """Delete the account and everything in it, once the password is typed again."""
+    if not accounts.verify_password(current_user, request.form.get("password", "")):
+        return _page({"delete_password": "is not right"}, status=422)
+    accounts.delete_account(current_user)
+    logout_user()
+    session.clear()
+    flash("Your account and all its data are deleted.", "info")
+    return redirect(url_for("auth.login"), code=303)

@@ -1,0 +1,106 @@
+"""The acupuncture session log: log, list, edit, delete (HTML, works without JavaScript)."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from . import forms
+from .pages import save_form, vocabulary
+from .services import records
+from .services.records import SESSION
+from .timeutil import zone
+from .validation import clean_session
+
+bp = Blueprint("acupuncture", __name__)
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page here belongs to a logged-in patient."""
+
+
+def _page(values, errors=None, notice="", status=200):
+    """The sessions page: the form (new or edit) above the list of all sessions."""
+    words, _ = vocabulary()
+    sessions = records.list_between(SESSION, current_user.id)
+    techniques = {item["key"]: item["label"] for item in words["techniques"]}
+    return (
+        render_template(
+            "acupuncture/sessions.html",
+            values=values,
+            errors=errors or {},
+            notice=notice,
+            editing=values.get("version") is not None,
+            numbered=list(reversed(list(enumerate(sessions, start=1)))),
+            vocabulary=words,
+            technique_labels=techniques,
+            tz=zone(current_user.timezone),
+        ),
+        status,
+    )
+
+
+def _last_session():
+    sessions = records.list_between(SESSION, current_user.id)
+    return sessions[-1] if sessions else None
+
+
+@bp.route("/sessions", methods=["GET", "POST"])
+def sessions():
+    """List sessions and log a new one."""
+    if request.method == "POST":
+        result = save_form(SESSION, clean_session, forms.session_data(request.form))
+        if result.record is not None:
+            flash("Session saved.", "success")
+            return redirect(url_for("acupuncture.sessions"), code=303)
+        values = forms.submitted_session_values(request.form)
+        values["version"] = None
+        if result.errors.get("form") == "already saved":
+            values["id"] = forms.session_values()["id"]
+        return _page(values, result.errors, result.notice, status=422)
+    return _page(forms.session_values(last=_last_session()))
+
+
+def _own_session(session_id):
+    session = records.get(SESSION, current_user.id, session_id)
+    if session is None:
+        abort(404)
+    return session
+
+
+@bp.route("/sessions/<session_id>/edit", methods=["GET", "POST"])
+def edit_session(session_id):
+    """Change a session."""
+    session = _own_session(session_id)
+    if request.method == "POST":
+        result = save_form(
+            SESSION,
+            clean_session,
+            forms.session_data(request.form),
+            session,
+            request.form.get("version"),
+        )
+        if result.record is not None:
+            flash("Session updated.", "success")
+            return redirect(url_for("acupuncture.sessions"), code=303)
+        values = forms.submitted_session_values(request.form)
+        values["id"] = session.id
+        values["version"] = result.current_version or values.get("version") or session.version
+        return _page(values, result.errors, result.notice, status=422)
+    return _page(forms.session_values(session, current_user.timezone))
+
+
+@bp.route("/sessions/<session_id>/delete", methods=["GET", "POST"])
+def delete_session(session_id):
+    """Ask, then delete a session."""
+    session = _own_session(session_id)
+    if request.method == "POST":
+        records.remove(session)
+        flash("Session deleted.", "success")
+        return redirect(url_for("acupuncture.sessions"), code=303)
+    return render_template(
+        "acupuncture/delete.html",
+        session=session,
+        number=records.session_number(session),
+        tz=zone(current_user.timezone),
+    )

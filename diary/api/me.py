@@ -1,0 +1,68 @@
+"""/api/v1/me and /api/v1/vocabulary: the patient's profile and words."""
+
+from flask import jsonify
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import generate_csrf
+
+from ..errors import api_error
+from ..extensions import db
+from ..services import accounts, terms
+from ..validation import clean_profile
+from . import bp, json_body
+
+
+def me_dict(user):
+    """The profile in its API shape, with a CSRF token for unsafe requests."""
+    return {
+        "email": user.email,
+        "display_name": user.display_name,
+        "timezone": user.timezone,
+        "csrf_token": generate_csrf(),
+    }
+
+
+@bp.get("/me")
+def me():
+    """The logged-in patient."""
+    return me_dict(current_user)
+
+
+@bp.patch("/me")
+def update_me():
+    """Change the time zone and/or display name."""
+    changes = clean_profile(json_body())
+    for name, value in changes.items():
+        setattr(current_user, name, value)
+    db.session.commit()
+    return me_dict(current_user)
+
+
+@bp.delete("/me")
+def delete_me():
+    """Delete the account and everything in it, after the password is given again."""
+    body = json_body()
+    password = body.get("password") if isinstance(body, dict) else None
+    if not isinstance(password, str) or not password:
+        return api_error(422, "Enter your password to delete the account.", {"password": "is required"})
+    if not accounts.verify_password(current_user, password):
+        return api_error(422, "The password is not right.", {"password": "is not right"})
+    accounts.delete_account(current_user)
+    logout_user()
+    return "", 204
+
+
+@bp.get("/vocabulary")
+def vocabulary():
+    """Built-in and custom keys of every category."""
+    return terms.vocabulary_for(current_user.id)
+
+
+@bp.post("/vocabulary/<category>")
+def add_vocabulary(category):
+    """Add the patient's own item to a category."""
+    body = json_body()
+    try:
+        term = terms.add_term(current_user.id, category, body.get("label") if isinstance(body, dict) else None)
+    except KeyError:
+        return api_error(404, f"There is no category {category!r} to add to.")
+    return jsonify(term), 201

@@ -1,0 +1,344 @@
+"""The OpenAPI 3.1 document describing every /api/v1 route (public, no login)."""
+
+from functools import lru_cache
+
+from ..validation import LIMITS, MAX_KEYS, MAX_LOCATIONS
+from ..vocabulary import REGIONS, SIDES
+from . import bp
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema, description="OK"):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description):
+    return _json(_ref("Error"), description)
+
+
+PAIN = {"type": "integer", "minimum": 0, "maximum": 10}
+NULLABLE_PAIN = {"type": ["integer", "null"], "minimum": 0, "maximum": 10}
+INSTANT = {"type": "string", "format": "date-time"}
+DATE = {"type": "string", "format": "date"}
+KEYS = {"type": "array", "items": {"type": "string"}, "maxItems": MAX_KEYS}
+
+
+def _text(limit):
+    return {"type": "string", "maxLength": limit}
+
+
+COMMON = {
+    "id": {"type": "string", "format": "uuid"},
+    "local_date": DATE,
+    "version": {"type": "integer", "minimum": 1},
+    "created_at": INSTANT,
+    "updated_at": INSTANT,
+    "notes": _text(LIMITS["notes"]),
+}
+ENTRY_INPUT = {
+    "type": "object",
+    "required": ["pain"],
+    "properties": {
+        "id": {"type": "string", "format": "uuid", "description": "Client-chosen idempotency key"},
+        "recorded_at": {**INSTANT, "description": "Default now; no offset = profile time zone"},
+        "pain": {
+            "type": "object",
+            "required": ["overall"],
+            "properties": {"overall": PAIN, "back": NULLABLE_PAIN, "leg": NULLABLE_PAIN},
+        },
+        "locations": {"type": "array", "items": _ref("Location"), "maxItems": MAX_LOCATIONS},
+        "pain_types": KEYS,
+        "triggers": KEYS,
+        "relievers": KEYS,
+        "medications": _text(LIMITS["medications"]),
+        "sleep_quality": NULLABLE_PAIN,
+        "interference": NULLABLE_PAIN,
+        "notes": _text(LIMITS["notes"]),
+    },
+}
+SESSION_INPUT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "format": "uuid", "description": "Client-chosen idempotency key"},
+        "started_at": {**INSTANT, "description": "Default now; no offset = profile time zone"},
+        "practitioner": _text(LIMITS["practitioner"]),
+        "techniques": KEYS,
+        "points": _text(LIMITS["points"]),
+        "pain_before": NULLABLE_PAIN,
+        "pain_after": NULLABLE_PAIN,
+        "notes": _text(LIMITS["notes"]),
+    },
+}
+ENTRY_FIELDS = [
+    "id", "recorded_at", "local_date", "pain", "locations", "pain_types", "triggers", "relievers",
+    "medications", "sleep_quality", "interference", "notes", "version", "created_at", "updated_at",
+]
+SESSION_FIELDS = [
+    "id", "started_at", "local_date", "number", "practitioner", "techniques", "points",
+    "pain_before", "pain_after", "notes", "version", "created_at", "updated_at",
+]
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+            "current": {"description": "With 412: the current object"},
+        },
+    },
+    "Location": {
+        "type": "object",
+        "required": ["region", "side"],
+        "properties": {
+            "region": {"type": "string", "enum": list(REGIONS)},
+            "side": {"type": "string", "enum": list(SIDES)},
+        },
+    },
+    "EntryInput": ENTRY_INPUT,
+    "Entry": {
+        "type": "object",
+        "required": ENTRY_FIELDS,
+        "properties": {
+            **ENTRY_INPUT["properties"],
+            **COMMON,
+            "recorded_at": INSTANT,
+            "medications": {"type": "string"},
+            "pain": {
+                "type": "object",
+                "required": ["overall", "back", "leg"],
+                "properties": {"overall": PAIN, "back": NULLABLE_PAIN, "leg": NULLABLE_PAIN},
+            },
+        },
+    },
+    "SessionInput": SESSION_INPUT,
+    "Session": {
+        "type": "object",
+        "required": SESSION_FIELDS,
+        "properties": {
+            **SESSION_INPUT["properties"],
+            **COMMON,
+            "started_at": INSTANT,
+            "number": {"type": "integer", "minimum": 1},
+        },
+    },
+    "Me": {
+        "type": "object",
+        "required": ["email", "display_name", "timezone", "csrf_token"],
+        "properties": {
+            "email": {"type": "string"},
+            "display_name": {"type": "string"},
+            "timezone": {"type": "string"},
+            "csrf_token": {"type": "string"},
+        },
+    },
+    "Term": {
+        "type": "object",
+        "required": ["key", "label", "custom"],
+        "properties": {
+            "key": {"type": "string"},
+            "label": {"type": "string"},
+            "custom": {"type": "boolean"},
+        },
+    },
+}
+
+CSRF = {"name": "X-CSRFToken", "in": "header", "required": True, "schema": {"type": "string"}}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": 'The version you last saw, e.g. "3"',
+}
+RECORD_ID = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "string"}}
+RANGE = [
+    {"name": "from", "in": "query", "required": False, "schema": DATE},
+    {"name": "to", "in": "query", "required": False, "schema": DATE},
+]
+UNAUTHORIZED = {"401": _error("Not logged in")}
+UNSAFE = {
+    "400": _error("Malformed JSON or missing CSRF token"),
+    "401": _error("Not logged in"),
+    "413": _error("Body over 1 MB"),
+    "422": _error("A field breaks a data rule"),
+}
+
+
+def _body(schema):
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _record_paths(plural, singular, input_schema, schema, what):
+    collection = {
+        "post": {
+            "summary": f"Create {what} (idempotent on a client-supplied id)",
+            "parameters": [CSRF],
+            "requestBody": _body(_ref(input_schema)),
+            "responses": {
+                "201": _json(_ref(schema), "Created"),
+                "200": _json(_ref(schema), "Replay of the same id and content"),
+                "409": _error("The id is used by other content"),
+                **UNSAFE,
+            },
+        },
+        "get": {
+            "summary": f"List {plural} by local date",
+            "parameters": RANGE,
+            "responses": {
+                "200": _json(
+                    {
+                        "type": "object",
+                        "required": [plural],
+                        "properties": {plural: {"type": "array", "items": _ref(schema)}},
+                    }
+                ),
+                "422": _error("Bad date range"),
+                **UNAUTHORIZED,
+            },
+        },
+    }
+    item = {
+        "parameters": [RECORD_ID],
+        "get": {
+            "summary": f"Read {what}",
+            "responses": {
+                "200": _json(_ref(schema)),
+                "404": _error("Not found"),
+                **UNAUTHORIZED,
+            },
+        },
+        "put": {
+            "summary": f"Replace {what}'s editable fields",
+            "parameters": [CSRF, IF_MATCH],
+            "requestBody": _body(_ref(input_schema)),
+            "responses": {
+                "200": _json(_ref(schema)),
+                "404": _error("Not found"),
+                "412": _error("Stale If-Match version; `current` holds the current object"),
+                **UNSAFE,
+            },
+        },
+        "delete": {
+            "summary": f"Delete {what}",
+            "parameters": [CSRF],
+            "responses": {"204": {"description": "Deleted"}, "404": _error("Not found"), **UNSAFE},
+        },
+    }
+    return {f"/api/v1/{plural}": collection, f"/api/v1/{plural}/{{record_id}}": item}
+
+
+@lru_cache(maxsize=1)
+def document():
+    """The whole OpenAPI document."""
+    vocabulary = {
+        category: {"type": "array", "items": _ref("Term")}
+        for category in ("regions", "pain_types", "triggers", "relievers", "techniques")
+    }
+    paths = {
+        "/api/v1/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "security": [],
+                "responses": {"200": _json({"type": "object"})},
+            }
+        },
+        "/api/v1/me": {
+            "get": {
+                "summary": "The logged-in patient and a CSRF token",
+                "responses": {"200": _json(_ref("Me")), **UNAUTHORIZED},
+            },
+            "patch": {
+                "summary": "Change time zone or display name",
+                "parameters": [CSRF],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "timezone": {"type": "string"},
+                            "display_name": _text(LIMITS["display_name"]),
+                        },
+                    }
+                ),
+                "responses": {"200": _json(_ref("Me")), **UNSAFE},
+            },
+            "delete": {
+                "summary": "Delete the account and all its data",
+                "parameters": [CSRF],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["password"],
+                        "properties": {"password": {"type": "string"}},
+                    }
+                ),
+                "responses": {"204": {"description": "Deleted"}, **UNSAFE},
+            },
+        },
+        "/api/v1/vocabulary": {
+            "get": {
+                "summary": "Built-in and custom keys of every category",
+                "responses": {
+                    "200": _json({"type": "object", "properties": vocabulary}),
+                    **UNAUTHORIZED,
+                },
+            }
+        },
+        "/api/v1/vocabulary/{category}": {
+            "parameters": [
+                {"name": "category", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "post": {
+                "summary": "Add an item of the patient's own",
+                "parameters": [CSRF],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["label"],
+                        "properties": {"label": {"type": "string", "maxLength": 60}},
+                    }
+                ),
+                "responses": {
+                    "201": _json(_ref("Term"), "Created"),
+                    "404": _error("Unknown category (or regions)"),
+                    **UNSAFE,
+                },
+            },
+        },
+        **_record_paths("entries", "entry", "EntryInput", "Entry", "a pain entry"),
+        **_record_paths("sessions", "session", "SessionInput", "Session", "an acupuncture session"),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Pain diary API",
+            "version": "1",
+            "description": "Session-cookie authentication; unsafe methods need X-CSRFToken.",
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"}
+            },
+        },
+        "security": [{"session": []}],
+        "paths": paths,
+    }
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """Serve the OpenAPI document."""
+    return document()

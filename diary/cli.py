@@ -1,0 +1,154 @@
+"""Command-line tools: ``flask --app diary seed-demo``."""
+
+import random
+import uuid
+from datetime import datetime, time, timedelta
+
+import click
+from sqlalchemy import select
+
+from .extensions import db
+from .models import AcupunctureSession, Entry, User
+from .services import accounts
+from .timeutil import local_today, utcnow, zone
+
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "sciatica-demo"  # noqa: S105 - the documented demo login
+DEMO_TIMEZONE = "Europe/London"
+DEMO_DAYS = 70  # ten weeks, ending today
+FIRST_SESSION_DAY = 14  # two weeks of baseline before the course starts
+SESSION_COUNT = 8
+NOTES = (
+    "Long drive to work, leg bad afterwards.",
+    "Sat through a long meeting.",
+    "Slept badly, woke with burning in the buttock.",
+    "Good walk at lunch, felt looser.",
+    "Picked up the shopping wrong.",
+)
+
+
+def _level(day, session_days):
+    """The demo's underlying pain on ``day``: a slow fall plus relief dips that last longer."""
+    trend = 7.3 if day < FIRST_SESSION_DAY else 7.3 - (day - FIRST_SESSION_DAY) * 4.0 / 55
+    dip = 0.0
+    for number, session_day in enumerate(session_days, start=1):
+        lasting = 1.5 + 0.7 * number
+        if session_day <= day < session_day + lasting:
+            dip = max(dip, 2.2 * (1 - (day - session_day) / lasting))
+    return trend - dip
+
+
+def _clamp(value):
+    return max(0, min(10, round(value)))
+
+
+def _demo_entry(rng, user, instant, level, morning, entry_id):
+    sitting = rng.random() < 0.6
+    bending = rng.random() < 0.3
+    overall = _clamp(level + rng.uniform(-0.8, 0.8) + 0.7 * sitting + 0.5 * bending)
+    locations = [{"region": "buttock", "side": "left"}]
+    if overall >= 3:
+        locations.append({"region": "thigh_back", "side": "left"})
+    if overall >= 6:
+        locations.append({"region": "calf", "side": "left"})
+    if rng.random() < 0.4:
+        locations.insert(0, {"region": "lower_back", "side": "both"})
+    pain_types = ["burning", "shooting"] if overall >= 4 else ["aching"]
+    if overall >= 6 and rng.random() < 0.5:
+        pain_types.append("tingling")
+    triggers = [key for key, on in (("sitting", sitting), ("bending_forward", bending)) if on]
+    if rng.random() < 0.15:
+        triggers.append("driving")
+    return Entry(
+        id=entry_id,
+        user_id=user.id,
+        recorded_at=instant,
+        local_date=instant.astimezone(zone(user.timezone)).date(),
+        overall=overall,
+        back=_clamp(overall - 1 + rng.choice((-1, 0, 0, 1))),
+        leg=_clamp(overall + rng.choice((0, 0, 1))),
+        locations=locations,
+        pain_types=pain_types,
+        triggers=triggers,
+        relievers=rng.sample(["heat", "walking", "stretching", "rest"], k=rng.choice((0, 1, 2))),
+        medications="Ibuprofen 400 mg" if overall >= 6 and morning else "",
+        sleep_quality=_clamp(10 - overall + rng.choice((-1, 0, 1))) if morning else None,
+        interference=_clamp(overall - 1 + rng.choice((-1, 0, 1))),
+        notes=rng.choice(NOTES) if rng.random() < 0.12 else "",
+        version=1,
+        created_at=instant,
+        updated_at=instant,
+    )
+
+
+def seed_demo(reset=False):
+    """Create the demo patient with ten weeks of entries and eight weekly sessions."""
+    existing = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    if existing is not None:
+        if not reset:
+            return None
+        accounts.delete_account(existing)
+    rng = random.Random(20261121)
+    user = User(
+        email=DEMO_EMAIL,
+        password_hash=accounts.hash_password(DEMO_PASSWORD),
+        display_name="Alex Demo",
+        timezone=DEMO_TIMEZONE,
+    )
+    db.session.add(user)
+    db.session.flush()
+    tz = zone(DEMO_TIMEZONE)
+    now = utcnow()
+    first_day = local_today(DEMO_TIMEZONE) - timedelta(days=DEMO_DAYS - 1)
+    session_days = [FIRST_SESSION_DAY + 7 * k for k in range(SESSION_COUNT)]
+
+    def at(day, hour, minute):
+        return datetime.combine(first_day + timedelta(days=day), time(hour, minute), tz)
+
+    rows = []
+    for number, day in enumerate(session_days, start=1):
+        started = at(day, 10, 0)
+        before = _clamp(_level(day - 0.01, session_days) + 0.5)
+        rows.append(
+            AcupunctureSession(
+                id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-session-{number}")),
+                user_id=user.id,
+                started_at=started,
+                local_date=started.date(),
+                practitioner="Dr Sam Lee",
+                techniques=["manual", "distal_points"]
+                + (["electroacupuncture"] if number >= 3 else []),
+                points="BL23, BL25, GB30, BL40, BL57, GB34" + (", Yaotongdian" if number >= 4 else ""),
+                pain_before=before,
+                pain_after=max(0, before - 2 - (number >= 5)),
+                notes="Felt warmth down the leg during needling." if number == 1 else "",
+                version=1,
+                created_at=started,
+                updated_at=started,
+            )
+        )
+    for day in range(DEMO_DAYS):
+        for hour, morning in ((8, True), (21, False)):
+            instant = at(day, hour, rng.randrange(0, 50))
+            if instant > now or rng.random() < 0.08:
+                continue
+            level = _level(day + (0.35 if morning else 0.9), session_days)
+            entry_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            rows.append(_demo_entry(rng, user, instant, level, morning, entry_id))
+    db.session.add_all(rows)
+    db.session.commit()
+    return user
+
+
+def register(app):
+    """Attach the commands to ``app``."""
+
+    @app.cli.command("seed-demo")
+    @click.option("--reset", is_flag=True, help="Delete and recreate the demo patient.")
+    def seed_demo_command(reset):
+        """Create the demo patient (demo@example.com / sciatica-demo) if missing."""
+        user = seed_demo(reset=reset)
+        if user is None:
+            click.echo(f"The demo patient already exists: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        else:
+            click.echo(f"Created the demo patient: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")

@@ -1,0 +1,149 @@
+"""Today's view, the pain log form and the history (HTML, works without JavaScript)."""
+
+from datetime import timedelta
+from itertools import groupby
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from . import forms
+from .pages import save_form, vocabulary
+from .services import records, terms
+from .services.records import ENTRY
+from .timeutil import local_today, parse_date, zone
+from .validation import clean_entry
+from .vocabulary import REGIONS, location_label
+
+bp = Blueprint("entries", __name__)
+HISTORY_DAYS = 30
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page here belongs to a logged-in patient."""
+
+
+def _form_page(values, errors=None, notice="", entry=None, status=200):
+    words, _ = vocabulary()
+    return (
+        render_template(
+            "entries/form.html",
+            values=values,
+            errors=errors or {},
+            notice=notice,
+            entry=entry,
+            vocabulary=words,
+            regions=REGIONS,
+        ),
+        status,
+    )
+
+
+@bp.get("/")
+def today():
+    """Today: the quick log button, the latest entries, the last session."""
+    latest = records.list_between(
+        ENTRY, current_user.id, local_today(current_user.timezone) - timedelta(days=6)
+    )
+    latest = list(reversed(latest))[:5]
+    sessions = records.list_between(records.SESSION, current_user.id)
+    return render_template(
+        "entries/today.html",
+        latest=latest,
+        last_session=sessions[-1] if sessions else None,
+        session_count=len(sessions),
+        has_any=bool(latest) or records.latest_entry(current_user.id) is not None,
+        labels=terms.labels(terms.vocabulary_for(current_user.id)),
+        tz=zone(current_user.timezone),
+        location_label=location_label,
+    )
+
+
+@bp.route("/entries/new", methods=["GET", "POST"])
+def new_entry():
+    """The log form; ``?copy=last`` pre-fills it with the latest entry."""
+    if request.method == "POST":
+        result = save_form(ENTRY, clean_entry, forms.entry_data(request.form))
+        if result.record is not None:
+            flash(f"Saved: pain {result.record.overall}/10.", "success")
+            return redirect(url_for("entries.today"), code=303)
+        values = forms.submitted_entry_values(request.form)
+        if result.errors.get("form") == "already saved":
+            values["id"] = forms.entry_values()["id"]
+        return _form_page(values, result.errors, result.notice, status=422)
+    if request.args.get("copy") == "last":
+        last = records.latest_entry(current_user.id)
+        if last is not None:
+            return _form_page(
+                forms.entry_values(last, current_user.timezone, copy=True),
+                notice="Filled in from your last entry: change what is different and save.",
+            )
+    return _form_page(forms.entry_values())
+
+
+def _own_entry(entry_id):
+    entry = records.get(ENTRY, current_user.id, entry_id)
+    if entry is None:
+        abort(404)
+    return entry
+
+
+@bp.route("/entries/<entry_id>/edit", methods=["GET", "POST"])
+def edit_entry(entry_id):
+    """Change an entry (a version check keeps edits on two devices from overwriting)."""
+    entry = _own_entry(entry_id)
+    if request.method == "POST":
+        result = save_form(
+            ENTRY, clean_entry, forms.entry_data(request.form), entry, request.form.get("version")
+        )
+        if result.record is not None:
+            flash("Entry updated.", "success")
+            return redirect(url_for("entries.history", until=entry.local_date.isoformat()), 303)
+        values = forms.submitted_entry_values(request.form)
+        values["id"] = entry.id
+        if result.current_version:
+            values["version"] = result.current_version
+        return _form_page(values, result.errors, result.notice, entry=entry, status=422)
+    return _form_page(forms.entry_values(entry, current_user.timezone), entry=entry)
+
+
+@bp.route("/entries/<entry_id>/delete", methods=["GET", "POST"])
+def delete_entry(entry_id):
+    """Ask, then delete an entry."""
+    entry = _own_entry(entry_id)
+    if request.method == "POST":
+        day = entry.local_date.isoformat()
+        records.remove(entry)
+        flash("Entry deleted.", "success")
+        return redirect(url_for("entries.history", until=day), code=303)
+    return render_template(
+        "entries/delete.html", entry=entry, tz=zone(current_user.timezone)
+    )
+
+
+@bp.get("/entries")
+def history():
+    """Entries by day, newest first, thirty days a page."""
+    today_date = local_today(current_user.timezone)
+    try:
+        until = parse_date(request.args["until"]) if request.args.get("until") else today_date
+    except ValueError:
+        until = today_date
+    since = until - timedelta(days=HISTORY_DAYS - 1)
+    found = records.list_between(ENTRY, current_user.id, since, until)
+    days = [
+        (day, list(reversed(list(group))))
+        for day, group in groupby(reversed(found), key=lambda entry: entry.local_date)
+    ]
+    return render_template(
+        "entries/history.html",
+        days=days,
+        since=since,
+        until=until,
+        newer=min(until + timedelta(days=HISTORY_DAYS), today_date) if until < today_date else None,
+        older=since - timedelta(days=1),
+        labels=terms.labels(terms.vocabulary_for(current_user.id)),
+        tz=zone(current_user.timezone),
+        location_label=location_label,
+    )

@@ -1,0 +1,139 @@
+"""Database models: patients, pain entries, acupuncture sessions and custom vocabulary."""
+
+import secrets
+from datetime import UTC, date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .extensions import db
+from .timeutil import utcnow
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC instant on every database (SQLite keeps no offset, so store UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        """Store instants in UTC; naive storage on SQLite."""
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        """Give back aware UTC instants."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def new_session_nonce():
+    """A random value that, when changed, ends every login of a patient."""
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    """A patient: the owner of every other row."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    session_nonce: Mapped[str] = mapped_column(String(64), default=new_session_nonce)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def get_id(self):
+        """Flask-Login's id: the row id plus the nonce, so rotating the nonce logs out."""
+        return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def name_for_display(self):
+        """The display name, or "Patient" when none is set."""
+        return self.display_name or "Patient"
+
+
+class Entry(db.Model):
+    """One pain diary entry."""
+
+    __tablename__ = "entries"
+    __table_args__ = (
+        Index("ix_entries_user_local_date", "user_id", "local_date"),
+        Index("ix_entries_user_recorded_at", "user_id", "recorded_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    local_date: Mapped[date] = mapped_column(Date)
+    overall: Mapped[int] = mapped_column(SmallInteger)
+    back: Mapped[int | None] = mapped_column(SmallInteger)
+    leg: Mapped[int | None] = mapped_column(SmallInteger)
+    locations: Mapped[list] = mapped_column(JSON, default=list)
+    pain_types: Mapped[list] = mapped_column(JSON, default=list)
+    triggers: Mapped[list] = mapped_column(JSON, default=list)
+    relievers: Mapped[list] = mapped_column(JSON, default=list)
+    medications: Mapped[str] = mapped_column(Text, default="")
+    sleep_quality: Mapped[int | None] = mapped_column(SmallInteger)
+    interference: Mapped[int | None] = mapped_column(SmallInteger)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AcupunctureSession(db.Model):
+    """One acupuncture treatment session ("session" would clash with flask.session)."""
+
+    __tablename__ = "acupuncture_sessions"
+    __table_args__ = (
+        Index("ix_acupuncture_sessions_user_started_at", "user_id", "started_at"),
+        Index("ix_acupuncture_sessions_user_local_date", "user_id", "local_date"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    local_date: Mapped[date] = mapped_column(Date)
+    practitioner: Mapped[str] = mapped_column(String(120), default="")
+    techniques: Mapped[list] = mapped_column(JSON, default=list)
+    points: Mapped[str] = mapped_column(Text, default="")
+    pain_before: Mapped[int | None] = mapped_column(SmallInteger)
+    pain_after: Mapped[int | None] = mapped_column(SmallInteger)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CustomTerm(db.Model):
+    """A patient's own pain type, trigger, reliever or technique."""
+
+    __tablename__ = "custom_terms"
+    __table_args__ = (UniqueConstraint("user_id", "category", "key", name="uq_custom_terms_user_category_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,53 @@
+"""What the HTML log pages share: saving a form through the one validation layer."""
+
+from dataclasses import dataclass, field
+
+from flask_login import current_user
+
+from .services import records, terms
+from .validation import ValidationError
+
+
+@dataclass
+class FormResult:
+    """The outcome of saving a form: the record, or the errors (and a notice) to show."""
+
+    record: object = None
+    errors: dict = field(default_factory=dict)
+    notice: str = ""
+    current_version: int | None = None  # set when the record changed elsewhere
+
+
+def vocabulary():
+    """The current patient's vocabulary and its allowed keys."""
+    words = terms.vocabulary_for(current_user.id)
+    return words, terms.allowed_keys(words)
+
+
+def save_form(kind, clean, data, record=None, version=None):
+    """Validate ``data`` and create (``record`` None) or update ``record``."""
+    _, allowed = vocabulary()
+    try:
+        cleaned = clean(data, tz_name=current_user.timezone, vocabulary=allowed)
+    except ValidationError as error:
+        return FormResult(errors=error.fields, notice="Please check the marked fields.")
+    if record is None:
+        try:
+            created, _ = records.create(kind, current_user, cleaned)
+        except records.Conflict:
+            return FormResult(
+                errors={"form": "already saved"},
+                notice="You already saved this form once (see History). "
+                "Save again to add it as another entry.",
+            )
+        return FormResult(record=created)
+    expected = {int(version)} if version and str(version).isdigit() else None
+    try:
+        return FormResult(record=records.update(kind, current_user, record, cleaned, expected))
+    except records.PreconditionFailed as stale:
+        return FormResult(
+            errors={"form": "changed elsewhere"},
+            notice="This was changed on another device since you opened it. "
+            "Your changes are below; save again to keep them.",
+            current_version=stale.current.version,
+        )

@@ -1,0 +1,125 @@
+"""Accounts: password rules and hashing, registration, authentication, deletion."""
+
+import re
+from functools import lru_cache
+from importlib.resources import files
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+
+from ..extensions import db
+from ..models import AcupunctureSession, CustomTerm, Entry, User, new_session_nonce
+from ..timeutil import is_timezone
+from ..validation import PASSWORD_MAX, PASSWORD_MIN, ValidationError
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
+
+
+@lru_cache(maxsize=1)
+def common_passwords():
+    """The bundled list of common passwords (lower case)."""
+    text = files("diary").joinpath("data/common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def normalise_email(value):
+    """Trim and lower-case an email address, raising ValueError if it is not one."""
+    email = (value or "").strip().lower() if isinstance(value, str) else ""
+    if not email:
+        raise ValueError("is required")
+    if len(email) > 254 or not EMAIL_PATTERN.match(email):
+        raise ValueError("must be an email address, e.g. name@example.com")
+    return email
+
+
+def password_problem(password):
+    """Why a new password is refused, or None: 12-128 characters and not a common password."""
+    if not isinstance(password, str) or not password:
+        return "is required"
+    if len(password) < PASSWORD_MIN:
+        return f"must be at least {PASSWORD_MIN} characters"
+    if len(password) > PASSWORD_MAX:
+        return f"must be at most {PASSWORD_MAX} characters"
+    if password.lower() in common_passwords():
+        return "is on a list of common passwords; choose another"
+    return None
+
+
+def hash_password(password):
+    """An argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(user, password):
+    """Check ``password`` against ``user`` (None spends the same time and fails)."""
+    try:
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+    if ok and user and _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        db.session.commit()
+    return bool(ok and user)
+
+
+def find_by_email(email):
+    """The patient with this (already normalised) email, or None."""
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def register(email, password, timezone, confirm=None):
+    """Create a patient; raises ValidationError naming each bad field."""
+    fields = {}
+    try:
+        email = normalise_email(email)
+    except ValueError as error:
+        fields["email"] = str(error)
+    problem = password_problem(password)
+    if problem:
+        fields["password"] = problem
+    elif confirm not in (None, "") and confirm != password:
+        fields["confirm"] = "does not match the password"
+    if "email" not in fields and find_by_email(email):
+        fields["email"] = "already has an account; log in instead"
+    if fields:
+        raise ValidationError(fields)
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        timezone=timezone if is_timezone(timezone) else "UTC",
+        display_name="",
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(email, password):
+    """The patient whose email and password match, or None."""
+    try:
+        email = normalise_email(email)
+    except ValueError:
+        email = None
+    user = find_by_email(email) if email else None
+    return user if verify_password(user, password) else None
+
+
+def end_all_logins(user):
+    """Rotate the nonce inside every login cookie, so copied cookies stop working."""
+    user.session_nonce = new_session_nonce()
+    db.session.commit()
+
+
+def delete_account(user):
+    """Remove the patient and every row that belongs to them."""
+    user_id = user.id
+    for model in (Entry, AcupunctureSession, CustomTerm):
+        db.session.execute(delete(model).where(model.user_id == user_id))
+    db.session.execute(delete(User).where(User.id == user_id))
+    db.session.commit()
+

@@ -1,0 +1,81 @@
+"""A patient's vocabulary: the built-in keys plus their own items."""
+
+import re
+import unicodedata
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import CustomTerm
+from ..validation import ValidationError, term_label
+from ..vocabulary import BUILT_IN, CUSTOMISABLE
+
+MAX_CUSTOM_PER_CATEGORY = 100
+
+
+def custom_terms(user_id):
+    """The patient's own items, in the order they were added."""
+    return db.session.scalars(
+        select(CustomTerm).where(CustomTerm.user_id == user_id).order_by(CustomTerm.id)
+    ).all()
+
+
+def vocabulary_for(user_id):
+    """Every category as a list of ``{key, label, custom}``: built-in first, then the patient's."""
+    result = {
+        category: [{"key": key, "label": label, "custom": False} for key, label in terms.items()]
+        for category, terms in BUILT_IN.items()
+    }
+    for term in custom_terms(user_id):
+        result[term.category].append({"key": term.key, "label": term.label, "custom": True})
+    return result
+
+
+def allowed_keys(vocabulary):
+    """Category -> set of keys, from ``vocabulary_for``'s answer."""
+    return {category: {item["key"] for item in items} for category, items in vocabulary.items()}
+
+
+def labels(vocabulary):
+    """Category -> {key: label}, from ``vocabulary_for``'s answer."""
+    return {
+        category: {item["key"]: item["label"] for item in items}
+        for category, items in vocabulary.items()
+    }
+
+
+def slug(label):
+    """A snake_case key made from a label (ASCII; "item" when nothing is left)."""
+    ascii_text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    key = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")[:48]
+    return key or "item"
+
+
+def add_term(user_id, category, raw_label):
+    """Add a patient's own item to ``category``; raises ValidationError, or KeyError if unknown."""
+    if category not in CUSTOMISABLE:
+        raise KeyError(category)
+    try:
+        label = term_label(raw_label)
+    except ValueError as error:
+        raise ValidationError({"label": str(error)}) from None
+    items = vocabulary_for(user_id)[category]
+    if any(item["label"].casefold() == label.casefold() for item in items):
+        raise ValidationError({"label": f"“{label}” is already in the list"})
+    if sum(item["custom"] for item in items) >= MAX_CUSTOM_PER_CATEGORY:
+        raise ValidationError({"label": f"at most {MAX_CUSTOM_PER_CATEGORY} own items per list"})
+    # Never reuse any built-in key, of this category or another, so exports stay unambiguous.
+    taken = {item["key"] for item in items} | {k for terms in BUILT_IN.values() for k in terms}
+    base = slug(label)
+    key, number = base, 2
+    while key in taken:
+        key, number = f"{base}_{number}", number + 1
+    term = CustomTerm(user_id=user_id, category=category, key=key, label=label)
+    db.session.add(term)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ValidationError({"label": "was just added; reload the list"}) from None
+    return {"key": term.key, "label": term.label, "custom": True}

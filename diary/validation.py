@@ -1,0 +1,235 @@
+"""One validation layer for entries, sessions and profiles, shared by the HTML forms and the API.
+
+Each ``clean_*`` function takes JSON-like data (the API body, or a form already mapped onto the
+same shape) and returns plain, normalised values, or raises ``ValidationError`` naming each bad
+field with a message a patient can act on.
+"""
+
+import uuid
+
+from .timeutil import check_instant_bounds, is_timezone, parse_instant
+from .vocabulary import REGIONS, SIDES
+
+LIMITS = {
+    "notes": 2000,
+    "medications": 500,
+    "points": 500,
+    "practitioner": 120,
+    "label": 80,
+    "display_name": 80,
+    "term_label": 60,
+}
+MAX_LOCATIONS = 30
+MAX_KEYS = 30
+PASSWORD_MIN, PASSWORD_MAX = 12, 128
+
+ENTRY_LISTS = ("pain_types", "triggers", "relievers")
+
+
+class ValidationError(Exception):
+    """Input that breaks a data rule; ``fields`` maps each field name to its message."""
+
+    def __init__(self, fields, message="Some fields need attention."):
+        super().__init__(message)
+        self.fields = fields
+        self.message = message
+
+
+class _Errors:
+    """Collects one message per field while a whole body is checked."""
+
+    def __init__(self):
+        self.fields = {}
+
+    def run(self, field, check, *args):
+        """Call ``check(*args)``; a ValueError becomes the message for ``field``."""
+        try:
+            return check(*args)
+        except ValueError as error:
+            self.fields.setdefault(field, str(error))
+            return None
+
+    def raise_if_any(self):
+        """Raise ValidationError when anything failed."""
+        if self.fields:
+            raise ValidationError(self.fields)
+
+
+def pain_value(value, required=False):
+    """A 0-10 JSON integer (not a bool, not a string, not 5.0); None allowed unless required."""
+    if value is None:
+        if required:
+            raise ValueError("is required: a whole number from 0 (no pain) to 10 (worst imaginable)")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        raise ValueError("must be a whole number from 0 to 10")
+    return value
+
+
+def text_value(value, limit):
+    """Text up to ``limit`` characters; absent or null is ""; line ends become LF."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError("must be text")
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(value) > limit:
+        raise ValueError(f"must be at most {limit:,} characters (it has {len(value):,})")
+    return value
+
+
+def key_list(value, allowed, noun):
+    """A list of vocabulary keys, each known to this patient, duplicates dropped."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError("must be a list of keys")
+    if len(value) > MAX_KEYS:
+        raise ValueError(f"must have at most {MAX_KEYS} items")
+    keys = []
+    for item in value:
+        if not isinstance(item, str):
+            raise ValueError("must be a list of keys (text)")
+        if item not in allowed:
+            raise ValueError(f"has an unknown {noun}: {item[:40]!r}")
+        if item not in keys:
+            keys.append(item)
+    return keys
+
+
+def location_list(value):
+    """Body locations as ``{region, side}``; left and right of one region become ``both``."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError("must be a list of {region, side} objects")
+    if len(value) > MAX_LOCATIONS:
+        raise ValueError(f"must have at most {MAX_LOCATIONS} items")
+    sides_by_region = {}
+    for item in value:
+        if not isinstance(item, dict):
+            raise ValueError("must be a list of {region, side} objects")
+        region, side = item.get("region"), item.get("side")
+        if not isinstance(region, str) or region not in REGIONS:
+            raise ValueError(f"has an unknown region: {str(region)[:40]!r}")
+        if not isinstance(side, str) or side not in SIDES:
+            raise ValueError("side must be left, right or both")
+        sides_by_region.setdefault(region, set()).add(side)
+    locations = []
+    for region, sides in sides_by_region.items():
+        if "both" in sides or {"left", "right"} <= sides:
+            locations.append({"region": region, "side": "both"})
+        else:
+            locations.append({"region": region, "side": sides.pop()})
+    return locations
+
+
+def record_id(value):
+    """A client-chosen UUID in its canonical lower-case form, or None to let the server choose."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("must be a UUID")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ValueError("must be a UUID, e.g. 3f2b8c1e-5d4a-4b6f-9e7d-1a2b3c4d5e6f") from None
+
+
+def instant_value(value, tz_name, now=None):
+    """An optional instant (ISO 8601; no offset means the profile time zone), within bounds."""
+    if value is None or value == "":
+        return None
+    instant = parse_instant(value, tz_name)
+    check_instant_bounds(instant, now)
+    return instant
+
+
+def _require_object(data):
+    if not isinstance(data, dict):
+        raise ValidationError({"body": "must be a JSON object"}, "The body must be a JSON object.")
+
+
+def clean_entry(data, *, tz_name, vocabulary, now=None):
+    """Check a pain entry; returns the normalised fields (``id``/``recorded_at`` may be None)."""
+    _require_object(data)
+    errors = _Errors()
+    pain = data.get("pain")
+    if pain is None:
+        pain = {}
+    if not isinstance(pain, dict):
+        errors.fields["pain"] = "must be an object with overall, back and leg"
+        pain = {}
+    cleaned = {
+        "id": errors.run("id", record_id, data.get("id")),
+        "recorded_at": errors.run("recorded_at", instant_value, data.get("recorded_at"), tz_name, now),
+        "overall": errors.run("pain.overall", pain_value, pain.get("overall"), True),
+        "back": errors.run("pain.back", pain_value, pain.get("back")),
+        "leg": errors.run("pain.leg", pain_value, pain.get("leg")),
+        "locations": errors.run("locations", location_list, data.get("locations")),
+        "medications": errors.run(
+            "medications", text_value, data.get("medications"), LIMITS["medications"]
+        ),
+        "sleep_quality": errors.run("sleep_quality", pain_value, data.get("sleep_quality")),
+        "interference": errors.run("interference", pain_value, data.get("interference")),
+        "notes": errors.run("notes", text_value, data.get("notes"), LIMITS["notes"]),
+    }
+    nouns = {"pain_types": "pain type", "triggers": "trigger", "relievers": "reliever"}
+    for category in ENTRY_LISTS:
+        cleaned[category] = errors.run(
+            category, key_list, data.get(category), vocabulary[category], nouns[category]
+        )
+    errors.raise_if_any()
+    return cleaned
+
+
+def clean_session(data, *, tz_name, vocabulary, now=None):
+    """Check an acupuncture session; returns the normalised fields."""
+    _require_object(data)
+    errors = _Errors()
+    cleaned = {
+        "id": errors.run("id", record_id, data.get("id")),
+        "started_at": errors.run("started_at", instant_value, data.get("started_at"), tz_name, now),
+        "practitioner": errors.run(
+            "practitioner", text_value, data.get("practitioner"), LIMITS["practitioner"]
+        ),
+        "techniques": errors.run(
+            "techniques", key_list, data.get("techniques"), vocabulary["techniques"], "technique"
+        ),
+        "points": errors.run("points", text_value, data.get("points"), LIMITS["points"]),
+        "pain_before": errors.run("pain_before", pain_value, data.get("pain_before")),
+        "pain_after": errors.run("pain_after", pain_value, data.get("pain_after")),
+        "notes": errors.run("notes", text_value, data.get("notes"), LIMITS["notes"]),
+    }
+    errors.raise_if_any()
+    return cleaned
+
+
+def timezone_value(value):
+    """A known IANA time zone name."""
+    if not isinstance(value, str) or not is_timezone(value):
+        raise ValueError("must be an IANA time zone name, e.g. Europe/London")
+    return value
+
+
+def clean_profile(data):
+    """Check a profile change (``timezone``, ``display_name``); only the given keys are returned."""
+    _require_object(data)
+    errors = _Errors()
+    cleaned = {}
+    if "timezone" in data:
+        cleaned["timezone"] = errors.run("timezone", timezone_value, data["timezone"])
+    if "display_name" in data:
+        cleaned["display_name"] = errors.run(
+            "display_name", text_value, data["display_name"], LIMITS["display_name"]
+        )
+    errors.raise_if_any()
+    return cleaned
+
+
+def term_label(value):
+    """The label of a patient's own vocabulary item: 1-60 characters of text."""
+    label = text_value(value, LIMITS["term_label"])
+    if not label:
+        raise ValueError("is required")
+    return " ".join(label.split())

@@ -1,0 +1,31 @@
+// The log form, enhanced: the body map toggles the real checkboxes behind it.
+// Without this script the checkbox list does the same job.
+const map = document.querySelector("[data-body-map]");
+const list = document.querySelector("[data-location-list]");
+
+function box(value) {
+  return document.querySelector(`input[name="locations"][value="${CSS.escape(value)}"]`);
+}
+
+function paint(value) {
+  const input = box(value);
+  for (const shape of document.querySelectorAll(`[data-location="${CSS.escape(value)}"]`)) {
+    shape.classList.toggle("on", Boolean(input && input.checked));
+  }
+}
+
+if (map && list) {
+  list.open = false; // the map is the quick way in; the list stays one tap away
+  document.body.classList.add("js");
+  map.addEventListener("click", (event) => {
+    const shape = event.target.closest("[data-location]");
+    if (!shape) return;
+    const input = box(shape.dataset.location);
+    if (!input) return;
+    input.checked = !input.checked;
+    paint(shape.dataset.location);
+  });
+  list.addEventListener("change", (event) => {
+    if (event.target.name === "locations") paint(event.target.value);
+  });
+}
