@@ -72,7 +72,12 @@ def checked_locations(locations):
 def entry_values(entry=None, tz_name="UTC", copy=False):
     """Form values for a new entry (empty), a copy of ``entry``, or an edit of ``entry``."""
     if entry is None:
-        return {"id": str(uuid.uuid4()), "locations": set(), "recorded_at": ""}
+        return {
+            "id": str(uuid.uuid4()), "recorded_at": "", "locations": set(), "version": None,
+            **dict.fromkeys(("overall", "back", "leg", "sleep_quality", "interference")),
+            **dict.fromkeys(("pain_types", "triggers", "relievers"), ()),
+            "medications": "", "notes": "",
+        }
     values = {
         "id": str(uuid.uuid4()) if copy else entry.id,
         "recorded_at": "" if copy else local_input_value(entry.recorded_at, tz_name),
@@ -114,6 +119,10 @@ def session_values(session=None, tz_name="UTC", last=None):
             "practitioner": last.practitioner if last else "",
             "techniques": list(last.techniques) if last else [],
             "points": last.points if last else "",
+            "pain_before": None,
+            "pain_after": None,
+            "notes": "",
+            "version": None,
         }
     return {
         "id": session.id,

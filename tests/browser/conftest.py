@@ -1,0 +1,80 @@
+"""Browser tests: Debian's Chromium driven by Playwright against the app on a live server."""
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from diary.extensions import db
+from tests.conftest import make_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+# No network in CI or on the build machine: nothing in Chromium may try to reach Google.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {"width": 390, "height": 844}
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test in this folder ``browser`` (the hook sees all items, so filter by path)."""
+    for item in items:
+        if HERE in Path(item.path).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Launch Debian's Chromium (Playwright's own download needs the internet)."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: install Debian's chromium package"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}; the browser tests must run under CI.")
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """No session-wide base URL: each test's context gets its own live server's URL.
+
+    This also replaces pytest-playwright 0.10's fallback ``base_url`` fixture, a method on a
+    plugin object, which pytest 9 deprecates with a PytestRemovedIn10Warning (an error here).
+    """
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A phone-sized window unless a test asks otherwise."""
+    return {**browser_context_args, "viewport": PHONE}
+
+
+@pytest.fixture
+def live_server(database_path):
+    """The app on a fresh database, served over plain HTTP in a thread; yields the base URL."""
+    app = make_app(database_path, WTF_CSRF_SSL_STRICT=False)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    server.server_close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def context(new_context, live_server):
+    """A browser context on the live server, in a patient's time zone (Denver, far from UTC)."""
+    return new_context(base_url=live_server, timezone_id="America/Denver")

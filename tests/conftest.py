@@ -1,0 +1,188 @@
+"""Fixtures: an app on a freshly migrated database, clients, and helpers to sign up and call the API."""
+
+import re
+import shutil
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+
+from diary import create_app
+from diary.extensions import db
+
+PASSWORD = "correct horse battery"
+
+
+def make_app(database_path, **overrides):
+    """An app for tests on the SQLite file ``database_path``."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}",
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """One database migrated to head; each test gets a copy (migrating per test is slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    app = make_app(path)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def database_path(tmp_path, migrated_template):
+    """A fresh copy of the migrated database."""
+    path = tmp_path / "diary.sqlite"
+    shutil.copy(migrated_template, path)
+    return path
+
+
+@pytest.fixture
+def app(database_path):
+    """The app on a fresh, migrated database, CSRF on as in production."""
+    app = make_app(database_path)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client with its own cookie jar."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """The Flask CLI runner."""
+    return app.test_cli_runner()
+
+
+def page_csrf(client, path="/login"):
+    """The CSRF token of the form on ``path``."""
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html).group(1)
+
+
+class Api:
+    """Calls /api/v1 as a logged-in patient, sending the CSRF header on unsafe methods."""
+
+    def __init__(self, client):
+        self.client = client
+        self._token = None
+
+    def token(self):
+        """The CSRF token from GET /api/v1/me."""
+        if self._token is None:
+            self._token = self.client.get("/api/v1/me").get_json()["csrf_token"]
+        return self._token
+
+    def call(self, method, path, json=None, headers=None, **kwargs):
+        """Any request; ``json`` is sent as the body."""
+        headers = dict(headers or {})
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
+            headers.setdefault("X-CSRFToken", self.token())
+        return self.client.open(
+            "/api/v1" + path, method=method, json=json, headers=headers, **kwargs
+        )
+
+    def get(self, path, **kwargs):
+        """GET."""
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        """POST."""
+        return self.call("POST", path, json=json, **kwargs)
+
+    def put(self, path, json=None, **kwargs):
+        """PUT."""
+        return self.call("PUT", path, json=json, **kwargs)
+
+    def patch(self, path, json=None, **kwargs):
+        """PATCH."""
+        return self.call("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path, json=None, **kwargs):
+        """DELETE."""
+        return self.call("DELETE", path, json=json, **kwargs)
+
+
+def register(client, email="pat@example.com", password=PASSWORD, timezone="Europe/London"):
+    """Sign up through the real form (with its CSRF token)."""
+    token = page_csrf(client, "/register")
+    return client.post(
+        "/register",
+        data={"email": email, "password": password, "timezone": timezone, "csrf_token": token},
+    )
+
+
+def login(client, email="pat@example.com", password=PASSWORD, **extra):
+    """Log in through the real form."""
+    token = page_csrf(client, "/login")
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token, **extra}
+    )
+
+
+@pytest.fixture
+def api(client):
+    """A signed-up, logged-in patient's API helper."""
+    response = register(client)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return Api(client)
+
+
+@pytest.fixture
+def other_api(app):
+    """A second patient, in a separate client."""
+    other = app.test_client()
+    assert register(other, email="other@example.com").status_code == 303
+    return Api(other)
+
+
+def new_id():
+    """A fresh client-side UUID."""
+    return str(uuid.uuid4())
+
+
+def entry_body(**overrides):
+    """A valid entry body."""
+    body = {
+        "id": new_id(),
+        "recorded_at": "2026-03-02T08:30:00Z",
+        "pain": {"overall": 6, "back": 4, "leg": 7},
+        "locations": [{"region": "buttock", "side": "left"}],
+        "pain_types": ["burning"],
+        "triggers": ["sitting"],
+        "relievers": ["heat"],
+        "medications": "Ibuprofen 400 mg",
+        "sleep_quality": 5,
+        "interference": 6,
+        "notes": "Long drive.",
+    }
+    body.update(overrides)
+    return body
+
+
+def session_body(**overrides):
+    """A valid acupuncture session body."""
+    body = {
+        "id": new_id(),
+        "started_at": "2026-03-03T10:00:00Z",
+        "practitioner": "Dr Lee",
+        "techniques": ["manual", "electroacupuncture"],
+        "points": "BL23, GB30",
+        "pain_before": 6,
+        "pain_after": 3,
+        "notes": "",
+    }
+    body.update(overrides)
+    return body
