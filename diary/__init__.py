@@ -13,7 +13,7 @@ SOURCE_ROOT = PACKAGE_DIR.parent
 
 
 def resource_dir(name):
-    """Where ``templates``, ``static`` or ``migrations`` live: beside the package, or in the wheel."""
+    """Where ``templates``, ``static`` or ``migrations`` are: beside the package or in it."""
     beside = SOURCE_ROOT / name
     return str(beside if beside.is_dir() else PACKAGE_DIR / name)
 

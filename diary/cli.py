@@ -118,7 +118,8 @@ def seed_demo(reset=False):
                 practitioner="Dr Sam Lee",
                 techniques=["manual", "distal_points"]
                 + (["electroacupuncture"] if number >= 3 else []),
-                points="BL23, BL25, GB30, BL40, BL57, GB34" + (", Yaotongdian" if number >= 4 else ""),
+                points="BL23, BL25, GB30, BL40, BL57, GB34"
+                + (", Yaotongdian" if number >= 4 else ""),
                 pain_before=before,
                 pain_after=max(0, before - 2 - (number >= 5)),
                 notes="Felt warmth down the leg during needling." if number == 1 else "",
@@ -127,11 +128,19 @@ def seed_demo(reset=False):
                 updated_at=started,
             )
         )
+    logged_today = False
     for day in range(DEMO_DAYS):
         for hour, morning in ((8, True), (21, False)):
             instant = at(day, hour, rng.randrange(0, 50))
-            if instant > now or rng.random() < 0.08:
+            last_day = day == DEMO_DAYS - 1
+            if instant > now:
+                if not last_day or logged_today:
+                    continue
+                # Early in the morning: today's entry is "just now", so the data ends today.
+                instant = max(at(day, 0, 0), now - timedelta(minutes=1))
+            elif rng.random() < 0.08 and not last_day:
                 continue
+            logged_today = logged_today or last_day
             level = _level(day + (0.35 if morning else 0.9), session_days)
             entry_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             rows.append(_demo_entry(rng, user, instant, level, morning, entry_id))

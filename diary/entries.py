@@ -117,9 +117,7 @@ def delete_entry(entry_id):
         records.remove(entry)
         flash("Entry deleted.", "success")
         return redirect(url_for("entries.history", until=day), code=303)
-    return render_template(
-        "entries/delete.html", entry=entry, tz=zone(current_user.timezone)
-    )
+    return render_template("entries/delete.html", entry=entry, tz=zone(current_user.timezone))
 
 
 @bp.get("/entries")

@@ -73,10 +73,14 @@ def entry_values(entry=None, tz_name="UTC", copy=False):
     """Form values for a new entry (empty), a copy of ``entry``, or an edit of ``entry``."""
     if entry is None:
         return {
-            "id": str(uuid.uuid4()), "recorded_at": "", "locations": set(), "version": None,
+            "id": str(uuid.uuid4()),
+            "recorded_at": "",
+            "locations": set(),
+            "version": None,
             **dict.fromkeys(("overall", "back", "leg", "sleep_quality", "interference")),
             **dict.fromkeys(("pain_types", "triggers", "relievers"), ()),
-            "medications": "", "notes": "",
+            "medications": "",
+            "notes": "",
         }
     values = {
         "id": str(uuid.uuid4()) if copy else entry.id,
@@ -144,4 +148,3 @@ def submitted_session_values(form):
     data["started_at"] = form.get("started_at", "")
     data["version"] = form.get("version")
     return data
-

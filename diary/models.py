@@ -129,7 +129,9 @@ class CustomTerm(db.Model):
     """A patient's own pain type, trigger, reliever or technique."""
 
     __tablename__ = "custom_terms"
-    __table_args__ = (UniqueConstraint("user_id", "category", "key", name="uq_custom_terms_user_category_key"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "category", "key", name="uq_custom_terms_user_category_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -59,7 +59,9 @@ def pain_value(value, required=False):
     """A 0-10 JSON integer (not a bool, not a string, not 5.0); None allowed unless required."""
     if value is None:
         if required:
-            raise ValueError("is required: a whole number from 0 (no pain) to 10 (worst imaginable)")
+            raise ValueError(
+                "is required: a whole number from 0 (no pain) to 10 (worst imaginable)"
+            )
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
         raise ValueError("must be a whole number from 0 to 10")
@@ -162,7 +164,9 @@ def clean_entry(data, *, tz_name, vocabulary, now=None):
         pain = {}
     cleaned = {
         "id": errors.run("id", record_id, data.get("id")),
-        "recorded_at": errors.run("recorded_at", instant_value, data.get("recorded_at"), tz_name, now),
+        "recorded_at": errors.run(
+            "recorded_at", instant_value, data.get("recorded_at"), tz_name, now
+        ),
         "overall": errors.run("pain.overall", pain_value, pain.get("overall"), True),
         "back": errors.run("pain.back", pain_value, pain.get("back")),
         "leg": errors.run("pain.leg", pain_value, pain.get("leg")),

@@ -1,4 +1,4 @@
-"""Fixtures: an app on a freshly migrated database, clients, and helpers to sign up and call the API."""
+"""Fixtures: a freshly migrated database per test, clients, and API helpers."""
 
 import re
 import shutil

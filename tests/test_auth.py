@@ -64,8 +64,12 @@ def test_confirm_must_match_when_given(client):
     token = page_csrf(client, "/register")
     response = client.post(
         "/register",
-        data={"email": "a@example.com", "password": PASSWORD, "confirm": "other thing here",
-              "csrf_token": token},
+        data={
+            "email": "a@example.com",
+            "password": PASSWORD,
+            "confirm": "other thing here",
+            "csrf_token": token,
+        },
     )
     assert response.status_code == 422
     assert 'id="confirm-error"' in response.get_data(as_text=True)

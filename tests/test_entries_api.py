@@ -111,22 +111,34 @@ def test_local_date_uses_the_profile_zone_at_the_time_of_writing(api):
 
 
 def test_list_filters_by_local_date_and_sorts_by_time(api):
-    for stamp in ("2026-03-05T08:00:00Z", "2026-03-01T08:00:00Z", "2026-03-03T20:00:00Z",
-                  "2026-03-03T07:00:00Z"):
+    for stamp in (
+        "2026-03-05T08:00:00Z",
+        "2026-03-01T08:00:00Z",
+        "2026-03-03T20:00:00Z",
+        "2026-03-03T07:00:00Z",
+    ):
         api.post("/entries", entry_body(recorded_at=stamp))
     listed = api.get("/entries?from=2026-03-02&to=2026-03-04").get_json()["entries"]
     assert [entry["recorded_at"] for entry in listed] == [
-        "2026-03-03T07:00:00Z", "2026-03-03T20:00:00Z",
+        "2026-03-03T07:00:00Z",
+        "2026-03-03T20:00:00Z",
     ]
     everything = api.get("/entries").get_json()["entries"]
     assert [entry["local_date"] for entry in everything] == [
-        "2026-03-01", "2026-03-03", "2026-03-03", "2026-03-05",
+        "2026-03-01",
+        "2026-03-03",
+        "2026-03-03",
+        "2026-03-05",
     ]
 
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("from=yesterday", "from"), ("to=2026-02-30", "to"), ("from=2026-03-05&to=2026-03-01", "from")],
+    [
+        ("from=yesterday", "from"),
+        ("to=2026-02-30", "to"),
+        ("from=2026-03-05&to=2026-03-01", "from"),
+    ],
 )
 def test_bad_ranges_are_422(api, query, field):
     response = api.get(f"/entries?{query}")
@@ -174,7 +186,9 @@ def test_if_match_forms_that_match(api, header):
     body = entry_body()
     api.post("/entries", body)
     api.put(f"/entries/{body['id']}", {**body, "notes": "v2"})
-    response = api.put(f"/entries/{body['id']}", {**body, "notes": "v3"}, headers={"If-Match": header})
+    response = api.put(
+        f"/entries/{body['id']}", {**body, "notes": "v3"}, headers={"If-Match": header}
+    )
     assert response.status_code == 200
 
 

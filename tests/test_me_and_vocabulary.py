@@ -80,7 +80,9 @@ def test_custom_items_are_per_patient_and_usable(api, other_api):
     assert api.post("/entries", entry_body(triggers=["gardening"])).status_code == 201
     refused = other_api.post("/entries", entry_body(triggers=["gardening"]))
     assert refused.status_code == 422
-    assert "gardening" not in [t["key"] for t in other_api.get("/vocabulary").get_json()["triggers"]]
+    assert "gardening" not in [
+        t["key"] for t in other_api.get("/vocabulary").get_json()["triggers"]
+    ]
 
 
 def test_custom_keys_never_collide_with_built_in_keys(api):

@@ -32,7 +32,9 @@ def test_numbers_follow_start_time_not_creation_order(api):
     assert api.get(f"/sessions/{late['id']}").get_json()["number"] == 3
     listed = api.get("/sessions").get_json()["sessions"]
     assert [(s["id"], s["number"]) for s in listed] == [
-        (early["id"], 1), (middle["id"], 2), (late["id"], 3),
+        (early["id"], 1),
+        (middle["id"], 2),
+        (late["id"], 3),
     ]
     in_range = api.get("/sessions?from=2026-03-04&to=2026-03-31").get_json()["sessions"]
     assert [s["number"] for s in in_range] == [2, 3], "numbers count sessions outside the range"
@@ -47,7 +49,9 @@ def test_put_with_if_match_and_stale_version(api):
         f"/sessions/{body['id']}", {**body, "pain_after": 2}, headers={"If-Match": '"1"'}
     )
     assert updated.status_code == 200 and updated.get_json()["version"] == 2
-    stale = api.put(f"/sessions/{body['id']}", {**body, "pain_after": 1}, headers={"If-Match": '"1"'})
+    stale = api.put(
+        f"/sessions/{body['id']}", {**body, "pain_after": 1}, headers={"If-Match": '"1"'}
+    )
     assert stale.status_code == 412
     assert stale.get_json()["current"]["pain_after"] == 2
     assert stale.get_json()["current"]["number"] == 1

@@ -1,4 +1,4 @@
-"""The data rules of PRODUCT.md section 5, through the API: each bad field is named, nothing saved."""
+"""The data rules of PRODUCT.md section 5: each bad field is named and nothing is saved."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -72,7 +72,10 @@ def test_more_than_24_hours_ahead_is_refused_but_23_is_fine(api):
         ({"notes": "n" * 2000}, "notes"),
         ({"medications": "m" * 500}, "medications"),
         ({"pain": {"overall": 0, "back": 10, "leg": 0}}, "pain"),
-        ({"locations": [{"region": r, "side": "left"} for r in list(BUILT_IN["regions"])]}, "locations"),
+        (
+            {"locations": [{"region": r, "side": "left"} for r in list(BUILT_IN["regions"])]},
+            "locations",
+        ),
         ({"triggers": list(BUILT_IN["triggers"])}, "triggers"),
         ({"recorded_at": "2000-01-01T00:00:00Z"}, "recorded_at"),
     ],

@@ -43,7 +43,9 @@ def delete_me():
     body = json_body()
     password = body.get("password") if isinstance(body, dict) else None
     if not isinstance(password, str) or not password:
-        return api_error(422, "Enter your password to delete the account.", {"password": "is required"})
+        return api_error(
+            422, "Enter your password to delete the account.", {"password": "is required"}
+        )
     if not accounts.verify_password(current_user, password):
         return api_error(422, "The password is not right.", {"password": "is not right"})
     accounts.delete_account(current_user)
@@ -62,7 +64,9 @@ def add_vocabulary(category):
     """Add the patient's own item to a category."""
     body = json_body()
     try:
-        term = terms.add_term(current_user.id, category, body.get("label") if isinstance(body, dict) else None)
+        term = terms.add_term(
+            current_user.id, category, body.get("label") if isinstance(body, dict) else None
+        )
     except KeyError:
         return api_error(404, f"There is no category {category!r} to add to.")
     return jsonify(term), 201

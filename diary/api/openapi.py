@@ -73,12 +73,36 @@ SESSION_INPUT = {
     },
 }
 ENTRY_FIELDS = [
-    "id", "recorded_at", "local_date", "pain", "locations", "pain_types", "triggers", "relievers",
-    "medications", "sleep_quality", "interference", "notes", "version", "created_at", "updated_at",
+    "id",
+    "recorded_at",
+    "local_date",
+    "pain",
+    "locations",
+    "pain_types",
+    "triggers",
+    "relievers",
+    "medications",
+    "sleep_quality",
+    "interference",
+    "notes",
+    "version",
+    "created_at",
+    "updated_at",
 ]
 SESSION_FIELDS = [
-    "id", "started_at", "local_date", "number", "practitioner", "techniques", "points",
-    "pain_before", "pain_after", "notes", "version", "created_at", "updated_at",
+    "id",
+    "started_at",
+    "local_date",
+    "number",
+    "practitioner",
+    "techniques",
+    "points",
+    "pain_before",
+    "pain_after",
+    "notes",
+    "version",
+    "created_at",
+    "updated_at",
 ]
 
 SCHEMAS = {
@@ -329,9 +353,7 @@ def document():
         "servers": [{"url": "/"}],
         "components": {
             "schemas": SCHEMAS,
-            "securitySchemes": {
-                "session": {"type": "apiKey", "in": "cookie", "name": "session"}
-            },
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
         },
         "security": [{"session": []}],
         "paths": paths,

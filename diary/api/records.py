@@ -106,7 +106,8 @@ def _replace(kind, record_id, noun):
         record = records.update(kind, current_user, record, cleaned, if_match_versions())
     except records.PreconditionFailed as stale:
         return api_error(
-            412, f"This {noun} changed since you loaded it; here is the current one.",
+            412,
+            f"This {noun} changed since you loaded it; here is the current one.",
             current=_to_dict(kind, stale.current),
         )
     return _answer(kind, record)

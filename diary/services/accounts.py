@@ -122,4 +122,3 @@ def delete_account(user):
         db.session.execute(delete(model).where(model.user_id == user_id))
     db.session.execute(delete(User).where(User.id == user_id))
     db.session.commit()
-

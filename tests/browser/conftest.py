@@ -5,10 +5,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import make_app
 from werkzeug.serving import make_server
 
 from diary.extensions import db
-from tests.conftest import make_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 # No network in CI or on the build machine: nothing in Chromium may try to reach Google.
@@ -64,7 +64,10 @@ def live_server(database_path):
     """The app on a fresh database, served over plain HTTP in a thread; yields the base URL."""
     app = make_app(database_path, WTF_CSRF_SSL_STRICT=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll keeps shutdown() quick (the default waits up to half a second per test).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

@@ -1,0 +1,82 @@
+"""CLI commands and migrations: the schema comes only from migrations and matches the models."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from conftest import make_app
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, inspect, select
+
+from diary.cli import DEMO_EMAIL, DEMO_PASSWORD, SESSION_COUNT
+from diary.extensions import db
+from diary.models import AcupunctureSession, Entry, User
+from diary.services.accounts import authenticate
+from diary.timeutil import local_today
+
+
+def test_upgrade_builds_an_empty_database_that_matches_the_models(tmp_path):
+    app = make_app(tmp_path / "empty.sqlite")
+    with app.app_context():
+        upgrade()
+        tables = set(inspect(db.engine).get_table_names())
+        assert {
+            "users",
+            "entries",
+            "acupuncture_sessions",
+            "custom_terms",
+            "alembic_version",
+        } <= tables
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+            assert compare_metadata(context, db.metadata) == []
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        db.engine.dispose()
+
+
+def test_sqlite_pragmas(app):
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+
+
+def test_seed_demo_creates_ten_weeks_and_eight_sessions(app, runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0
+    assert DEMO_EMAIL in result.output and DEMO_PASSWORD in result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+        assert authenticate(DEMO_EMAIL, DEMO_PASSWORD) is not None
+        dates = db.session.scalars(select(Entry.local_date).where(Entry.user_id == user.id)).all()
+        today = local_today(user.timezone)
+        assert max(dates) == today
+        assert (today - min(dates)).days == 69
+        assert len(dates) > 110
+        sessions = db.session.scalars(
+            select(AcupunctureSession).order_by(AcupunctureSession.started_at)
+        ).all()
+        assert len(sessions) == SESSION_COUNT
+        days = [session.local_date for session in sessions]
+        gaps = [(b - a).days for a, b in zip(days, days[1:], strict=False)]
+        assert gaps == [7] * (SESSION_COUNT - 1)
+        early = db.session.scalar(
+            select(func.avg(Entry.overall)).where(Entry.local_date < sessions[0].local_date)
+        )
+        late = db.session.scalar(
+            select(func.avg(Entry.overall)).where(Entry.local_date > sessions[-1].local_date)
+        )
+        assert early - late > 2.5, "pain eases over the course"
+
+
+def test_seed_demo_twice_keeps_one_patient_and_reset_recreates(app, runner):
+    runner.invoke(args=["seed-demo"])
+    again = runner.invoke(args=["seed-demo"])
+    assert "already exists" in again.output
+    reset = runner.invoke(args=["seed-demo", "--reset"])
+    assert reset.exit_code == 0 and "Created" in reset.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+        assert (
+            db.session.scalar(select(func.count()).select_from(AcupunctureSession)) == SESSION_COUNT
+        )

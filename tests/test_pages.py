@@ -1,0 +1,259 @@
+"""The HTML pages and their no-JavaScript forms: the same rules as the API, errors by the field."""
+
+import re
+
+import pytest
+from conftest import entry_body, page_csrf, session_body
+
+
+@pytest.fixture
+def patient(api):
+    """A logged-in patient: the API helper, whose client also browses the pages."""
+    return api
+
+
+def form_post(client, path, fields, token_page="/entries/new"):
+    """Post a form as the browser would, with the page's CSRF token."""
+    data = {"csrf_token": page_csrf(client, token_page), **fields}
+    return client.post(path, data=data)
+
+
+def entry_form(**overrides):
+    """A filled-in log form."""
+    fields = {
+        "overall": "6",
+        "back": "",
+        "leg": "7",
+        "locations": ["buttock:left", "thigh_back:left", "lower_back:left", "lower_back:right"],
+        "pain_types": ["burning", "shooting"],
+        "triggers": ["sitting"],
+        "relievers": ["heat"],
+        "medications": "",
+        "sleep_quality": "4",
+        "interference": "",
+        "notes": "Line one\r\nline two",
+        "recorded_at": "2026-03-02T07:45",
+    }
+    fields.update(overrides)
+    return fields
+
+
+def test_log_form_saves_an_entry(patient):
+    response = form_post(patient.client, "/entries/new", entry_form())
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    [entry] = patient.get("/entries").get_json()["entries"]
+    assert entry["pain"] == {"overall": 6, "back": None, "leg": 7}
+    assert entry["locations"] == [
+        {"region": "buttock", "side": "left"},
+        {"region": "thigh_back", "side": "left"},
+        {"region": "lower_back", "side": "both"},
+    ]
+    assert entry["pain_types"] == ["burning", "shooting"]
+    assert entry["sleep_quality"] == 4 and entry["interference"] is None
+    assert entry["notes"] == "Line one\nline two"
+    assert entry["recorded_at"] == "2026-03-02T07:45:00Z", "Europe/London is UTC in March"
+    assert "Saved: pain 6/10." in patient.client.get("/").get_data(as_text=True)
+
+
+def test_the_form_carries_an_id_so_a_double_submit_saves_once(patient):
+    html = patient.client.get("/entries/new").get_data(as_text=True)
+    form_id = re.search(r'name="id" value="([0-9a-f-]{36})"', html).group(1)
+    fields = entry_form(id=form_id)
+    assert form_post(patient.client, "/entries/new", fields).status_code == 303
+    assert form_post(patient.client, "/entries/new", fields).status_code == 303
+    assert len(patient.get("/entries").get_json()["entries"]) == 1
+    changed = form_post(patient.client, "/entries/new", {**fields, "overall": "2"})
+    assert changed.status_code == 422
+    assert "already saved this form" in changed.get_data(as_text=True)
+    assert len(patient.get("/entries").get_json()["entries"]) == 1
+
+
+def test_minimal_form_with_only_overall(patient):
+    response = form_post(patient.client, "/entries/new", {"overall": "0"})
+    assert response.status_code == 303
+    [entry] = patient.get("/entries").get_json()["entries"]
+    assert entry["pain"]["overall"] == 0 and entry["locations"] == []
+
+
+@pytest.mark.parametrize(
+    ("change", "field_id", "message"),
+    [
+        ({"overall": ""}, "pain-overall-error", "is required"),
+        ({"overall": "11"}, "pain-overall-error", "0 to 10"),
+        ({"overall": "five"}, "pain-overall-error", "0 to 10"),
+        ({"leg": "7.5"}, "pain-leg-error", "0 to 10"),
+        ({"notes": "n" * 2001}, "notes-error", "at most 2,000"),
+        ({"medications": "m" * 501}, "medications-error", "at most 500"),
+        ({"locations": ["elbow:left"]}, "locations-error", "unknown region"),
+        ({"triggers": ["gardening"]}, "triggers-error", "unknown trigger"),
+        ({"recorded_at": "1999-05-01T10:00"}, "recorded_at-error", "2000"),
+    ],
+)
+def test_form_errors_sit_next_to_the_field_and_keep_what_was_typed(
+    patient, change, field_id, message
+):
+    fields = entry_form(**change)
+    fields["notes"] = change.get("notes", "Please keep this note")
+    response = form_post(patient.client, "/entries/new", fields)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'id="{field_id}"' in html and message in html
+    if "notes" not in change:
+        assert "Please keep this note" in html
+    assert 'value="buttock:left" checked' in html or "locations" in change
+    assert patient.get("/entries").get_json()["entries"] == []
+
+
+def test_same_as_last_entry_prefills_but_not_time_or_note(patient):
+    patient.post("/entries", entry_body(notes="yesterday's note"))
+    html = patient.client.get("/entries/new?copy=last").get_data(as_text=True)
+    assert re.search(r'name="overall" value="6" checked', html)
+    assert 'value="buttock:left" checked' in html
+    assert re.search(r'value="burning" checked', html)
+    assert re.search(r'value="sitting" checked', html)
+    assert "yesterday&#39;s note" not in html
+    assert re.search(r'name="recorded_at" type="datetime-local" value=""', html)
+
+
+def test_edit_form_updates_and_detects_a_change_elsewhere(patient):
+    body = entry_body()
+    patient.post("/entries", body)
+    edit_path = f"/entries/{body['id']}/edit"
+    html = patient.client.get(edit_path).get_data(as_text=True)
+    assert 'name="version" value="1"' in html
+    response = form_post(patient.client, edit_path, entry_form(version="1", overall="3"), edit_path)
+    assert response.status_code == 303
+    assert patient.get(f"/entries/{body['id']}").get_json()["pain"]["overall"] == 3
+    stale = form_post(patient.client, edit_path, entry_form(version="1", overall="9"), edit_path)
+    assert stale.status_code == 422
+    html = stale.get_data(as_text=True)
+    assert "changed on another device" in html
+    assert 'name="version" value="2"' in html, "saving again keeps the patient's version"
+    assert patient.get(f"/entries/{body['id']}").get_json()["pain"]["overall"] == 3
+
+
+def test_delete_asks_first(patient):
+    body = entry_body()
+    patient.post("/entries", body)
+    confirm = patient.client.get(f"/entries/{body['id']}/delete")
+    assert "Delete this entry?" in confirm.get_data(as_text=True)
+    assert patient.get(f"/entries/{body['id']}").status_code == 200
+    response = form_post(patient.client, f"/entries/{body['id']}/delete", {})
+    assert response.status_code == 303
+    assert patient.get(f"/entries/{body['id']}").status_code == 404
+
+
+def test_history_groups_by_day_and_pages_back(patient):
+    patient.post("/entries", entry_body(recorded_at="2026-03-02T08:00:00Z", notes="first"))
+    patient.post("/entries", entry_body(recorded_at="2026-03-02T20:00:00Z", notes="second"))
+    html = patient.client.get("/entries?until=2026-03-10").get_data(as_text=True)
+    assert "Monday 02 March" in html
+    assert html.index("first") < html.index("second")
+    assert "Older" in html and "until=2026-02-08" in html
+    assert "first" not in patient.client.get("/entries?until=2026-02-20").get_data(as_text=True)
+
+
+def test_sessions_page_logs_edits_and_deletes(patient):
+    response = form_post(
+        patient.client,
+        "/sessions",
+        {
+            "practitioner": "Dr Lee",
+            "techniques": ["manual", "cupping"],
+            "points": "BL23",
+            "pain_before": "6",
+            "pain_after": "3",
+            "started_at": "2026-03-03T10:00",
+        },
+        "/sessions",
+    )
+    assert response.status_code == 303
+    [session] = patient.get("/sessions").get_json()["sessions"]
+    assert session["techniques"] == ["manual", "cupping"]
+    assert session["pain_before"] == 6 and session["pain_after"] == 3
+    html = patient.client.get("/sessions").get_data(as_text=True)
+    assert "Session 1" in html and "Pain 6 → 3" in html
+    assert 'value="Dr Lee"' in html, "the next session's form carries the practitioner"
+    edit = f"/sessions/{session['id']}/edit"
+    assert (
+        form_post(
+            patient.client, edit, {"practitioner": "Dr Kim", "version": "1"}, edit
+        ).status_code
+        == 303
+    )
+    assert patient.get(f"/sessions/{session['id']}").get_json()["practitioner"] == "Dr Kim"
+    assert (
+        form_post(patient.client, f"/sessions/{session['id']}/delete", {}, "/sessions").status_code
+        == 303
+    )
+    assert patient.get("/sessions").get_json()["sessions"] == []
+
+
+def test_session_form_errors(patient):
+    response = form_post(
+        patient.client, "/sessions", {"pain_before": "12", "practitioner": "p" * 121}, "/sessions"
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="pain_before-error"' in html and 'id="practitioner-error"' in html
+    assert patient.get("/sessions").get_json()["sessions"] == []
+
+
+def test_today_shows_latest_entries_and_last_session(patient):
+    patient.post("/sessions", session_body(started_at="2026-03-03T10:00:00Z"))
+    patient.post("/entries", entry_body(recorded_at=None, notes="today's note"))
+    html = patient.client.get("/").get_data(as_text=True)
+    assert "today&#39;s note" in html
+    assert "Last acupuncture session: <strong>#1</strong>" in html
+
+
+def test_empty_today_tells_a_new_patient_what_to_do(patient):
+    html = patient.client.get("/").get_data(as_text=True)
+    assert "Your diary is empty" in html and "Same as last entry" not in html
+
+
+def test_account_page_saves_profile_and_own_words(patient):
+    token_page = "/account"
+    response = form_post(
+        patient.client,
+        "/account/profile",
+        {"display_name": "Sam", "timezone": "Asia/Tokyo"},
+        token_page,
+    )
+    assert response.status_code == 303
+    assert patient.get("/me").get_json()["timezone"] == "Asia/Tokyo"
+    bad = form_post(
+        patient.client,
+        "/account/profile",
+        {"display_name": "Sam", "timezone": "Nowhere"},
+        token_page,
+    )
+    assert bad.status_code == 422 and 'id="timezone-error"' in bad.get_data(as_text=True)
+    added = form_post(
+        patient.client, "/account/terms", {"category": "triggers", "label": "Gardening"}, token_page
+    )
+    assert added.status_code == 303
+    assert "gardening" in [t["key"] for t in patient.get("/vocabulary").get_json()["triggers"]]
+    assert 'value="gardening"' in patient.client.get("/entries/new").get_data(as_text=True)
+
+
+def test_account_delete_needs_the_password(patient):
+    wrong = form_post(patient.client, "/account/delete", {"password": "nope nope nope"}, "/account")
+    assert wrong.status_code == 422
+    right = form_post(
+        patient.client, "/account/delete", {"password": "correct horse battery"}, "/account"
+    )
+    assert right.status_code == 303
+    assert patient.client.get("/api/v1/me").status_code == 401
+
+
+def test_healthz_is_plain_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "ok"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_unknown_page_is_a_friendly_404(patient):
+    response = patient.client.get("/entries/not-an-id/edit")
+    assert response.status_code == 404
+    assert "Not found" in response.get_data(as_text=True)
