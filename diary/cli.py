@@ -27,15 +27,21 @@ NOTES = (
 )
 
 
-def _level(day, session_days):
-    """The demo's underlying pain on ``day``: a slow fall plus relief dips that last longer."""
-    trend = 7.3 if day < FIRST_SESSION_DAY else 7.3 - (day - FIRST_SESSION_DAY) * 4.0 / 55
-    dip = 0.0
+def _relief_days(number):
+    """How many days after session ``number`` the demo's pain stays down: longer each time."""
+    return round(0.75 * number)
+
+
+def _level(day, evening, session_days):
+    """The demo's underlying pain: a slow fall, a dip after each session, a flare as it wears off."""
+    trend = 7.0 if day < FIRST_SESSION_DAY else 7.0 - (day - FIRST_SESSION_DAY) * 3.4 / 55
     for number, session_day in enumerate(session_days, start=1):
-        lasting = 1.5 + 0.7 * number
-        if session_day <= day < session_day + lasting:
-            dip = max(dip, 2.2 * (1 - (day - session_day) / lasting))
-    return trend - dip
+        after = day - session_day
+        if (after == 0 and evening) or 1 <= after <= _relief_days(number):
+            return trend - 2.2
+        if after == _relief_days(number) + 1:
+            return trend + 2.0
+    return trend
 
 
 def _clamp(value):
@@ -45,7 +51,7 @@ def _clamp(value):
 def _demo_entry(rng, user, instant, level, morning, entry_id):
     sitting = rng.random() < 0.6
     bending = rng.random() < 0.3
-    overall = _clamp(level + rng.uniform(-0.8, 0.8) + 0.7 * sitting + 0.5 * bending)
+    overall = _clamp(level + rng.uniform(-0.5, 0.5) + 0.7 * sitting + 0.5 * bending)
     locations = [{"region": "buttock", "side": "left"}]
     if overall >= 3:
         locations.append({"region": "thigh_back", "side": "left"})
@@ -108,7 +114,7 @@ def seed_demo(reset=False):
     rows = []
     for number, day in enumerate(session_days, start=1):
         started = at(day, 10, 0)
-        before = _clamp(_level(day - 0.01, session_days) + 0.5)
+        before = _clamp(_level(day, False, session_days) + 0.6)
         rows.append(
             AcupunctureSession(
                 id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-session-{number}")),
@@ -141,7 +147,7 @@ def seed_demo(reset=False):
             elif rng.random() < 0.08 and not last_day:
                 continue
             logged_today = logged_today or last_day
-            level = _level(day + (0.35 if morning else 0.9), session_days)
+            level = _level(day, not morning, session_days)
             entry_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             rows.append(_demo_entry(rng, user, instant, level, morning, entry_id))
     db.session.add_all(rows)

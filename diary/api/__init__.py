@@ -40,4 +40,4 @@ def json_body():
     return {} if data is None else data
 
 
-from . import me, openapi, records  # noqa: E402,F401  (routes attach themselves to bp)
+from . import me, openapi, records, trends  # noqa: E402,F401  (routes attach themselves to bp)

@@ -123,7 +123,9 @@ def test_log_pain_in_six_taps(page):
     expect(latest).to_contain_text("Buttock (left)")
     expect(latest).to_contain_text("Burning")
 
-    [entry] = entries(page)
+    found = entries(page)
+    assert len(found) == 1, found
+    entry = found[0]
     assert entry["pain"]["overall"] == 7
     assert entry["locations"] == [{"region": "buttock", "side": "left"}]
     assert entry["pain_types"] == ["burning"]
@@ -143,7 +145,9 @@ def test_same_as_last_entry_prefills_the_form(page):
     page.get_by_role("button", name="Save entry").click()
     expect(page).to_have_url(re.compile(r"/$"))
 
-    first, second = entries(page)
+    found = entries(page)
+    assert len(found) == 2, found
+    first, second = found
     assert first["id"] != second["id"]
     for entry in (first, second):
         assert entry["pain"]["overall"] == 7
