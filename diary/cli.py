@@ -33,7 +33,7 @@ def _relief_days(number):
 
 
 def _level(day, evening, session_days):
-    """The demo's underlying pain: a slow fall, a dip after each session, a flare as it wears off."""
+    """The demo's pain: a slow fall, a dip after each session, a flare as it wears off."""
     trend = 7.0 if day < FIRST_SESSION_DAY else 7.0 - (day - FIRST_SESSION_DAY) * 3.4 / 55
     for number, session_day in enumerate(session_days, start=1):
         after = day - session_day

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from . import forms
 from .pages import save_form, vocabulary
-from .services import records, terms
+from .services import records, stats, terms
 from .services.records import ENTRY
 from .timeutil import local_today, parse_date, zone
 from .validation import clean_entry
@@ -43,13 +43,14 @@ def _form_page(values, errors=None, notice="", entry=None, status=200):
 @bp.get("/")
 def today():
     """Today: the quick log button, the latest entries, the last session."""
-    latest = records.list_between(
-        ENTRY, current_user.id, local_today(current_user.timezone) - timedelta(days=6)
-    )
+    today_date = local_today(current_user.timezone)
+    latest = records.list_between(ENTRY, current_user.id, today_date - timedelta(days=6))
     latest = list(reversed(latest))[:5]
     sessions = records.list_between(records.SESSION, current_user.id)
+    fortnight = stats.load_trends(current_user, today_date - timedelta(days=13), today_date)
     return render_template(
         "entries/today.html",
+        fortnight=fortnight,
         latest=latest,
         last_session=sessions[-1] if sessions else None,
         session_count=len(sessions),

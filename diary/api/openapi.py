@@ -167,6 +167,38 @@ SCHEMAS = {
             "csrf_token": {"type": "string"},
         },
     },
+    "Trends": {
+        "type": "object",
+        "description": "PRODUCT.md section 7; numbers rounded to 2 decimals",
+        "required": [
+            "range",
+            "days",
+            "sessions",
+            "intervals",
+            "progress",
+            "locations",
+            "pain_types",
+            "relievers",
+            "triggers",
+        ],
+        "properties": {
+            "range": {
+                "type": "object",
+                "properties": {"from": DATE, "to": DATE},
+            },
+            "days": {"type": "array", "items": {"type": "object"}},
+            "sessions": {"type": "array", "items": {"type": "object"}},
+            "intervals": {"type": "array", "items": {"type": "object"}},
+            "progress": {
+                "type": "object",
+                "properties": {m: {"type": ["object", "null"]} for m in ("overall", "back", "leg")},
+            },
+            "locations": {"type": "array", "items": {"type": "object"}},
+            "pain_types": {"type": "array", "items": {"type": "object"}},
+            "relievers": {"type": "array", "items": {"type": "object"}},
+            "triggers": {"type": "array", "items": {"type": "object"}},
+        },
+    },
     "Term": {
         "type": "object",
         "required": ["key", "label", "custom"],
@@ -339,6 +371,17 @@ def document():
                     **UNSAFE,
                 },
             },
+        },
+        "/api/v1/trends": {
+            "get": {
+                "summary": "Trends for a date range (default: the 90 days to today)",
+                "parameters": RANGE,
+                "responses": {
+                    "200": _json(_ref("Trends")),
+                    "422": _error("Bad dates, or from after to"),
+                    **UNAUTHORIZED,
+                },
+            }
         },
         **_record_paths("entries", "entry", "EntryInput", "Entry", "a pain entry"),
         **_record_paths("sessions", "session", "SessionInput", "Session", "an acupuncture session"),
