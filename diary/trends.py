@@ -14,8 +14,14 @@ from .timeutil import local_today, parse_date
 from .vocabulary import REGIONS, location_label
 
 bp = Blueprint("trends", __name__)
-PRESETS = (("14", "2 weeks"), ("30", "1 month"), ("90", "3 months"), ("182", "6 months"),
-           ("365", "1 year"), ("all", "All"))
+PRESETS = (
+    ("14", "2 weeks"),
+    ("30", "1 month"),
+    ("90", "3 months"),
+    ("182", "6 months"),
+    ("365", "1 year"),
+    ("all", "All"),
+)
 DEFAULT_PRESET = "90"
 CATEGORY_WORDS = {
     "substantial": "Substantial improvement: 50% or more less pain",
