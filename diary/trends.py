@@ -50,7 +50,7 @@ def first_date(user_id):
 
 
 def chosen_range(today):
-    """The range asked for: a preset (``?days=``) or ``?from=&to=``; errors fall back to 3 months."""
+    """The range asked for: a preset (``?days=``) or ``?from=&to=``; bad dates mean 3 months."""
     errors = {}
     if request.args.get("from") or request.args.get("to"):
         try:
