@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := diary
 
-.PHONY: run test lint install browser clean
+NPM_CACHE := .cache/npm
+# The pinned CDN files (served to the browser tests in place of jsDelivr) and axe-core.
+NPM_PACKAGES := chart.js@4.6.1 chartjs-plugin-annotation@3.1.0 chartjs-adapter-date-fns@3.0.0 axe-core@4.14.1
+
+.PHONY: run test lint install browser npm-assets clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,11 +37,23 @@ browser:
 	  else echo "warning: no apt-get: browser tests will be skipped (they fail under CI=true)"; fi; \
 	fi
 
+# `npm pack` each package into .cache/npm/<name>@<version>/package (no node_modules, no build).
+npm-assets:
+	@mkdir -p $(NPM_CACHE)
+	@for spec in $(NPM_PACKAGES); do \
+	  if [ ! -d "$(NPM_CACHE)/$$spec/package" ]; then \
+	    mkdir -p "$(NPM_CACHE)/$$spec" && \
+	    tarball=$$(cd "$(NPM_CACHE)/$$spec" && npm pack --silent "$$spec" 2>/dev/null | tail -n 1) && \
+	    tar -xzf "$(NPM_CACHE)/$$spec/$$tarball" -C "$(NPM_CACHE)/$$spec" && rm -f "$(NPM_CACHE)/$$spec/$$tarball" \
+	    || { echo "warning: npm pack $$spec failed"; rm -rf "$(NPM_CACHE)/$$spec"; }; \
+	  fi; \
+	done
+
 lint: $(STAMP)
 	$(BIN)/ruff check diary tests
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser npm-assets lint
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .cache
