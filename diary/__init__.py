@@ -93,7 +93,7 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     """Attach every blueprint, the error handlers and the CLI commands."""
-    from . import account, acupuncture, auth, cli, entries, errors, health, trends
+    from . import account, acupuncture, auth, cli, entries, errors, health, share, trends
     from .api import bp as api_bp
     from .cdn import CHART_SCRIPTS, script_url
 
@@ -102,6 +102,7 @@ def _register_blueprints(app):
     app.register_blueprint(entries.bp)
     app.register_blueprint(acupuncture.bp)
     app.register_blueprint(trends.bp)
+    app.register_blueprint(share.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(api_bp)
     app.jinja_env.globals.update(chart_scripts=CHART_SCRIPTS, script_url=script_url)

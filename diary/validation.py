@@ -35,7 +35,7 @@ class ValidationError(Exception):
         self.message = message
 
 
-class _Errors:
+class FieldErrors:
     """Collects one message per field while a whole body is checked."""
 
     def __init__(self):
@@ -155,7 +155,7 @@ def _require_object(data):
 def clean_entry(data, *, tz_name, vocabulary, now=None):
     """Check a pain entry; returns the normalised fields (``id``/``recorded_at`` may be None)."""
     _require_object(data)
-    errors = _Errors()
+    errors = FieldErrors()
     pain = data.get("pain")
     if pain is None:
         pain = {}
@@ -190,7 +190,7 @@ def clean_entry(data, *, tz_name, vocabulary, now=None):
 def clean_session(data, *, tz_name, vocabulary, now=None):
     """Check an acupuncture session; returns the normalised fields."""
     _require_object(data)
-    errors = _Errors()
+    errors = FieldErrors()
     cleaned = {
         "id": errors.run("id", record_id, data.get("id")),
         "started_at": errors.run("started_at", instant_value, data.get("started_at"), tz_name, now),
@@ -219,7 +219,7 @@ def timezone_value(value):
 def clean_profile(data):
     """Check a profile change (``timezone``, ``display_name``); only the given keys are returned."""
     _require_object(data)
-    errors = _Errors()
+    errors = FieldErrors()
     cleaned = {}
     if "timezone" in data:
         cleaned["timezone"] = errors.run("timezone", timezone_value, data["timezone"])

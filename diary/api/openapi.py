@@ -199,6 +199,50 @@ SCHEMAS = {
             "triggers": {"type": "array", "items": {"type": "object"}},
         },
     },
+    "ShareInput": {
+        "type": "object",
+        "properties": {
+            "label": _text(LIMITS["label"]),
+            "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 365, "default": 30},
+            "include_notes": {"type": "boolean", "default": False},
+        },
+    },
+    "CreatedShare": {
+        "type": "object",
+        "required": ["id", "label", "url", "token", "expires_at", "include_notes", "created_at"],
+        "properties": {
+            "id": {"type": "string"},
+            "label": {"type": "string"},
+            "url": {"type": "string"},
+            "token": {"type": "string", "description": "Shown only in this answer"},
+            "expires_at": INSTANT,
+            "include_notes": {"type": "boolean"},
+            "created_at": INSTANT,
+        },
+    },
+    "Share": {
+        "type": "object",
+        "required": [
+            "id",
+            "label",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "include_notes",
+            "view_count",
+            "last_viewed_at",
+        ],
+        "properties": {
+            "id": {"type": "string"},
+            "label": {"type": "string"},
+            "created_at": INSTANT,
+            "expires_at": INSTANT,
+            "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+            "include_notes": {"type": "boolean"},
+            "view_count": {"type": "integer", "minimum": 0},
+            "last_viewed_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
     "Term": {
         "type": "object",
         "required": ["key", "label", "custom"],
@@ -382,6 +426,41 @@ def document():
                     **UNAUTHORIZED,
                 },
             }
+        },
+        "/api/v1/shares": {
+            "post": {
+                "summary": "Create a share link for a practitioner (the token is shown only here)",
+                "parameters": [CSRF],
+                "requestBody": _body(_ref("ShareInput")),
+                "responses": {"201": _json(_ref("CreatedShare"), "Created"), **UNSAFE},
+            },
+            "get": {
+                "summary": "The patient's share links with their views",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["shares"],
+                            "properties": {"shares": {"type": "array", "items": _ref("Share")}},
+                        }
+                    ),
+                    **UNAUTHORIZED,
+                },
+            },
+        },
+        "/api/v1/shares/{share_id}": {
+            "parameters": [
+                {"name": "share_id", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "delete": {
+                "summary": "Revoke a share link at once",
+                "parameters": [CSRF],
+                "responses": {
+                    "204": {"description": "Revoked"},
+                    "404": _error("Not found"),
+                    **UNSAFE,
+                },
+            },
         },
         **_record_paths("entries", "entry", "EntryInput", "Entry", "a pain entry"),
         **_record_paths("sessions", "session", "SessionInput", "Session", "an acupuncture session"),

@@ -9,7 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..models import AcupunctureSession, CustomTerm, Entry, User, new_session_nonce
+from ..models import AcupunctureSession, CustomTerm, Entry, ShareLink, User, new_session_nonce
 from ..timeutil import is_timezone
 from ..validation import PASSWORD_MAX, PASSWORD_MIN, ValidationError
 
@@ -118,7 +118,7 @@ def end_all_logins(user):
 def delete_account(user):
     """Remove the patient and every row that belongs to them."""
     user_id = user.id
-    for model in (Entry, AcupunctureSession, CustomTerm):
+    for model in (Entry, AcupunctureSession, CustomTerm, ShareLink):
         db.session.execute(delete(model).where(model.user_id == user_id))
     db.session.execute(delete(User).where(User.id == user_id))
     db.session.commit()

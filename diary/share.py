@@ -1,0 +1,170 @@
+"""Share links (the patient's page) and the practitioner's read-only report ``/s/<token>``."""
+
+from datetime import timedelta
+
+import segno
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from .api.shares import share_url
+from .api.trends import trends_range
+from .errors import api_error
+from .extensions import db, limiter
+from .models import User
+from .services import records, sharing, terms
+from .services.records import ENTRY, SESSION
+from .services.stats import load_trends
+from .timeutil import local_today, utcnow, zone
+from .trends import CATEGORY_WORDS, MEASURE_NAMES, chart_labels, first_date, heat_map
+from .validation import ValidationError
+from .vocabulary import REGIONS
+
+bp = Blueprint("share", __name__)
+REPORT_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "no-store",
+}
+REPORT_PRESETS = (("90", "3 months"), ("182", "6 months"), ("365", "1 year"), ("all", "All"))
+
+
+def qr_svg(url):
+    """The link as an inline SVG QR code, made here (no outside service)."""
+    return segno.make(url, error="m").svg_inline(
+        scale=5, border=2, svgclass="qr-code", title="QR code of the share link"
+    )
+
+
+def _shares_page(created=None, errors=None, values=None, status=200):
+    return (
+        render_template(
+            "share/shares.html",
+            links=sharing.shares_of(current_user.id),
+            created=created,
+            errors=errors or {},
+            values=values or {},
+            status=sharing.status,
+            tz=zone(current_user.timezone),
+        ),
+        status,
+    )
+
+
+@bp.get("/shares")
+@login_required
+def shares():
+    """The patient's links, their views, and a form for a new one."""
+    return _shares_page()
+
+
+@bp.post("/shares")
+@login_required
+def create():
+    """Create a link and show it once, with its QR code."""
+    raw_days = request.form.get("expires_in_days", "30")
+    data = {
+        "label": request.form.get("label", ""),
+        "expires_in_days": int(raw_days) if raw_days.isdigit() else raw_days,
+        "include_notes": bool(request.form.get("include_notes")),
+    }
+    try:
+        cleaned = sharing.clean_share(data)
+    except ValidationError as error:
+        return _shares_page(errors=error.fields, values=dict(request.form), status=422)
+    link, token = sharing.create_share(current_user.id, **cleaned)
+    url = share_url(token)
+    return _shares_page(created={"link": link, "url": url, "qr": qr_svg(url)})
+
+
+@bp.post("/shares/<share_id>/revoke")
+@login_required
+def revoke(share_id):
+    """Revoke one of the patient's links."""
+    link = sharing.get_share(current_user.id, share_id)
+    if link is None:
+        return render_template("error.html", status=404, description="No such link."), 404
+    sharing.revoke(link)
+    return _shares_page()
+
+
+def _gone():
+    """The one answer for unknown, expired and revoked tokens."""
+    return render_template("share/gone.html"), 404, REPORT_HEADERS
+
+
+def _report_range(user):
+    """The report's period: ``?days=`` presets (default 3 months) or ``?from=&to=``."""
+    if request.args.get("from") or request.args.get("to"):
+        return (*trends_range(user.timezone), None)
+    today = local_today(user.timezone)
+    preset = request.args.get("days", "90")
+    if preset == "all":
+        return first_date(user.id) or today, today, preset
+    if preset not in dict(REPORT_PRESETS):
+        preset = "90"
+    return trends_range_for_days(today, int(preset)), today, preset
+
+
+def trends_range_for_days(today, days):
+    """The first date of a ``days``-long period ending today."""
+    return today - timedelta(days=days - 1)
+
+
+@bp.get("/s/<token>")
+@limiter.limit("60 per minute")
+def report(token):
+    """The practitioner's read-only report; each opening counts as a view."""
+    link = sharing.find_active(token)
+    if link is None:
+        return _gone()
+    sharing.record_view(link)
+    user = db.session.get(User, link.user_id)
+    try:
+        date_from, date_to, preset = _report_range(user)
+    except ValidationError:
+        date_to = local_today(user.timezone)
+        date_from, preset = trends_range_for_days(date_to, 90), "90"
+    data = load_trends(user, date_from, date_to)
+    numbers = records.session_numbers(user.id)
+    sessions = records.list_between(SESSION, user.id, date_from, date_to)
+    notes = []
+    if link.include_notes:
+        notes = [e for e in records.list_between(ENTRY, user.id, date_from, date_to) if e.notes]
+    page = render_template(
+        "share/report.html",
+        token=token,
+        patient_name=user.name_for_display,
+        data=data,
+        labels=chart_labels(terms.vocabulary_for(user.id)),
+        presets=REPORT_PRESETS,
+        preset=preset,
+        heat=heat_map(data["locations"]),
+        regions=REGIONS,
+        category_words=CATEGORY_WORDS,
+        measure_names=MEASURE_NAMES,
+        has_entries=any(day["entries"] for day in data["days"]),
+        sessions=[(numbers[s.id], s) for s in sessions],
+        include_notes=link.include_notes,
+        notes=notes,
+        tz=zone(user.timezone),
+        tz_name=user.timezone,
+        generated=utcnow().astimezone(zone(user.timezone)).strftime("%d %b %Y %H:%M"),
+    )
+    return page, 200, REPORT_HEADERS
+
+
+@bp.get("/s/<token>/trends")
+@limiter.limit("60 per minute")
+def report_trends(token):
+    """The same JSON /api/v1/trends gives the patient for the same query; not a view."""
+    link = sharing.find_active(token)
+    if link is None:
+        body, status = api_error(404, "This link is not available.")
+        return body, status, REPORT_HEADERS
+    user = db.session.get(User, link.user_id)
+    try:
+        date_from, date_to = trends_range(user.timezone)
+    except ValidationError as error:
+        body, status = api_error(422, error.message, error.fields)
+        return body, status, REPORT_HEADERS
+    return load_trends(user, date_from, date_to), 200, REPORT_HEADERS

@@ -1,0 +1,247 @@
+"""Share links and the report: tokens, expiry, revocation, views, headers and numbers."""
+
+import hashlib
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from conftest import entry_body, page_csrf, session_body
+from sqlalchemy import select, update
+
+from diary.extensions import db
+from diary.models import ShareLink
+from diary.timeutil import utcnow
+
+
+def share(api, **body):
+    """Create a link through the API; returns the answer's JSON."""
+    response = api.post("/shares", {"label": "Dr Lee", **body})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def report_path(created):
+    """The report's path from a created link."""
+    return "/s/" + created["token"]
+
+
+@pytest.fixture
+def diary(api):
+    """A patient with a session, entries with notes, and a display name."""
+    api.patch("/me", {"display_name": "Sam Patient"})
+    api.post("/sessions", session_body(started_at="2026-03-03T10:00:00Z", notes="Needled GB30."))
+    api.post("/entries", entry_body(recorded_at="2026-03-02T08:00:00Z", notes="Secret note."))
+    api.post("/entries", entry_body(recorded_at="2026-03-04T08:00:00Z", pain={"overall": 3}))
+    return api
+
+
+def test_create_answers_the_contract_shape(api):
+    created = share(api, label="Dr Lee, Thursday clinic", expires_in_days=7, include_notes=True)
+    assert set(created) == {
+        "id",
+        "label",
+        "url",
+        "token",
+        "expires_at",
+        "include_notes",
+        "created_at",
+    }
+    assert created["url"].endswith("/s/" + created["token"])
+    assert len(created["token"]) >= 43  # 32 random bytes, URL-safe base64
+    assert created["include_notes"] is True
+    assert created["label"] == "Dr Lee, Thursday clinic"
+
+
+def test_defaults_are_30_days_without_notes(api):
+    created = share(api)
+    assert created["include_notes"] is False
+    [listed] = api.get("/shares").get_json()["shares"]
+    assert listed["expires_at"] == created["expires_at"]
+    assert listed["view_count"] == 0 and listed["last_viewed_at"] is None
+    assert listed["revoked_at"] is None and "token" not in listed
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"expires_in_days": 0}, "expires_in_days"),
+        ({"expires_in_days": 366}, "expires_in_days"),
+        ({"expires_in_days": "30"}, "expires_in_days"),
+        ({"expires_in_days": 30.0}, "expires_in_days"),
+        ({"expires_in_days": True}, "expires_in_days"),
+        ({"include_notes": "yes"}, "include_notes"),
+        ({"include_notes": 1}, "include_notes"),
+        ({"label": "x" * 81}, "label"),
+        ({"label": 5}, "label"),
+    ],
+)
+def test_bad_links_are_422_and_nothing_is_stored(api, body, field):
+    response = api.post("/shares", body)
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+    assert api.get("/shares").get_json()["shares"] == []
+
+
+def test_only_the_sha256_of_the_token_is_stored(app, api):
+    created = share(api)
+    with app.app_context():
+        link = db.session.scalar(select(ShareLink))
+        assert link.token_hash == hashlib.sha256(created["token"].encode()).hexdigest()
+        dump = "\n".join(db.session.connection().connection.iterdump())
+    assert created["token"] not in dump
+
+
+def test_report_shows_the_display_name_and_counts_views(client, diary):
+    created = share(diary)
+    first = client.get(report_path(created))
+    assert first.status_code == 200
+    html = first.get_data(as_text=True)
+    assert "Sam Patient" in html and "pat@example.com" not in html
+    assert "<form" not in html
+    client.get(report_path(created))
+    client.get(report_path(created) + "/trends")  # the JSON is not a view
+    [listed] = diary.get("/shares").get_json()["shares"]
+    assert listed["view_count"] == 2
+    assert listed["last_viewed_at"] is not None
+
+
+def test_report_headers(client, diary):
+    response = client.get(report_path(share(diary)))
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "noindex" in response.headers["X-Robots-Tag"]
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_report_says_patient_when_no_name(client, api):
+    html = client.get(report_path(share(api))).get_data(as_text=True)
+    assert "Patient: pain and acupuncture" in html
+
+
+def test_notes_only_with_include_notes(client, diary):
+    without = client.get(report_path(share(diary)) + "?days=all").get_data(as_text=True)
+    assert "Secret note." not in without and "Needled GB30." not in without
+    with_notes = client.get(report_path(share(diary, include_notes=True)) + "?days=all")
+    with_notes = with_notes.get_data(as_text=True)
+    assert "Secret note." in with_notes and "Needled GB30." in with_notes
+
+
+@pytest.mark.parametrize("query", ["", "?from=2026-03-01&to=2026-03-10", "?to=2026-03-05"])
+def test_report_trends_are_byte_for_byte_the_patients(client, diary, query):
+    created = share(diary)
+    own = diary.get("/trends" + query)
+    shared = client.get(report_path(created) + "/trends" + query)
+    assert shared.status_code == 200
+    assert shared.get_data() == own.get_data()
+
+
+def test_report_trends_validate_the_range(client, diary):
+    response = client.get(report_path(share(diary)) + "/trends?from=2026-03-05&to=2026-03-01")
+    assert response.status_code == 422
+    assert "from" in response.get_json()["error"]["fields"]
+
+
+def test_report_numbers_are_the_trends_numbers(client, diary):
+    created = share(diary)
+    html = client.get(report_path(created) + "?days=all").get_data(as_text=True)
+    block = re.search(
+        r'<script type="application/json" id="trends-data">(.*?)</script>', html, re.S
+    )
+    embedded = json.loads(block.group(1))["trends"]
+    own = diary.get(f"/trends?from={embedded['range']['from']}&to={embedded['range']['to']}")
+    assert embedded == own.get_json()
+    assert "Session" in html and "BL23, GB30" in html
+
+
+def _expire(app, link_id):
+    with app.app_context():
+        db.session.execute(
+            update(ShareLink)
+            .where(ShareLink.id == link_id)
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+
+
+def test_unknown_expired_and_revoked_look_the_same(app, client, diary):
+    expired, revoked = share(diary), share(diary)
+    _expire(app, expired["id"])
+    assert diary.delete(f"/shares/{revoked['id']}").status_code == 204
+    answers = [
+        client.get(path)
+        for path in (
+            report_path(expired),
+            report_path(revoked),
+            "/s/" + "A" * 43,
+            "/s/x",
+        )
+    ]
+    assert {answer.status_code for answer in answers} == {404}
+    assert len({answer.get_data() for answer in answers}) == 1
+    assert all(answer.headers["Referrer-Policy"] == "no-referrer" for answer in answers)
+    for created in (expired, revoked):
+        assert client.get(report_path(created) + "/trends").status_code == 404
+    listed = {link["id"]: link for link in diary.get("/shares").get_json()["shares"]}
+    assert listed[revoked["id"]]["revoked_at"] is not None
+    assert listed[expired["id"]]["view_count"] == 0
+
+
+def test_another_patient_cannot_see_or_revoke_a_link(client, diary, other_api):
+    created = share(diary)
+    assert other_api.get("/shares").get_json()["shares"] == []
+    assert other_api.delete(f"/shares/{created['id']}").status_code == 404
+    token = page_csrf(other_api.client, "/shares")
+    page = other_api.client.post(f"/shares/{created['id']}/revoke", data={"csrf_token": token})
+    assert page.status_code == 404
+    assert client.get(report_path(created)).status_code == 200
+
+
+def test_deleting_the_account_kills_its_links(client, diary):
+    created = share(diary)
+    assert diary.delete("/me", {"password": "correct horse battery"}).status_code == 204
+    assert client.get(report_path(created)).status_code == 404
+
+
+def test_shares_page_creates_shows_once_and_revokes(diary):
+    client = diary.client
+    token = page_csrf(client, "/shares")
+    response = client.post(
+        "/shares",
+        data={"csrf_token": token, "label": "Physio", "expires_in_days": "7", "include_notes": "y"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    url = re.search(r'value="(http[^"]+/s/[^"]+)"', html).group(1)
+    assert "<svg" in html and "qr-code" in html
+    assert client.get(url.split("localhost")[1]).status_code == 200
+    listing = client.get("/shares").get_data(as_text=True)
+    assert url not in listing, "the link is shown once"
+    assert "Opened 1 time" in listing
+    [link] = diary.get("/shares").get_json()["shares"]
+    assert link["include_notes"] is True and link["label"] == "Physio"
+    revoke = client.post(
+        f"/shares/{link['id']}/revoke", data={"csrf_token": page_csrf(client, "/shares")}
+    )
+    assert revoke.status_code == 200
+    assert client.get(url.split("localhost")[1]).status_code == 404
+
+
+def test_shares_page_refuses_bad_expiry(diary):
+    client = diary.client
+    token = page_csrf(client, "/shares")
+    response = client.post("/shares", data={"csrf_token": token, "expires_in_days": "9999"})
+    assert response.status_code == 422
+    assert 'id="expires_in_days-error"' in response.get_data(as_text=True)
+    assert diary.get("/shares").get_json()["shares"] == []
+
+
+def test_share_views_are_rate_limited(database_path):
+    from conftest import Api, make_app, register
+
+    app = make_app(database_path, RATELIMIT_ENABLED=True)
+    patient = app.test_client()
+    register(patient)
+    created = share(Api(patient))
+    viewer = app.test_client()
+    statuses = [viewer.get(report_path(created) + "/trends").status_code for _ in range(61)]
+    assert statuses[:60] == [200] * 60 and statuses[60] == 429
