@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	@echo "Open http://127.0.0.1:5000 and log in as demo@example.com / sciatica-demo"
-	FLASK_SESSION_COOKIE_SECURE=false $(BIN)/flask run --host 127.0.0.1 --port 5000
+	FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser:

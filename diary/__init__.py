@@ -33,7 +33,8 @@ def create_app(test_config=None):
         MAX_CONTENT_LENGTH=1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=False,
+        SESSION_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_SECURE=True,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
@@ -93,7 +94,7 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     """Attach every blueprint, the error handlers and the CLI commands."""
-    from . import account, acupuncture, auth, cli, entries, errors, health, share, trends
+    from . import account, acupuncture, auth, cli, entries, errors, health, security, share, trends
     from .api import bp as api_bp
     from .cdn import CHART_SCRIPTS, script_url
 
@@ -107,4 +108,5 @@ def _register_blueprints(app):
     app.register_blueprint(api_bp)
     app.jinja_env.globals.update(chart_scripts=CHART_SCRIPTS, script_url=script_url)
     errors.register(app)
+    security.register(app)
     cli.register(app)

@@ -29,6 +29,7 @@ def _form_page(values, errors=None, notice="", entry=None, status=200):
     return (
         render_template(
             "entries/form.html",
+            has_last=entry is None and records.latest_entry(current_user.id) is not None,
             values=values,
             errors=errors or {},
             notice=notice,
@@ -80,6 +81,7 @@ def new_entry():
                 forms.entry_values(last, current_user.timezone, copy=True),
                 notice="Filled in from your last entry: change what is different and save.",
             )
+        return _form_page(forms.entry_values(), notice="There is no earlier entry to copy yet.")
     return _form_page(forms.entry_values())
 
 

@@ -31,7 +31,7 @@ REPORT_PRESETS = (("90", "3 months"), ("182", "6 months"), ("365", "1 year"), ("
 def qr_svg(url):
     """The link as an inline SVG QR code, made here (no outside service)."""
     return segno.make(url, error="m").svg_inline(
-        scale=5, border=2, svgclass="qr-code", title="QR code of the share link"
+        scale=5, border=2, svgclass="qr-code", omitsize=True, title="QR code of the share link"
     )
 
 

@@ -20,7 +20,9 @@ def make_app(database_path, **overrides):
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}",
         "RATELIMIT_ENABLED": False,
-        "SERVER_NAME": None,
+        # The test client speaks plain HTTP; production cookies are Secure by default.
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
     }
     config.update(overrides)
     return create_app(config)

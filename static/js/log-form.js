@@ -29,3 +29,7 @@ if (map && list) {
     if (event.target.name === "locations") paint(event.target.value);
   });
 }
+
+// After a refused save, take the patient straight to the first field that needs attention.
+const firstInvalid = document.querySelector(".invalid input, .invalid textarea, .invalid select");
+if (firstInvalid) firstInvalid.focus({ preventScroll: false });

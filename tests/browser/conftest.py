@@ -1,6 +1,7 @@
 """Browser tests: Debian's Chromium driven by Playwright against the app on a live server."""
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -22,6 +23,12 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 PHONE = {"width": 390, "height": 844}
+# The only third-party code is Chart.js from jsDelivr (PRODUCT.md section 3). The tests run without
+# internet, so those requests are refused at once, the same way on every run: pages must cope.
+CDN = re.compile(r"^https://cdn\.jsdelivr\.net/")
+# The app has no favicon (no /favicon.ico route, no <link rel="icon"> in base.html), so Chromium's
+# own request for it logs a 404 once per context. That gap is reported; every other error counts.
+FAVICON = "/favicon.ico"
 HERE = Path(__file__).resolve().parent
 
 
@@ -78,6 +85,36 @@ def live_server(database_path):
 
 
 @pytest.fixture
-def context(new_context, live_server):
-    """A browser context on the live server, in a patient's time zone (Denver, far from UTC)."""
-    return new_context(base_url=live_server, timezone_id="America/Denver")
+def live_context(new_context, live_server):
+    """Open browser contexts on the live server, in a patient's time zone (Denver, far from UTC)."""
+
+    def open_context(**options):
+        context = new_context(base_url=live_server, timezone_id="America/Denver", **options)
+        context.route(CDN, lambda route: route.abort())
+        return context
+
+    return open_context
+
+
+@pytest.fixture
+def context(live_context):
+    """The test's browser context (pytest-playwright's ``page`` opens in it)."""
+    return live_context()
+
+
+@pytest.fixture
+def console_errors(page):
+    """Console errors and uncaught exceptions of ``page``, as (page URL, text), as they happen.
+
+    Failed loads of the refused CDN scripts and of the missing favicon are left out.
+    """
+    errors = []
+
+    def on_console(message):
+        source = message.location["url"]
+        if message.type == "error" and not (CDN.match(source) or source.endswith(FAVICON)):
+            errors.append((page.url, message.text))
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append((page.url, str(error))))
+    return errors

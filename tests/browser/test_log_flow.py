@@ -4,16 +4,12 @@ import re
 import uuid
 from pathlib import Path
 
-import pytest
 from conftest import PASSWORD
 from playwright.sync_api import expect
 
 MAX_TAPS = 6
 SCREENSHOTS = Path("/tmp/shots")
 PAGES = ["/", "/entries/new", "/entries", "/sessions", "/account"]
-# The app has no favicon (no /favicon.ico route, no <link rel="icon"> in base.html), so Chromium's
-# own request for it logs a 404 once per context. That gap is reported; every other error counts.
-FAVICON = "/favicon.ico"
 
 
 def sign_up(page, email="pat@example.com"):
@@ -87,20 +83,6 @@ def log_pain(page):
     return taps
 
 
-@pytest.fixture
-def console_errors(page):
-    """Console errors and uncaught exceptions of ``page`` as (page URL, text), but the favicon's."""
-    errors = []
-
-    def on_console(message):
-        if message.type == "error" and not message.location["url"].endswith(FAVICON):
-            errors.append((page.url, message.text))
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append((page.url, str(error))))
-    return errors
-
-
 def test_sign_up_captures_the_browser_time_zone(page):
     """The hidden time zone field is filled from the browser and lands in the profile."""
     page.goto("/register")
@@ -155,10 +137,9 @@ def test_same_as_last_entry_prefills_the_form(page):
         assert entry["pain_types"] == ["burning"]
 
 
-def test_log_form_works_without_javascript(new_context, live_server):
+def test_log_form_works_without_javascript(live_context):
     """No JavaScript: the checkbox list stands in for the body map and the entry is saved."""
-    context = new_context(base_url=live_server, java_script_enabled=False)
-    page = context.new_page()
+    page = live_context(java_script_enabled=False).new_page()
     sign_up(page, email="nojs@example.com")
     assert api_get(page, "/me")["timezone"] == "UTC"
 
