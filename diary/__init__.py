@@ -4,7 +4,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -66,17 +66,39 @@ def _instance_secret_key(instance_path):
     return path.read_text().strip()
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _is_sqlite(dbapi_connection):
+    return type(dbapi_connection).__module__.split(".")[0] in ("sqlite3", "pysqlite2")
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
     """Turn on foreign keys, WAL and a busy timeout for every SQLite connection."""
-    if type(dbapi_connection).__module__.split(".")[0] not in ("sqlite3", "pysqlite2"):
+    if not _is_sqlite(dbapi_connection):
         return
+    # pysqlite's own implicit BEGIN is turned off so that _sqlite_begin decides how to begin.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    """Writes take SQLite's write lock when their transaction begins (``BEGIN IMMEDIATE``).
+
+    A request that reads and then writes (a replay check, a version check) can then never
+    interleave with another writer and lose an update; reads begin normally and stay concurrent.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    writing = not has_request_context() or request.method in UNSAFE_METHODS
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def _init_extensions(app):
