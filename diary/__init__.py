@@ -116,7 +116,19 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     """Attach every blueprint, the error handlers and the CLI commands."""
-    from . import account, acupuncture, auth, cli, entries, errors, health, security, share, trends
+    from . import (
+        account,
+        acupuncture,
+        auth,
+        cli,
+        entries,
+        errors,
+        health,
+        logs,
+        security,
+        share,
+        trends,
+    )
     from .api import bp as api_bp
     from .cdn import CHART_SCRIPTS, script_url
 
@@ -131,4 +143,5 @@ def _register_blueprints(app):
     app.jinja_env.globals.update(chart_scripts=CHART_SCRIPTS, script_url=script_url)
     errors.register(app)
     security.register(app)
+    logs.register(app)
     cli.register(app)

@@ -10,6 +10,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField
 
 from .errors import api_error
 from .extensions import db, limiter
+from .logs import log_event
 from .models import User
 from .services import accounts
 from .validation import ValidationError
@@ -109,6 +110,7 @@ def login():
             _start_session(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")), code=303)
         form.password.errors = ["Email or password is not right."]
+        log_event("login_failed", ip=request.remote_addr)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 

@@ -3,6 +3,8 @@
 from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from .logs import log_event
+
 CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -50,6 +52,8 @@ def api_error(status, message=None, fields=None, **extra):
 
 def _handle_http(error):
     status = error.code or 500
+    if status == 400 and "CSRF" in (getattr(error, "description", "") or ""):
+        log_event("csrf_refused")
     if wants_json():
         message = MESSAGES.get(status) if status != 400 else _bad_request_message(error)
         response = api_error(status, message)[0]
