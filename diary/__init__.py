@@ -40,6 +40,8 @@ def create_app(test_config=None):
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_API_PER_IP="1200 per minute",
+        RATELIMIT_API_PER_ACCOUNT="600 per minute",
         RATELIMIT_HEADERS_ENABLED=True,
         JSON_SORT_KEYS=False,
     )

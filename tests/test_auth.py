@@ -178,3 +178,20 @@ def test_login_is_rate_limited(database_path):
     statuses = [login(client, password="wrong password here").status_code for _ in range(11)]
     assert statuses[:10] == [422] * 10
     assert statuses[10] == 429
+
+
+def test_api_is_rate_limited_per_account(database_path):
+    from conftest import make_app
+
+    limited = make_app(
+        database_path, RATELIMIT_ENABLED=True, RATELIMIT_API_PER_ACCOUNT="5 per minute"
+    )
+    client = limited.test_client()
+    register(client)
+    statuses = [client.get("/api/v1/entries").status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    answer = client.get("/api/v1/entries")
+    assert answer.get_json()["error"]["code"] == "rate_limited"
+    other = limited.test_client()
+    register(other, email="other@example.com")
+    assert other.get("/api/v1/entries").status_code == 200, "another patient has their own budget"

@@ -1,14 +1,29 @@
 """The JSON API under /api/v1 (PRODUCT.md section 6)."""
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
 from ..errors import api_error
+from ..extensions import limiter
 from ..validation import ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
+def account_key():
+    """Rate-limit key: the patient when logged in, else the client address."""
+    if current_user.is_authenticated:
+        return "patient:" + current_user.get_id().split(":", 1)[0]
+    return "ip:" + (get_remote_address() or "unknown")
+
+
+# Per address and per patient; the numbers are settings (RATELIMIT_API_*).
+limiter.limit(lambda: current_app.config["RATELIMIT_API_PER_IP"])(bp)
+limiter.limit(lambda: current_app.config["RATELIMIT_API_PER_ACCOUNT"], key_func=account_key)(bp)
+
 
 @bp.before_request
 def require_login():
