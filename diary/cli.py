@@ -1,8 +1,10 @@
 """Command-line tools: ``flask --app diary seed-demo``."""
 
 import random
+import sqlite3
 import uuid
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 import click
 from sqlalchemy import select
@@ -155,8 +157,33 @@ def seed_demo(reset=False):
     return user
 
 
+def backup_sqlite(target):
+    """Copy the live SQLite database to ``target`` with SQLite's online backup (consistent)."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        raise click.ClickException("backup copies SQLite databases; use pg_dump for PostgreSQL")
+    target = Path(target)
+    if target.exists():
+        raise click.ClickException(f"{target} exists already; choose a new file")
+    raw = engine.raw_connection()
+    try:
+        destination = sqlite3.connect(target)
+        with destination:
+            raw.driver_connection.backup(destination)
+        destination.close()
+    finally:
+        raw.close()
+    return target
+
+
 def register(app):
     """Attach the commands to ``app``."""
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    def backup_command(path):
+        """Write a consistent copy of the SQLite database to PATH, while the app runs."""
+        click.echo(f"Backed up the database to {backup_sqlite(path)}")
 
     @app.cli.command("seed-demo")
     @click.option("--reset", is_flag=True, help="Delete and recreate the demo patient.")

@@ -1,8 +1,10 @@
 """CLI commands and migrations: the schema comes only from migrations and matches the models."""
 
+import sqlite3
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import make_app
+from conftest import entry_body, make_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
 
@@ -80,3 +82,15 @@ def test_seed_demo_twice_keeps_one_patient_and_reset_recreates(app, runner):
         assert (
             db.session.scalar(select(func.count()).select_from(AcupunctureSession)) == SESSION_COUNT
         )
+
+
+def test_backup_command_makes_a_consistent_copy(app, runner, api, tmp_path):
+    api.post("/entries", entry_body())
+    target = tmp_path / "copy.sqlite"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT count(*) FROM entries").fetchone() == (1,)
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    again = runner.invoke(args=["backup", str(target)])
+    assert again.exit_code != 0 and "exists" in again.output
