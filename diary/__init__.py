@@ -99,7 +99,7 @@ def _sqlite_begin(connection):
     """
     if connection.dialect.name != "sqlite":
         return
-    writing = not has_request_context() or request.method in UNSAFE_METHODS
+    writing = has_request_context() and request.method in UNSAFE_METHODS
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 

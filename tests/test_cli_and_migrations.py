@@ -94,3 +94,37 @@ def test_backup_command_makes_a_consistent_copy(app, runner, api, tmp_path):
         assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     again = runner.invoke(args=["backup", str(target)])
     assert again.exit_code != 0 and "exists" in again.output
+
+
+def test_upgrade_from_the_first_revision_keeps_every_row(tmp_path):
+    app = make_app(tmp_path / "old.sqlite")
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO users (id, email, password_hash, display_name, timezone, "
+                "session_nonce, created_at, password_changed_at) VALUES "
+                "(1, 'old@example.com', 'x', 'Old', 'UTC', 'n', '2026-01-01', '2026-01-01')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO entries (id, user_id, recorded_at, local_date, overall, back, leg, "
+                "locations, pain_types, triggers, relievers, medications, sleep_quality, "
+                "interference, notes, version, created_at, updated_at) VALUES "
+                "('e1', 1, '2026-01-02 08:00:00', '2026-01-02', 6, NULL, 7, "
+                "'[{\"region\": \"calf\", \"side\": \"left\"}]', '[\"burning\"]', '[]', '[]', "
+                "'', NULL, NULL, 'kept', 3, '2026-01-02', '2026-01-02')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO acupuncture_sessions (id, user_id, started_at, local_date, "
+                "practitioner, techniques, points, pain_before, pain_after, notes, version, "
+                "created_at, updated_at) VALUES ('s1', 1, '2026-01-03 10:00:00', '2026-01-03', "
+                "'Dr Lee', '[\"manual\"]', 'BL23', 6, 3, '', 1, '2026-01-03', '2026-01-03')"
+            )
+        upgrade()
+        entry = db.session.get(Entry, "e1")
+        assert entry.notes == "kept" and entry.version == 3 and entry.leg == 7
+        assert entry.locations == [{"region": "calf", "side": "left"}]
+        assert db.session.get(AcupunctureSession, "s1").points == "BL23"
+        assert db.session.get(User, 1).email == "old@example.com"
+        assert "share_links" in inspect(db.engine).get_table_names()
+        db.engine.dispose()
