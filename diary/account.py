@@ -1,7 +1,7 @@
 """The account page: profile and time zone, the patient's own words, deleting everything."""
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from .extensions import db
 from .services import accounts, terms
@@ -86,3 +86,26 @@ def delete():
     session.clear()
     flash("Your account and all its data are deleted.", "info")
     return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def password():
+    """Change the password; every other device is logged out, this one stays in."""
+    errors = {}
+    if request.method == "POST":
+        try:
+            accounts.change_password(
+                current_user,
+                request.form.get("current_password", ""),
+                request.form.get("new_password", ""),
+                request.form.get("confirm_password"),
+            )
+        except ValidationError as error:
+            errors = error.fields
+        else:
+            session.clear()
+            login_user(current_user._get_current_object())
+            flash("Password changed. Other devices have been logged out.", "success")
+            return redirect(url_for("account.account"), code=303)
+    status = 422 if errors else 200
+    return render_template("account/password.html", errors=errors), status

@@ -195,3 +195,33 @@ def test_api_is_rate_limited_per_account(database_path):
     other = limited.test_client()
     register(other, email="other@example.com")
     assert other.get("/api/v1/entries").status_code == 200, "another patient has their own budget"
+
+
+def test_password_change_logs_out_other_devices(app, client):
+    register(client)
+    phone = app.test_client()
+    login(phone)
+    token = page_csrf(client, "/account/password")
+    wrong = client.post(
+        "/account/password",
+        data={"csrf_token": token, "current_password": "nope nope nope", "new_password": "short"},
+    )
+    assert wrong.status_code == 422
+    html = wrong.get_data(as_text=True)
+    assert 'id="current_password-error"' in html and 'id="new_password-error"' in html
+    assert phone.get("/api/v1/me").status_code == 200, "a refused change ends nothing"
+    done = client.post(
+        "/account/password",
+        data={
+            "csrf_token": token,
+            "current_password": PASSWORD,
+            "new_password": "a brand new passphrase",
+            "confirm_password": "a brand new passphrase",
+        },
+    )
+    assert done.status_code == 303
+    assert client.get("/api/v1/me").status_code == 200, "this device stays logged in"
+    assert phone.get("/api/v1/me").status_code == 401
+    fresh = app.test_client()
+    assert login(fresh).status_code == 422
+    assert login(fresh, password="a brand new passphrase").status_code == 303

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..models import AcupunctureSession, CustomTerm, Entry, ShareLink, User, new_session_nonce
-from ..timeutil import is_timezone
+from ..timeutil import is_timezone, utcnow
 from ..validation import PASSWORD_MAX, PASSWORD_MIN, ValidationError
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -121,4 +121,22 @@ def delete_account(user):
     for model in (Entry, AcupunctureSession, CustomTerm, ShareLink):
         db.session.execute(delete(model).where(model.user_id == user_id))
     db.session.execute(delete(User).where(User.id == user_id))
+    db.session.commit()
+
+
+def change_password(user, current, new, confirm=None):
+    """Set a new password after checking the current one; ends every other login."""
+    fields = {}
+    if not verify_password(user, current):
+        fields["current_password"] = "is not right"  # noqa: S105 - a message, not a password
+    problem = password_problem(new)
+    if problem:
+        fields["new_password"] = problem
+    elif confirm not in (None, "") and confirm != new:
+        fields["confirm_password"] = "does not match the new password"  # noqa: S105 - a message
+    if fields:
+        raise ValidationError(fields)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    user.session_nonce = new_session_nonce()
     db.session.commit()
