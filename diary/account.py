@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .auth import mark_fresh
 from .extensions import db
 from .services import accounts, terms
 from .timeutil import timezone_names
@@ -105,6 +106,7 @@ def password():
         else:
             session.clear()
             login_user(current_user._get_current_object())
+            mark_fresh()
             flash("Password changed. Other devices have been logged out.", "success")
             return redirect(url_for("account.account"), code=303)
     status = 422 if errors else 200

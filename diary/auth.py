@@ -1,7 +1,9 @@
 """Sign up, log in, log out (PRODUCT.md section 6) and how Flask-Login finds the patient."""
 
 import hmac
+import time
 from datetime import timedelta
+from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -17,6 +19,40 @@ from .validation import ValidationError
 
 bp = Blueprint("auth", __name__)
 REMEMBER_FOR = timedelta(days=30)
+FRESH_FOR_SECONDS = 15 * 60
+
+
+def mark_fresh():
+    """Record that the patient has just typed their password."""
+    session["auth_at"] = int(time.time())
+
+
+def is_fresh():
+    """Whether the password was typed within the last 15 minutes in this session."""
+    return time.time() - session.get("auth_at", 0) <= FRESH_FOR_SECONDS
+
+
+def fresh_login_required(view):
+    """Exports, share links: only with a password typed in the last 15 minutes.
+
+    Pages send the patient to confirm their password and come back; the API answers 401 with
+    a message pointing at ``POST /api/v1/me/confirm``.
+    """
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if is_fresh():
+            return view(*args, **kwargs)
+        if request.path.startswith("/api/"):
+            return api_error(
+                401,
+                "Confirm your password first (POST /api/v1/me/confirm): it is needed "
+                "again after 15 minutes for exports and share links.",
+            )
+        target = request.full_path.rstrip("?") if request.method == "GET" else request.path
+        return redirect(url_for("auth.confirm", next=target))
+
+    return guarded
 
 
 def configure_login(login_manager):
@@ -72,6 +108,29 @@ def _safe_next(target):
 def _start_session(user, remember=False):
     session.clear()  # nothing from before login survives into the new session
     login_user(user, remember=remember, duration=REMEMBER_FOR)
+    mark_fresh()
+
+
+class ConfirmForm(FlaskForm):
+    """Typing the password again."""
+
+    password = PasswordField("Password")
+
+
+@bp.route("/confirm-password", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute", methods=["POST"])
+def confirm():
+    """Type the password again before exports and share links."""
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if accounts.verify_password(current_user, form.password.data):
+            mark_fresh()
+            return redirect(_safe_next(request.args.get("next")), code=303)
+        form.password.errors = ["is not right"]
+        log_event("confirm_failed")
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/confirm.html", form=form), status
 
 
 @bp.route("/register", methods=["GET", "POST"])

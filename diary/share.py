@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from .api.shares import share_url
 from .api.trends import trends_range
+from .auth import fresh_login_required
 from .errors import api_error
 from .extensions import db, limiter
 from .models import User
@@ -59,6 +60,7 @@ def shares():
 
 @bp.post("/shares")
 @login_required
+@fresh_login_required
 def create():
     """Create a link and show it once, with its QR code."""
     raw_days = request.form.get("expires_in_days", "30")

@@ -245,3 +245,39 @@ def test_share_views_are_rate_limited(database_path):
     viewer = app.test_client()
     statuses = [viewer.get(report_path(created) + "/trends").status_code for _ in range(61)]
     assert statuses[:60] == [200] * 60 and statuses[60] == 429
+
+
+def _age_login(client, seconds=16 * 60):
+    with client.session_transaction() as session:
+        session["auth_at"] -= seconds
+
+
+def test_share_creation_needs_a_password_from_the_last_15_minutes(api):
+    _age_login(api.client)
+    stale = api.post("/shares", {"label": "Dr Lee"})
+    assert stale.status_code == 401
+    assert "/api/v1/me/confirm" in stale.get_json()["error"]["message"]
+    assert api.get("/shares").get_json()["shares"] == []
+    assert api.post("/me/confirm", {"password": "wrong password here"}).status_code == 422
+    assert api.post("/me/confirm", {"password": "correct horse battery"}).status_code == 204
+    assert api.post("/shares", {"label": "Dr Lee"}).status_code == 201
+
+
+def test_share_page_sends_a_stale_login_to_confirm_and_back(api):
+    client = api.client
+    _age_login(client)
+    token = page_csrf(client, "/shares")
+    response = client.post("/shares", data={"csrf_token": token, "label": "Physio"})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/confirm-password?next=/shares")
+    assert api.get("/shares").get_json()["shares"] == []
+    confirm = client.post(
+        response.headers["Location"],
+        data={
+            "csrf_token": page_csrf(client, "/confirm-password"),
+            "password": "correct horse battery",
+        },
+    )
+    assert confirm.status_code == 303 and confirm.headers["Location"] == "/shares"
+    created = client.post("/shares", data={"csrf_token": token, "label": "Physio"})
+    assert created.status_code == 200 and "qr-code" in created.get_data(as_text=True)

@@ -4,6 +4,7 @@ from flask import jsonify
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
+from ..auth import mark_fresh
 from ..errors import api_error
 from ..extensions import db
 from ..services import accounts, terms
@@ -50,6 +51,17 @@ def delete_me():
         return api_error(422, "The password is not right.", {"password": "is not right"})
     accounts.delete_account(current_user)
     logout_user()
+    return "", 204
+
+
+@bp.post("/me/confirm")
+def confirm_password():
+    """Type the password again: exports and share links need it within 15 minutes."""
+    body = json_body()
+    password = body.get("password") if isinstance(body, dict) else None
+    if not isinstance(password, str) or not accounts.verify_password(current_user, password):
+        return api_error(422, "The password is not right.", {"password": "is not right"})
+    mark_fresh()
     return "", 204
 
 

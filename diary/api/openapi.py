@@ -386,6 +386,20 @@ def document():
                 "responses": {"204": {"description": "Deleted"}, **UNSAFE},
             },
         },
+        "/api/v1/me/confirm": {
+            "post": {
+                "summary": "Type the password again (exports and share links need it within 15 min)",
+                "parameters": [CSRF],
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["password"],
+                        "properties": {"password": {"type": "string"}},
+                    }
+                ),
+                "responses": {"204": {"description": "Confirmed"}, **UNSAFE},
+            }
+        },
         "/api/v1/vocabulary": {
             "get": {
                 "summary": "Built-in and custom keys of every category",
@@ -432,7 +446,11 @@ def document():
                 "summary": "Create a share link for a practitioner (the token is shown only here)",
                 "parameters": [CSRF],
                 "requestBody": _body(_ref("ShareInput")),
-                "responses": {"201": _json(_ref("CreatedShare"), "Created"), **UNSAFE},
+                "responses": {
+                    "201": _json(_ref("CreatedShare"), "Created"),
+                    **UNSAFE,
+                    "401": _error("Not logged in, or the password is older than 15 minutes"),
+                },
             },
             "get": {
                 "summary": "The patient's share links with their views",

@@ -3,6 +3,7 @@
 from flask import jsonify, url_for
 from flask_login import current_user
 
+from ..auth import fresh_login_required
 from ..errors import api_error
 from ..services import sharing
 from . import bp, json_body
@@ -14,6 +15,7 @@ def share_url(token):
 
 
 @bp.post("/shares")
+@fresh_login_required
 def create_share():
     """Create a link; the answer is the only place the token ever appears."""
     cleaned = sharing.clean_share(json_body())
