@@ -388,7 +388,7 @@ def document():
         },
         "/api/v1/me/confirm": {
             "post": {
-                "summary": "Type the password again (exports and share links need it within 15 min)",
+                "summary": "Type the password again (exports and share links need it every 15 min)",
                 "parameters": [CSRF],
                 "requestBody": _body(
                     {
