@@ -3,9 +3,10 @@
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .auth import mark_fresh
-from .extensions import db
-from .services import accounts, terms
+from .api import exports
+from .auth import fresh_login_required, mark_fresh
+from .extensions import csrf, db
+from .services import accounts, backup, terms
 from .timeutil import timezone_names
 from .validation import ValidationError, clean_profile
 from .vocabulary import CUSTOMISABLE
@@ -22,7 +23,9 @@ CATEGORY_NAMES = {
 @bp.before_request
 @login_required
 def require_login():
-    """Every page here belongs to a logged-in patient."""
+    """Every page here belongs to a logged-in patient; the restore form takes large files."""
+    if request.endpoint == "account.restore":
+        exports.open_large_upload()
 
 
 def _page(errors=None, values=None, status=200):
@@ -111,3 +114,38 @@ def password():
             return redirect(url_for("account.account"), code=303)
     status = 422 if errors else 200
     return render_template("account/password.html", errors=errors), status
+
+
+EXPORTS = {
+    "entries.csv": exports.csv_response,
+    "fhir.json": exports.fhir_response,
+    "backup.json": exports.backup_response,
+}
+
+
+@bp.get("/account/export/<kind>")
+@fresh_login_required
+def export(kind):
+    """Download the diary as CSV, FHIR or a full backup."""
+    if kind not in EXPORTS:
+        return _page(status=404)
+    return EXPORTS[kind](current_user)
+
+
+@bp.post("/account/restore")
+@csrf.exempt  # checked by exports.open_large_upload once the 20 MB limit is set
+def restore():
+    """Bring a backup file back: nothing is duplicated, and a bad file changes nothing."""
+    try:
+        counts = backup.restore_backup(current_user, exports.uploaded_document())
+    except ValidationError as error:
+        first = next(iter(error.fields.items()), ("file", ""))
+        return _page({"file": f"{error.message} ({first[0]}: {first[1]})"}, status=422)
+    except backup.BackupConflict as conflict:
+        return _page({"file": conflict.message}, status=409)
+    flash(
+        f"Restored {counts['entries']} new entries, {counts['sessions']} sessions and "
+        f"{counts['vocabulary']} own words; everything else was already here.",
+        "success",
+    )
+    return redirect(url_for("account.account"), code=303)

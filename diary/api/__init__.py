@@ -32,16 +32,19 @@ def require_login():
         return api_error(401, "Log in first: this API uses the session cookie.")
     return None
 
+
 @bp.after_request
 def no_store(response):
     """API answers hold health data: never cache them."""
     response.headers["Cache-Control"] = "no-store"
     return response
 
+
 @bp.errorhandler(ValidationError)
 def validation_failed(error):
     """422 with a message per field."""
     return api_error(422, error.message, error.fields)
+
 
 def json_body():
     """The request body parsed as JSON (any content type); malformed JSON is a 400."""
@@ -50,7 +53,9 @@ def json_body():
         raise BadRequest("The body is not valid JSON.")
     return {} if data is None else data
 
+
 from . import (  # noqa: E402,F401  (routes attach themselves to bp)
+    exports,
     me,
     openapi,
     records,

@@ -243,6 +243,46 @@ SCHEMAS = {
             "last_viewed_at": {"type": ["string", "null"], "format": "date-time"},
         },
     },
+    "Backup": {
+        "type": "object",
+        "required": [
+            "format",
+            "version",
+            "exported_at",
+            "profile",
+            "vocabulary",
+            "entries",
+            "sessions",
+        ],
+        "properties": {
+            "format": {"const": "pain-diary-backup"},
+            "version": {"const": 1},
+            "exported_at": INSTANT,
+            "profile": {
+                "type": "object",
+                "properties": {
+                    "email": {"type": "string"},
+                    "display_name": {"type": "string"},
+                    "timezone": {"type": "string"},
+                },
+            },
+            "vocabulary": {
+                "type": "object",
+                "properties": {
+                    category: {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {"key": {"type": "string"}, "label": {"type": "string"}},
+                        },
+                    }
+                    for category in ("pain_types", "triggers", "relievers", "techniques")
+                },
+            },
+            "entries": {"type": "array", "items": _ref("Entry")},
+            "sessions": {"type": "array", "items": _ref("Session")},
+        },
+    },
     "Term": {
         "type": "object",
         "required": ["key", "label", "custom"],
@@ -479,6 +519,75 @@ def document():
                     **UNSAFE,
                 },
             },
+        },
+        "/api/v1/export/entries.csv": {
+            "get": {
+                "summary": "Every entry as a CSV row (needs a password typed in the last 15 min)",
+                "responses": {
+                    "200": {
+                        "description": "CSV with a header row",
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
+                    **UNAUTHORIZED,
+                },
+            }
+        },
+        "/api/v1/export/fhir": {
+            "get": {
+                "summary": "A FHIR R4 Bundle (collection) of the diary (recent password)",
+                "responses": {
+                    "200": {
+                        "description": "FHIR R4 Bundle",
+                        "content": {"application/fhir+json": {"schema": {"type": "object"}}},
+                    },
+                    **UNAUTHORIZED,
+                },
+            }
+        },
+        "/api/v1/export/backup.json": {
+            "get": {
+                "summary": "The full backup (password in the last 15 min)",
+                "responses": {"200": _json(_ref("Backup")), **UNAUTHORIZED},
+            }
+        },
+        "/api/v1/import/backup": {
+            "post": {
+                "summary": "Restore a backup, idempotent on ids",
+                "parameters": [CSRF],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": _ref("Backup")},
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file"],
+                                "properties": {
+                                    "file": {
+                                        "type": "string",
+                                        "contentMediaType": "application/json",
+                                    }
+                                },
+                            }
+                        },
+                    },
+                },
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "description": "How many items were newly created",
+                            "properties": {
+                                name: {"type": "integer", "minimum": 0}
+                                for name in ("entries", "sessions", "vocabulary")
+                            },
+                        }
+                    ),
+                    **UNSAFE,
+                    "409": _error("An id is used by other content or by another patient"),
+                    "413": _error("Body over 20 MB"),
+                },
+            }
         },
         **_record_paths("entries", "entry", "EntryInput", "Entry", "a pain entry"),
         **_record_paths("sessions", "session", "SessionInput", "Session", "an acupuncture session"),

@@ -1,0 +1,349 @@
+"""The full JSON backup of a patient's diary, and restoring one (PRODUCT.md sections 6 and 8).
+
+A restore checks the whole document before it writes anything, then writes everything in one
+transaction: a broken, foreign or conflicting file changes nothing. It is idempotent on ids, and
+keeps each record's times, local date and version, so restoring into a new account gives back
+identical API objects.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import CustomTerm
+from ..timeutil import iso_instant, local_date, local_today, parse_date, parse_instant, utcnow
+from ..validation import ValidationError, clean_entry, clean_session, term_label
+from ..vocabulary import BUILT_IN, CUSTOMISABLE
+from . import records, terms
+from .records import ENTRY, SESSION
+
+FORMAT = "pain-diary-backup"
+VERSION = 1
+KEY_PATTERN = re.compile(r"[a-z0-9_]{1,64}")
+BUILT_IN_KEYS = frozenset(key for words in BUILT_IN.values() for key in words)
+# Ids are looked up with one IN query per this many (well under SQLite's and PostgreSQL's
+# parameter limits), so a five-year backup needs a single query.
+ID_LOOKUP_CHUNK = 10_000
+MAX_REPORTED_PROBLEMS = 50
+MAX_VERSION = 2**31 - 1  # the largest value of the version column on every database
+REFUSED = "This backup cannot be restored; nothing was changed."
+
+
+class BackupConflict(Exception):
+    """A record id in the backup is taken by other content, or by another patient."""
+
+    def __init__(self, fields):
+        super().__init__("conflict")
+        self.fields = fields
+        self.message = (
+            "Some records in this backup clash with different records already stored under the "
+            "same id; nothing was changed."
+        )
+
+
+@dataclass
+class _Plan:
+    """What a checked document will write."""
+
+    key_maps: dict = field(default_factory=lambda: {name: {} for name in CUSTOMISABLE})
+    new_terms: list = field(default_factory=list)
+    rows: dict = field(default_factory=lambda: {ENTRY: [], SESSION: []})
+
+
+class _Problems:
+    """The problems found in a document, one message per field path, up to a limit."""
+
+    def __init__(self):
+        self.fields = {}
+
+    def add(self, path, message):
+        """Note a problem at ``path`` (the first message per path wins)."""
+        if len(self.fields) < MAX_REPORTED_PROBLEMS:
+            self.fields.setdefault(path, message)
+
+    def raise_if_any(self, message=REFUSED):
+        """Raise ValidationError when anything was found."""
+        if self.fields:
+            raise ValidationError(self.fields, message)
+
+
+def filename(user, now=None):
+    """The backup's download name, dated in the patient's time zone."""
+    return f"pain-diary-backup-{local_today(user.timezone, now).isoformat()}.json"
+
+
+def export_backup(user, now=None):
+    """The whole diary: profile, the patient's own words, entries and sessions in API shapes."""
+    vocabulary = {category: [] for category in CUSTOMISABLE}
+    for term in terms.custom_terms(user.id):
+        vocabulary[term.category].append({"key": term.key, "label": term.label})
+    # list_between orders sessions as their numbers do (start time, then id).
+    sessions = records.list_between(SESSION, user.id)
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": iso_instant(now or utcnow()),
+        "profile": {
+            "email": user.email,
+            "display_name": user.display_name,
+            "timezone": user.timezone,
+        },
+        "vocabulary": vocabulary,
+        "entries": [records.entry_to_dict(entry) for entry in records.list_between(ENTRY, user.id)],
+        "sessions": [
+            records.session_to_dict(session, number)
+            for number, session in enumerate(sessions, start=1)
+        ],
+    }
+
+
+def restore_backup(user, document, now=None):
+    """Restore a backup into ``user``'s diary; returns how many items were newly created.
+
+    Raises ValidationError (nothing written) when any part of the document is wrong, and
+    BackupConflict (nothing written) when an id is taken by other content.
+    """
+    now = now or utcnow()
+    plan = check_document(user, document, now)
+    new_rows = {kind: _new_rows(kind, user, plan.rows[kind]) for kind in (ENTRY, SESSION)}
+    try:
+        db.session.add_all(
+            CustomTerm(user_id=user.id, category=category, key=key, label=label, created_at=now)
+            for category, key, label in plan.new_terms
+        )
+        for kind, rows in new_rows.items():
+            if rows:
+                db.session.execute(insert(kind.model), rows)
+        db.session.commit()
+    except IntegrityError:
+        # Someone stored one of these ids in the meantime: write nothing, as for any conflict.
+        db.session.rollback()
+        raise BackupConflict({"id": "was stored by another request just now; try again"}) from None
+    return {
+        "entries": len(new_rows[ENTRY]),
+        "sessions": len(new_rows[SESSION]),
+        "vocabulary": len(plan.new_terms),
+    }
+
+
+def check_document(user, document, now):
+    """Check a whole backup against ``user``'s vocabulary; returns the plan or raises."""
+    problems = _Problems()
+    if not isinstance(document, dict):
+        raise ValidationError(
+            {"body": "must be a JSON object"},
+            "This is not a pain diary backup; nothing was changed.",
+        )
+    if document.get("format") != FORMAT:
+        raise ValidationError(
+            {"format": f'must be "{FORMAT}"'},
+            "This is not a pain diary backup; nothing was changed.",
+        )
+    version = document.get("version")
+    if isinstance(version, bool) or version != VERSION:
+        raise ValidationError(
+            {"version": f"must be {VERSION}; this app cannot read backups of version {version!r}"},
+            "This backup's version is not supported; nothing was changed.",
+        )
+    if "profile" in document and not isinstance(document["profile"], dict):
+        problems.add("profile", "must be an object")
+    plan = _Plan()
+    vocabulary = terms.vocabulary_for(user.id)
+    _check_vocabulary(document.get("vocabulary"), vocabulary, plan, problems)
+    allowed = terms.allowed_keys(vocabulary)
+    for category, key_map in plan.key_maps.items():
+        allowed[category] |= set(key_map.values())
+    for kind, name in ((ENTRY, "entries"), (SESSION, "sessions")):
+        plan.rows[kind] = _check_records(
+            kind, name, document.get(name), plan.key_maps, allowed, user, now, problems
+        )
+    problems.raise_if_any()
+    return plan
+
+
+def _check_vocabulary(backup_vocabulary, vocabulary, plan, problems):
+    """Map each of the backup's own words onto this patient's (by label), planning new ones."""
+    if backup_vocabulary is None:
+        return
+    if not isinstance(backup_vocabulary, dict):
+        problems.add("vocabulary", "must be an object with a list of {key, label} per category")
+        return
+    for category, items in backup_vocabulary.items():
+        path = f"vocabulary.{category}"
+        if category not in CUSTOMISABLE:
+            problems.add(path, "is not a list that takes own words: " + ", ".join(CUSTOMISABLE))
+            continue
+        if not isinstance(items, list):
+            problems.add(path, "must be a list of {key, label}")
+            continue
+        current = vocabulary[category]
+        key_by_label = {item["label"].casefold(): item["key"] for item in current}
+        taken = {item["key"] for item in current} | BUILT_IN_KEYS
+        own_words = sum(item["custom"] for item in current)
+        for index, item in enumerate(items):
+            item_path = f"{path}.{index}"
+            if not isinstance(item, dict):
+                problems.add(item_path, "must be an object {key, label}")
+                continue
+            key = item.get("key")
+            if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+                problems.add(f"{item_path}.key", "must be 1-64 lower-case letters, digits or _")
+                continue
+            if key in plan.key_maps[category]:
+                problems.add(f"{item_path}.key", "appears twice in this list")
+                continue
+            try:
+                label = term_label(item.get("label"))
+            except ValueError as error:
+                problems.add(f"{item_path}.label", str(error))
+                continue
+            known_key = key_by_label.get(label.casefold())
+            if known_key is None:
+                # Keep the backup's key when it is free, so a new account gets the same keys.
+                known_key = key if key not in taken else _free_key(label, taken)
+                taken.add(known_key)
+                key_by_label[label.casefold()] = known_key
+                plan.new_terms.append((category, known_key, label))
+                own_words += 1
+            plan.key_maps[category][key] = known_key
+        if own_words > terms.MAX_CUSTOM_PER_CATEGORY:
+            problems.add(path, f"would give more than {terms.MAX_CUSTOM_PER_CATEGORY} own words")
+
+
+def _free_key(label, taken):
+    base = terms.slug(label)
+    key, number = base, 2
+    while key in taken:
+        key, number = f"{base}_{number}", number + 1
+    return key
+
+
+def _check_records(kind, name, items, key_maps, allowed, user, now, problems):
+    """Check every entry or session; returns ``(path, cleaned fields, row to store)`` each."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        problems.add(name, "must be a list")
+        return []
+    clean = clean_entry if kind is ENTRY else clean_session
+    categories = kind.list_fields
+    rows, seen = [], {}
+    for index, item in enumerate(items):
+        path = f"{name}.{index}"
+        if not isinstance(item, dict):
+            problems.add(path, "must be an object")
+            continue
+        # The backup's own keys may have become other keys in this patient's vocabulary.
+        mapped = dict(item)
+        for category in categories:
+            if isinstance(item.get(category), list):
+                key_map = key_maps[category]
+                mapped[category] = [
+                    key_map.get(key, key) if isinstance(key, str) else key for key in item[category]
+                ]
+        try:
+            cleaned = clean(mapped, tz_name=user.timezone, vocabulary=allowed, now=now)
+        except ValidationError as error:
+            for field_name, message in error.fields.items():
+                problems.add(f"{path}.{field_name}", message)
+            continue
+        row = _stored_fields(kind, item, cleaned, user, now, path, problems)
+        if row is None:
+            continue
+        if row["id"] in seen:
+            problems.add(
+                f"{path}.id", f"appears twice in this backup (also {name}.{seen[row['id']]})"
+            )
+            continue
+        seen[row["id"]] = index
+        rows.append((path, cleaned, row))
+    return rows
+
+
+def _stored_fields(kind, item, cleaned, user, now, path, problems):
+    """The row to insert: the cleaned fields plus the kept id, times, local date and version."""
+    found = len(problems.fields)
+    instant = cleaned[kind.time_field]
+    if cleaned["id"] is None:
+        problems.add(f"{path}.id", "is required in a backup")
+    if instant is None:
+        problems.add(f"{path}.{kind.time_field}", "is required in a backup")
+    row_date = _optional(path, "local_date", item, _date_near(instant), problems)
+    version = _optional(path, "version", item, _version, problems)
+    created_at = _optional(path, "created_at", item, _instant, problems)
+    updated_at = _optional(path, "updated_at", item, _instant, problems)
+    if len(problems.fields) > found:
+        return None
+    return {
+        "id": cleaned["id"],
+        "user_id": user.id,
+        kind.time_field: instant,
+        "local_date": row_date or local_date(instant, user.timezone),
+        "version": version or 1,
+        "created_at": created_at or now,
+        "updated_at": updated_at or created_at or now,
+        **{name: cleaned[name] for name in kind.fields},
+    }
+
+
+def _optional(path, name, item, check, problems):
+    if item.get(name) is None:
+        return None
+    try:
+        return check(item[name])
+    except ValueError as error:
+        problems.add(f"{path}.{name}", str(error))
+        return None
+
+
+def _date_near(instant):
+    def check(value):
+        day = parse_date(value)
+        # Every time zone is within a day of UTC, so a local date further off is corrupt.
+        if instant is not None and abs(day - instant.date()) > timedelta(days=1):
+            raise ValueError("must be the date of the record's time in some time zone")
+        return day
+
+    return check
+
+
+def _version(value):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VERSION:
+        raise ValueError("must be a whole number from 1")
+    return value
+
+
+def _instant(value):
+    return parse_instant(value, "UTC")
+
+
+def _new_rows(kind, user, planned):
+    """The planned rows whose ids are not stored yet; raises BackupConflict for a clash."""
+    stored = _stored_by_id(kind.model, [row["id"] for _, _, row in planned])
+    clashes, new_rows = {}, []
+    for path, cleaned, row in planned:
+        existing = stored.get(row["id"])
+        if existing is None:
+            new_rows.append(row)
+        elif existing.user_id != user.id:
+            clashes[f"{path}.id"] = "is used by a record that is not in your diary"
+        elif not records.same_content(kind, existing, cleaned):
+            clashes[f"{path}.id"] = "is used by a different record in your diary (edited since?)"
+    if clashes:
+        raise BackupConflict(dict(list(clashes.items())[:MAX_REPORTED_PROBLEMS]))
+    return new_rows
+
+
+def _stored_by_id(model, ids):
+    stored = {}
+    for start in range(0, len(ids), ID_LOOKUP_CHUNK):
+        chunk = ids[start : start + ID_LOOKUP_CHUNK]
+        stored.update(
+            (record.id, record)
+            for record in db.session.scalars(select(model).where(model.id.in_(chunk)))
+        )
+    return stored

@@ -1,0 +1,70 @@
+"""Entries as CSV (PRODUCT.md section 8): one row per entry, safe to open in a spreadsheet."""
+
+import csv
+import io
+
+from . import records
+from .records import ENTRY
+
+COLUMNS = (
+    "id",
+    "recorded_at",
+    "local_date",
+    "overall",
+    "back",
+    "leg",
+    "locations",
+    "pain_types",
+    "triggers",
+    "relievers",
+    "medications",
+    "sleep_quality",
+    "interference",
+    "notes",
+    "version",
+    "created_at",
+    "updated_at",
+)
+LIST_SEPARATOR = ";"
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A cell's text: null is empty; text a spreadsheet would run as a formula gets a ``'``."""
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def entry_row(entry):
+    """The cells of one entry, given in its API shape, in ``COLUMNS`` order."""
+    values = {
+        **entry,
+        **entry["pain"],
+        "locations": LIST_SEPARATOR.join(
+            f"{item['region']}:{item['side']}" for item in entry["locations"]
+        ),
+        **{
+            name: LIST_SEPARATOR.join(entry[name])
+            for name in ("pain_types", "triggers", "relievers")
+        },
+    }
+    return [safe_cell(values[column]) for column in COLUMNS]
+
+
+def entries_csv(entries):
+    """A header row and one row per entry (API shapes, in the order given), as CSV text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    writer.writerows(entry_row(entry) for entry in entries)
+    return buffer.getvalue()
+
+
+def entries_csv_for(user):
+    """All the patient's entries as CSV, oldest first."""
+    return entries_csv(
+        records.entry_to_dict(entry) for entry in records.list_between(ENTRY, user.id)
+    )
