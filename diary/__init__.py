@@ -132,7 +132,7 @@ def _register_blueprints(app):
         trends,
     )
     from .api import bp as api_bp
-    from .cdn import CHART_SCRIPTS, script_url
+    from .cdn import CHART_SCRIPTS, plugin_source, script_url
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
@@ -143,6 +143,7 @@ def _register_blueprints(app):
     app.register_blueprint(account.bp)
     app.register_blueprint(api_bp)
     app.jinja_env.globals.update(chart_scripts=CHART_SCRIPTS, script_url=script_url)
+    app.jinja_env.filters["plugin_source"] = plugin_source
     errors.register(app)
     security.register(app)
     logs.register(app)

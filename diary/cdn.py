@@ -30,3 +30,8 @@ CHART_SCRIPTS = (
 def script_url(script):
     """The exact jsDelivr URL of a pinned script."""
     return f"{CDN}/{script['package']}@{script['version']}/{script['path']}"
+
+
+def plugin_source(script):
+    """What charts.js needs to load a plugin: its URL and integrity."""
+    return {"src": script_url(script), "integrity": script["integrity"]}

@@ -1,24 +1,40 @@
-"""Fixtures: a freshly migrated database per test, clients, and API helpers."""
+"""Fixtures: a freshly migrated database per test, clients, and API helpers.
 
+The suite runs on SQLite, and on PostgreSQL when ``TEST_DATABASE_URL`` names a server
+(``make test`` starts a throwaway one with tests/postgres.sh): each test then gets its own
+database, created from a migrated template.
+"""
+
+import os
 import re
 import shutil
 import uuid
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
 
 from diary import create_app
 from diary.extensions import db
 
 PASSWORD = "correct horse battery"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="checks SQLite itself")
 
 
-def make_app(database_path, **overrides):
-    """An app for tests on the SQLite file ``database_path``."""
+def database_uri(database):
+    """A SQLAlchemy URL for a SQLite file path, or the URL itself."""
+    text = str(database)
+    return text if "://" in text else f"sqlite:///{text}"
+
+
+def make_app(database, **overrides):
+    """An app for tests on ``database`` (a SQLite file path or a database URL)."""
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database_path}",
+        "SQLALCHEMY_DATABASE_URI": database_uri(database),
         "RATELIMIT_ENABLED": False,
         # The test client speaks plain HTTP; production cookies are Secure by default.
         "SESSION_COOKIE_SECURE": False,
@@ -28,23 +44,54 @@ def make_app(database_path, **overrides):
     return create_app(config)
 
 
-@pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory):
-    """One database migrated to head; each test gets a copy (migrating per test is slow)."""
-    path = tmp_path_factory.mktemp("template") / "template.sqlite"
-    app = make_app(path)
+def _postgres(statement):
+    """Run one statement on the PostgreSQL server, outside any transaction."""
+    import psycopg
+
+    url = make_url(TEST_DATABASE_URL).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def _postgres_url(name):
+    return make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _migrate(database):
+    app = make_app(database)
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory):
+    """One database migrated to head; each test gets a copy (migrating per test is slow)."""
+    if ON_POSTGRES:
+        name = f"diary_template_{os.getpid()}"
+        _postgres(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        _postgres(f"CREATE DATABASE {name}")
+        _migrate(_postgres_url(name))
+        yield name
+        _postgres(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        return
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    _migrate(path)
+    yield path
 
 
 @pytest.fixture
 def database_path(tmp_path, migrated_template):
-    """A fresh copy of the migrated database."""
+    """A fresh copy of the migrated database: a SQLite file, or a PostgreSQL URL."""
+    if ON_POSTGRES:
+        name = f"diary_test_{uuid.uuid4().hex[:16]}"
+        _postgres(f"CREATE DATABASE {name} TEMPLATE {migrated_template}")
+        yield _postgres_url(name)
+        _postgres(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        return
     path = tmp_path / "diary.sqlite"
     shutil.copy(migrated_template, path)
-    return path
+    yield path
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import sqlite3
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import entry_body, make_app
+from conftest import entry_body, make_app, sqlite_only
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
 
@@ -36,6 +36,7 @@ def test_upgrade_builds_an_empty_database_that_matches_the_models(tmp_path):
         db.engine.dispose()
 
 
+@sqlite_only
 def test_sqlite_pragmas(app):
     with app.app_context(), db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -84,6 +85,7 @@ def test_seed_demo_twice_keeps_one_patient_and_reset_recreates(app, runner):
         )
 
 
+@sqlite_only
 def test_backup_command_makes_a_consistent_copy(app, runner, api, tmp_path):
     api.post("/entries", entry_body())
     target = tmp_path / "copy.sqlite"

@@ -140,9 +140,8 @@ function horizontal(canvas, labels, datasets, axisTitle, max) {
   });
 }
 
-function drawTrends(payload) {
+function drawTrends(payload, charts = []) {
   const { trends, labels } = payload;
-  const charts = [];
   const canvas = (id) => document.getElementById(id);
   if (canvas("chart-timeline")) charts.push(timeline(canvas("chart-timeline"), trends));
   if (canvas("chart-intervals")) {
@@ -207,11 +206,39 @@ function showTablesInstead() {
   if (note) note.hidden = false;
 }
 
-const payload = readData("trends-data");
-if (payload) {
-  if (typeof window.Chart === "function") {
-    window.diaryCharts = drawTrends(payload);
-  } else {
+function loadScript({ src, integrity }) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.integrity = integrity;
+    script.crossOrigin = "anonymous";
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`could not load ${src}`));
+    document.head.append(script);
+  });
+}
+
+function pluginsReady() {
+  const adapter = window.Chart._adapters && window.Chart._adapters._date;
+  return Boolean(window["chartjs-plugin-annotation"]) && adapter && adapter.prototype._id === "date-fns";
+}
+
+async function start(payload) {
+  const charts = [];
+  try {
+    if (typeof window.Chart !== "function") throw new Error("Chart.js did not load");
+    const self = document.querySelector("script[data-chart-plugins]");
+    await Promise.all(JSON.parse(self.dataset.chartPlugins).map(loadScript));
+    if (!pluginsReady()) throw new Error("a Chart.js plugin did not load");
+    drawTrends(payload, charts);
+    window.diaryCharts = charts;
+    document.body.dataset.charts = "ready";
+  } catch (error) {
+    for (const chart of charts) chart.destroy();
     showTablesInstead();
+    document.body.dataset.charts = "tables";
   }
 }
+
+const payload = readData("trends-data");
+if (payload) start(payload);

@@ -6,8 +6,17 @@ if (button) {
 }
 
 // Chart.js sizes canvases for the screen; fit them to the printed page, then back.
+const PRINT_WIDTH = 680; // px: an A4 or Letter page less its margins
+
+function contentHeight(box) {
+  const style = getComputedStyle(box);
+  return box.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+}
+
 window.addEventListener("beforeprint", () => {
-  for (const chart of window.diaryCharts || []) chart.resize(680, chart.canvas.parentElement.clientHeight);
+  for (const chart of window.diaryCharts || []) {
+    chart.resize(PRINT_WIDTH, contentHeight(chart.canvas.parentElement));
+  }
 });
 window.addEventListener("afterprint", () => {
   for (const chart of window.diaryCharts || []) chart.resize();

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import threading
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from conftest import make_app
 from werkzeug.serving import make_server
 
 from diary.extensions import db
+
+from .cdn import require_npm_cache, route_cdn
 
 CHROMIUM = Path("/usr/bin/chromium")
 # No network in CI or on the build machine: nothing in Chromium may try to reach Google.
@@ -118,3 +121,47 @@ def console_errors(page):
     page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append((page.url, str(error))))
     return errors
+
+
+# Fixtures for modules whose tests share one seeded database (tests/browser/test_charts.py):
+# one server per module keeps the chart and accessibility checks quick.
+
+
+@pytest.fixture(scope="module")
+def module_app(tmp_path_factory, migrated_template):
+    """The app on a fresh copy of the migrated database, shared by the tests of one module."""
+    path = tmp_path_factory.mktemp("module-db") / "diary.sqlite"
+    shutil.copy(migrated_template, path)
+    app = make_app(path, WTF_CSRF_SSL_STRICT=False)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_live_server(module_app):
+    """``module_app`` served over plain HTTP in a thread, like ``live_server``; yields the URL."""
+    server = make_server("127.0.0.1", 0, module_app, threaded=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+@pytest.fixture
+def cdn_context(new_context):
+    """Open browser contexts whose jsDelivr requests are answered from ``.cache/npm``.
+
+    ``cdn_context(tamper=("chart.js@",), base_url=..., ...)``: see ``cdn.route_cdn``. Skips
+    (fails under CI=true) when ``make npm-assets`` has not unpacked the packages.
+    """
+    require_npm_cache()
+
+    def open_context(tamper=(), **options):
+        return route_cdn(new_context(**options), tamper)
+
+    return open_context
