@@ -127,6 +127,7 @@ def _register_blueprints(app):
         errors,
         health,
         logs,
+        pwa,
         security,
         share,
         trends,
@@ -140,6 +141,7 @@ def _register_blueprints(app):
     app.register_blueprint(acupuncture.bp)
     app.register_blueprint(trends.bp)
     app.register_blueprint(share.bp)
+    app.register_blueprint(pwa.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(api_bp)
     app.jinja_env.globals.update(chart_scripts=CHART_SCRIPTS, script_url=script_url)

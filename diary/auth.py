@@ -182,4 +182,7 @@ def logout():
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
-    return redirect(url_for("auth.login"), code=303)
+    response = redirect(url_for("auth.login"), code=303)
+    # The phone forgets the outbox, the caches and the service worker of this diary.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

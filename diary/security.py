@@ -16,7 +16,8 @@ def content_security_policy():
             "style-src 'self'",
             "img-src 'self' data:",
             "font-src 'self'",
-            "connect-src 'self'",
+            # The service worker fetches (and caches) the pinned files itself.
+            f"connect-src 'self' {scripts}",
             "manifest-src 'self'",
             "worker-src 'self'",
             "object-src 'none'",

@@ -33,3 +33,8 @@ if (map && list) {
 // After a refused save, take the patient straight to the first field that needs attention.
 const firstInvalid = document.querySelector(".invalid input, .invalid textarea, .invalid select");
 if (firstInvalid) firstInvalid.focus({ preventScroll: false });
+
+// A new-entry form opened from the offline cache must not reuse the id it was cached with.
+const idField = document.querySelector('form.log-form input[name="id"]');
+const isNew = document.querySelector("form.log-form:not([data-editing])");
+if (idField && isNew && window.crypto && crypto.randomUUID) idField.value = crypto.randomUUID();

@@ -1,0 +1,57 @@
+"""The installable app: web app manifest, service worker and the offline page."""
+
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory, url_for
+
+bp = Blueprint("pwa", __name__)
+THEME = "#0f5c63"
+BACKGROUND = "#f2f6f7"
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest: name, icons (with a maskable one), colours, standalone display."""
+    def icon(filename, size, purpose="any"):
+        return {
+            "src": url_for("static", filename=f"icons/{filename}"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+            "purpose": purpose,
+        }
+
+    response = jsonify(
+        {
+            "id": "/",
+            "name": "Pain diary",
+            "short_name": "Pain diary",
+            "description": "Log sciatica and back pain in seconds and see if acupuncture helps.",
+            "start_url": "/",
+            "scope": "/",
+            "display": "standalone",
+            "orientation": "portrait",
+            "theme_color": THEME,
+            "background_color": BACKGROUND,
+            "icons": [
+                icon("icon-192.png", 192),
+                icon("icon-512.png", 512),
+                icon("maskable-512.png", 512, "maskable"),
+            ],
+        }
+    )
+    response.mimetype = "application/manifest+json"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, served from the root so that it controls every page."""
+    response = send_from_directory(current_app.static_folder, "js/sw.js", max_age=0)
+    response.mimetype = "text/javascript"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline")
+def offline():
+    """Shown when a page cannot be reached; lists what waits on this phone (no health data)."""
+    return render_template("pwa/offline.html")

@@ -1,0 +1,151 @@
+// The outbox: entries and sessions logged with no connection, kept in IndexedDB on this phone
+// until the server has them. Shared by the pages (pwa.js) and the service worker (sw.js).
+// Each item keeps the form's client UUID, so sending it twice can never make two entries.
+
+const DB_NAME = "diary-outbox";
+const STORE = "items";
+const ENDPOINTS = { entry: "/api/v1/entries", session: "/api/v1/sessions" };
+
+function openDb() {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(DB_NAME, 1);
+    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "id" });
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+async function withStore(mode, work) {
+  const db = await openDb();
+  try {
+    return await new Promise((resolve, reject) => {
+      const transaction = db.transaction(STORE, mode);
+      const result = work(transaction.objectStore(STORE));
+      transaction.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
+      transaction.onerror = () => reject(transaction.error);
+      transaction.onabort = () => reject(transaction.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+export const allItems = () => withStore("readonly", (store) => store.getAll());
+export const putItem = (item) => withStore("readwrite", (store) => store.put(item));
+export const removeItem = (id) => withStore("readwrite", (store) => store.delete(id));
+export const clearItems = () => withStore("readwrite", (store) => store.clear());
+
+function whole(value) {
+  if (value === null || value === undefined || String(value).trim() === "") return null;
+  const text = String(value).trim();
+  return /^\d{1,5}$/.test(text) ? Number(text) : text; // the server names anything else
+}
+
+function text(form, name) {
+  return form.get(name) || "";
+}
+
+// The same mapping as diary/forms.py: the plain form as the API's JSON shape.
+export function entryFromForm(form, queuedAt) {
+  return {
+    id: form.get("id") || crypto.randomUUID(),
+    recorded_at: form.get("recorded_at") || queuedAt,
+    pain: { overall: whole(form.get("overall")), back: whole(form.get("back")), leg: whole(form.get("leg")) },
+    locations: form.getAll("locations").map((value) => {
+      const [region, side] = value.split(":");
+      return { region, side };
+    }),
+    pain_types: form.getAll("pain_types"),
+    triggers: form.getAll("triggers"),
+    relievers: form.getAll("relievers"),
+    medications: text(form, "medications"),
+    sleep_quality: whole(form.get("sleep_quality")),
+    interference: whole(form.get("interference")),
+    notes: text(form, "notes"),
+  };
+}
+
+export function sessionFromForm(form, queuedAt) {
+  return {
+    id: form.get("id") || crypto.randomUUID(),
+    started_at: form.get("started_at") || queuedAt,
+    practitioner: text(form, "practitioner"),
+    techniques: form.getAll("techniques"),
+    points: text(form, "points"),
+    pain_before: whole(form.get("pain_before")),
+    pain_after: whole(form.get("pain_after")),
+    notes: text(form, "notes"),
+  };
+}
+
+// Keep a form that could not be sent. The time is fixed now: "now" must not become the time
+// the phone finds a connection.
+export async function queueForm(kind, form) {
+  const queuedAt = new Date().toISOString();
+  const body = kind === "entry" ? entryFromForm(form, queuedAt) : sessionFromForm(form, queuedAt);
+  const item = { id: body.id, kind, body, queued_at: queuedAt, status: "waiting", error: "" };
+  await putItem(item);
+  return item;
+}
+
+let flushing = null;
+
+// Send what waits: 2xx removes an item; 401 keeps it and asks for a login; 409/422 keep it with
+// the problem for the patient to fix or discard; anything else (offline, 429, 5xx) tries later.
+export function flush() {
+  flushing = flushing || sendAll().finally(() => {
+    flushing = null;
+  });
+  return flushing;
+}
+
+async function sendAll() {
+  const summary = { sent: 0, waiting: 0, login: false, problems: 0 };
+  const items = (await allItems()).sort((a, b) => a.queued_at.localeCompare(b.queued_at));
+  const pending = items.filter((item) => item.status !== "problem");
+  summary.problems = items.length - pending.length;
+  if (!pending.length) return summary;
+  let token;
+  try {
+    const me = await fetch("/api/v1/me", { credentials: "same-origin", cache: "no-store" });
+    if (me.status === 401) {
+      for (const item of pending) await putItem({ ...item, status: "login" });
+      return { ...summary, waiting: pending.length, login: true };
+    }
+    if (!me.ok) return { ...summary, waiting: pending.length };
+    token = (await me.json()).csrf_token; // fresh for this session
+  } catch {
+    return { ...summary, waiting: pending.length };
+  }
+  for (const [index, item] of pending.entries()) {
+    let response;
+    try {
+      response = await fetch(ENDPOINTS[item.kind], {
+        method: "POST",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+        body: JSON.stringify(item.body),
+      });
+    } catch {
+      return { ...summary, waiting: pending.length - index };
+    }
+    if (response.ok) {
+      await removeItem(item.id);
+      summary.sent += 1;
+    } else if (response.status === 401) {
+      await putItem({ ...item, status: "login" });
+      return { ...summary, waiting: pending.length - index, login: true };
+    } else if (response.status === 409 || response.status === 422) {
+      const answer = await response.json().catch(() => ({}));
+      const error = answer.error || {};
+      const fields = Object.entries(error.fields || {}).map(([name, message]) => `${name} ${message}`);
+      await putItem({ ...item, status: "problem", error: [error.message, ...fields].filter(Boolean).join(" ") });
+      summary.problems += 1;
+    } else {
+      if (item.status !== "waiting") await putItem({ ...item, status: "waiting" });
+      return { ...summary, waiting: pending.length - index };
+    }
+  }
+  return summary;
+}

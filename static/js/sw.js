@@ -1,0 +1,124 @@
+// The service worker (a module, served at /sw.js so that it controls every page).
+// - app shell precached: styles, scripts, icons, the offline page, the log forms;
+// - pages network-first (only the log forms are kept for offline use);
+// - static files and the pinned Chart.js files cache-first (the page still checks integrity);
+// - never the API: answers with health data are never cached;
+// - a log form posted with no connection goes to the outbox instead of failing.
+import { flush, queueForm } from "/static/js/outbox.js";
+
+const VERSION = "v1";
+const SHELL = `diary-shell-${VERSION}`;
+const SHELL_FILES = [
+  "/offline",
+  "/static/css/app.css",
+  "/static/js/pwa.js",
+  "/static/js/outbox.js",
+  "/static/js/log-form.js",
+  "/static/icons/icon.svg",
+  "/static/icons/icon-192.png",
+  "/static/icons/icon-512.png",
+];
+const OFFLINE_PAGES = ["/entries/new", "/sessions"];
+const FORMS = { "/entries/new": "entry", "/sessions": "session" };
+const CDN = "https://cdn.jsdelivr.net/npm/";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(SHELL);
+      await cache.addAll(SHELL_FILES);
+      await Promise.all(OFFLINE_PAGES.map((path) => keepPage(cache, path)));
+      await self.skipWaiting();
+    })(),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) if (name !== SHELL) await caches.delete(name);
+      await self.clients.claim();
+    })(),
+  );
+});
+
+async function keepPage(cache, path) {
+  try {
+    const response = await fetch(path, { credentials: "same-origin", cache: "no-store" });
+    if (response.ok && !response.redirected) await cache.put(path, response);
+  } catch {
+    // not logged in yet, or offline: kept the next time the page is opened
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  const local = url.origin === self.location.origin;
+  if (local && url.pathname.startsWith("/api/")) return; // network only, never cached
+  if (request.method === "POST" && request.mode === "navigate" && local && FORMS[url.pathname]) {
+    event.respondWith(sendOrQueue(request, FORMS[url.pathname]));
+    return;
+  }
+  if (request.method !== "GET") return;
+  if (request.mode === "navigate" && local) {
+    event.respondWith(networkFirst(request, url));
+  } else if ((local && url.pathname.startsWith("/static/")) || request.url.startsWith(CDN)) {
+    event.respondWith(cacheFirst(request));
+  }
+});
+
+async function sendOrQueue(request, kind) {
+  const copy = request.clone();
+  try {
+    return await fetch(request);
+  } catch {
+    await queueForm(kind, await copy.formData());
+    await tellPages();
+    if (self.registration.sync) self.registration.sync.register("outbox").catch(() => {});
+    return Response.redirect("/offline?queued=1", 303);
+  }
+}
+
+async function networkFirst(request, url) {
+  try {
+    const response = await fetch(request);
+    if (OFFLINE_PAGES.includes(url.pathname) && response.ok && !response.redirected) {
+      const cache = await caches.open(SHELL);
+      await cache.put(url.pathname, response.clone());
+    }
+    return response;
+  } catch {
+    const cache = await caches.open(SHELL);
+    return (await cache.match(url.pathname)) || (await cache.match("/offline"));
+  }
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(SHELL);
+  const cached = await cache.match(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
+
+async function tellPages() {
+  for (const client of await self.clients.matchAll()) client.postMessage({ type: "outbox-changed" });
+}
+
+self.addEventListener("sync", (event) => {
+  if (event.tag === "outbox") event.waitUntil(flush().then(tellPages));
+});
+
+self.addEventListener("message", (event) => {
+  const type = event.data && event.data.type;
+  if (type === "flush") event.waitUntil(flush().then(tellPages));
+  if (type === "keep-pages") event.waitUntil(keepMissingPages());
+});
+
+// After a login the log forms can be kept for offline use (at install time there may be none).
+async function keepMissingPages() {
+  const cache = await caches.open(SHELL);
+  for (const path of OFFLINE_PAGES) if (!(await cache.match(path))) await keepPage(cache, path);
+}

@@ -1,0 +1,265 @@
+"""The installable app on a phone with no signal: the worker, the outbox, sync, privacy."""
+
+import re
+import struct
+import uuid
+
+import pytest
+from conftest import PASSWORD
+from playwright.sync_api import expect
+
+IMPORT_OUTBOX = "import('/static/js/outbox.js')"
+
+
+@pytest.fixture
+def phone(new_context, live_server):
+    """A phone-sized context without request routing (it would bypass the service worker)."""
+    return new_context(base_url=live_server)  # 390 x 844 from browser_context_args
+
+
+def sign_up(page, email=None):
+    """Create a diary and land on today's view, controlled by the service worker."""
+    page.goto("/register")
+    page.locator("#email").fill(email or f"pat-{uuid.uuid4().hex[:8]}@example.com")
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Create my diary").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    wait_for_worker(page)
+
+
+EMPTY_OUTBOX = f"{IMPORT_OUTBOX}.then(async (o) => (await o.allItems()).length === 0)"
+
+
+def wait_for_worker(page):
+    """Until the worker controls the page and keeps the log forms for offline use."""
+    page.evaluate("navigator.serviceWorker.ready")
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function(
+        """async () => {
+          const cache = await caches.open("diary-shell-v1");
+          const kept = await Promise.all(["/entries/new", "/sessions"].map((p) => cache.match(p)));
+          return kept.every(Boolean);
+        }"""
+    )
+
+
+def outbox(page):
+    """What waits on this phone."""
+    return page.evaluate(f"{IMPORT_OUTBOX}.then((outbox) => outbox.allItems())")
+
+
+def flush(page):
+    """Send the outbox now (as the page does on load, online and visibility)."""
+    return page.evaluate(f"{IMPORT_OUTBOX}.then((outbox) => outbox.flush())")
+
+
+def server(page, kind):
+    """The patient's entries or sessions on the server."""
+    response = page.request.get(f"/api/v1/{kind}")
+    assert response.ok, response.text()
+    return response.json()[kind]
+
+
+def log_pain_offline(page, pain, note):
+    """Log an entry through the cached form while offline; it lands in the outbox."""
+    page.goto("/entries/new")
+    expect(page).to_have_title(re.compile("Log pain"))
+    page.locator(f"#field-overall label.s{pain}").click()
+    page.locator("details.more", has_text="Sleep, daily life").locator("summary").click()
+    page.locator("#notes").fill(note)
+    page.get_by_role("button", name="Save entry").click()
+    expect(page).to_have_url(re.compile(r"/offline\?queued=1$"))
+    expect(page.locator("[data-queued-notice]")).to_be_visible()
+
+
+def log_session_offline(page):
+    """Log an acupuncture session through the cached sessions page while offline."""
+    page.goto("/sessions")
+    page.locator("#practitioner").fill("Dr Lee")
+    page.locator("#field-pain_before label.s6").click()
+    page.locator("#field-pain_after label.s3").click()
+    page.get_by_role("button", name="Save session").click()
+    expect(page).to_have_url(re.compile(r"/offline\?queued=1$"))
+
+
+def png_size(data):
+    """Width and height from a PNG's IHDR chunk."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_manifest_is_valid_and_its_icons_load(phone):
+    page = phone.new_page()
+    page.goto("/login")
+    href = page.locator('link[rel="manifest"]').get_attribute("href")
+    response = page.request.get(href)
+    assert response.headers["content-type"].startswith("application/manifest+json")
+    manifest = response.json()
+    assert manifest["name"] and manifest["short_name"]
+    assert manifest["start_url"] == "/" and manifest["display"] == "standalone"
+    assert manifest["theme_color"].startswith("#") and manifest["background_color"].startswith("#")
+    sizes = {}
+    for icon in manifest["icons"]:
+        image = page.request.get(icon["src"])
+        assert image.ok and image.headers["content-type"] == "image/png"
+        width, height = png_size(image.body())
+        assert f"{width}x{height}" == icon["sizes"]
+        sizes.setdefault(icon.get("purpose", "any"), set()).add(width)
+    assert {192, 512} <= sizes["any"] and 512 in sizes["maskable"]
+    touch = page.locator('link[rel="apple-touch-icon"]').get_attribute("href")
+    assert png_size(page.request.get(touch).body()) == (180, 180)
+
+
+def test_the_worker_installs_and_pages_open_offline(phone):
+    page = phone.new_page()
+    sign_up(page)
+    phone.set_offline(True)
+    page.goto("/entries/new")
+    expect(page).to_have_title(re.compile("Log pain"))
+    expect(page.locator("#field-overall")).to_be_visible()
+    page.goto("/trends")
+    expect(page.locator("h1")).to_have_text("No connection right now")
+    cached = page.evaluate(
+        """async () => {
+          const cache = await caches.open("diary-shell-v1");
+          return (await cache.keys()).map((request) => new URL(request.url).pathname);
+        }"""
+    )
+    assert not any(path.startswith("/api/") for path in cached), cached
+
+
+def test_three_entries_and_a_session_offline_arrive_exactly_once(phone):
+    page = phone.new_page()
+    sign_up(page)
+    phone.set_offline(True)
+    for pain, note in ((7, "bus"), (5, "basement clinic"), (3, "3 a.m.")):
+        log_pain_offline(page, pain, note)
+    log_session_offline(page)
+    items = outbox(page)
+    assert sorted(item["kind"] for item in items) == ["entry", "entry", "entry", "session"]
+    assert all(item["status"] == "waiting" for item in items)
+    assert len({item["id"] for item in items}) == 4, "each form had its own id"
+    expect(page.locator("[data-outbox-list] li")).to_have_count(4)
+    page.goto("/")  # offline: the offline page, still listing what waits
+    expect(page.locator("[data-outbox-list] li")).to_have_count(4)
+
+    phone.set_offline(False)
+    page.goto("/")
+    page.wait_for_function(EMPTY_OUTBOX)
+    expect(page.locator("[data-outbox]")).to_be_hidden()
+    stored = server(page, "entries")
+    assert sorted(entry["notes"] for entry in stored) == ["3 a.m.", "basement clinic", "bus"]
+    assert sorted(entry["pain"]["overall"] for entry in stored) == [3, 5, 7]
+    assert {entry["id"] for entry in stored} == {i["id"] for i in items if i["kind"] == "entry"}
+    [session] = server(page, "sessions")
+    assert session["practitioner"] == "Dr Lee" and session["pain_after"] == 3
+    expect(page.get_by_text("Pain 7/10").first).to_be_visible()
+
+
+def test_reloads_toggling_and_replays_never_duplicate(phone):
+    page = phone.new_page()
+    sign_up(page)
+    phone.set_offline(True)
+    log_pain_offline(page, 6, "once only")
+    queued = outbox(page)
+    for _ in range(3):
+        phone.set_offline(False)
+        page.reload()
+        phone.set_offline(True)
+        page.reload()
+    phone.set_offline(False)
+    page.evaluate(  # every trigger at once: load, online, visibility, the worker's sync
+        f"""{IMPORT_OUTBOX}.then((outbox) => Promise.all([outbox.flush(), outbox.flush(),
+            navigator.serviceWorker.ready.then((r) => r.active.postMessage({{type: "flush"}}))]))"""
+    )
+    page.wait_for_function(EMPTY_OUTBOX)
+    # the same item again (a replay after a lost answer) is answered 200 and stored once
+    page.evaluate(f"(item) => {IMPORT_OUTBOX}.then((outbox) => outbox.putItem(item))", queued[0])
+    assert flush(page)["sent"] == 1
+    stored = server(page, "entries")
+    assert [entry["id"] for entry in stored] == [queued[0]["id"]]
+
+
+def test_an_outbox_sent_after_the_session_expired_waits_for_login(phone, new_context, live_server):
+    page = phone.new_page()
+    email = f"pat-{uuid.uuid4().hex[:8]}@example.com"
+    sign_up(page, email)
+    phone.set_offline(True)
+    log_pain_offline(page, 4, "while logged out elsewhere")
+    # Logging out on another device ends every login: this phone's cookie no longer works.
+    other = new_context(base_url=live_server).new_page()
+    other.goto("/login")
+    other.locator("#email").fill(email)
+    other.locator("#password").fill(PASSWORD)
+    other.get_by_role("button", name="Log in").click()
+    other.get_by_role("button", name="Log out").click()
+    phone.set_offline(False)  # the page sends the outbox as soon as it is online
+    page.wait_for_function(
+        f"{IMPORT_OUTBOX}.then(async (o) => (await o.allItems())"
+        ".every((item) => item.status === 'login'))"
+    )
+    summary = flush(page)
+    assert summary["login"] is True and summary["sent"] == 0
+    [item] = outbox(page)
+    assert item["status"] == "login"
+    page.goto("/login")
+    expect(page.locator("[data-outbox]")).to_be_hidden()  # no list on the login page
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_function(EMPTY_OUTBOX)
+    [entry] = server(page, "entries")
+    assert entry["notes"] == "while logged out elsewhere"
+
+
+def test_a_refused_item_is_shown_and_can_be_discarded(phone):
+    page = phone.new_page()
+    sign_up(page)
+    bad = {
+        "id": str(uuid.uuid4()),
+        "kind": "entry",
+        "body": {"id": None, "pain": {"overall": 11}},
+        "queued_at": "2026-01-01T00:00:00Z",
+        "status": "waiting",
+        "error": "",
+    }
+    bad["body"]["id"] = bad["id"]
+    page.evaluate(f"(item) => {IMPORT_OUTBOX}.then((outbox) => outbox.putItem(item))", bad)
+    summary = flush(page)
+    assert summary["problems"] == 1 and summary["sent"] == 0
+    page.goto("/entries")
+    row = page.locator("[data-outbox-list] li")
+    expect(row).to_contain_text("Not sent")
+    expect(row).to_contain_text("pain.overall")
+    assert flush(page)["sent"] == 0, "a refused item waits for the patient, not for a retry"
+    row.get_by_role("button", name="Discard").click()
+    expect(page.locator("[data-outbox]")).to_be_hidden()
+    assert outbox(page) == [] and server(page, "entries") == []
+
+
+def test_logout_empties_the_outbox_and_caches(phone):
+    page = phone.new_page()
+    sign_up(page)
+    item = {
+        "id": str(uuid.uuid4()),
+        "kind": "entry",
+        "body": {"pain": {"overall": 11}},
+        "queued_at": "2026-01-01T00:00:00Z",
+        "status": "problem",
+        "error": "kept",
+    }
+    page.evaluate(f"(item) => {IMPORT_OUTBOX}.then((outbox) => outbox.putItem(item))", item)
+    page.goto("/")
+    expect(page.locator("[data-outbox-list] li")).to_have_count(1)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    assert outbox(page) == []
+    assert page.evaluate("caches.keys()") in ([], ["diary-shell-v1"])
+    if page.evaluate("caches.keys()"):
+        kept = page.evaluate(
+            """async () => (await (await caches.open("diary-shell-v1")).keys())
+                 .map((request) => new URL(request.url).pathname)"""
+        )
+        assert "/entries/new" not in kept and "/sessions" not in kept, kept

@@ -1,0 +1,41 @@
+"""The installable app's server side: manifest, service worker, offline page, logout cleanup."""
+
+from conftest import page_csrf
+
+
+def test_manifest_names_the_app_and_its_icons(client):
+    response = client.get("/manifest.webmanifest")
+    assert response.status_code == 200
+    assert response.mimetype == "application/manifest+json"
+    manifest = response.get_json()
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    purposes = {icon["purpose"] for icon in manifest["icons"]}
+    assert purposes == {"any", "maskable"}
+    for icon in manifest["icons"]:
+        assert client.get(icon["src"]).status_code == 200
+
+
+def test_service_worker_is_served_from_the_root_uncached(client):
+    response = client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.mimetype == "text/javascript"
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert b'startsWith("/api/")' in response.data, "the worker leaves the API alone"
+
+
+def test_offline_page_is_public_and_holds_no_diary(client, api):
+    anonymous = client.application.test_client()
+    response = anonymous.get("/offline")
+    assert response.status_code == 200
+    assert "No connection right now" in response.get_data(as_text=True)
+    assert "data-outbox" in response.get_data(as_text=True)
+
+
+def test_every_page_links_the_manifest(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert 'rel="manifest"' in html and "js/pwa.js" in html
+
+
+def test_logout_tells_the_browser_to_forget_caches_and_storage(api):
+    response = api.client.post("/logout", data={"csrf_token": page_csrf(api.client, "/")})
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
