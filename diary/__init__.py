@@ -52,6 +52,9 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     app.json.sort_keys = False
+    # Block tags leave no blank lines behind: the log page must stay light (PRODUCT.md section 9).
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -149,3 +149,62 @@ async function sendAll() {
   }
   return summary;
 }
+
+const STATUS_TEXT = { waiting: "Waiting for a connection.", login: "Log in to send it." };
+
+function describe(item) {
+  const when = new Date(item.body.recorded_at || item.body.started_at || item.queued_at);
+  const time = Number.isNaN(when.getTime())
+    ? String(item.body.recorded_at || item.body.started_at)
+    : when.toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  if (item.kind === "entry") return `Pain ${item.body.pain.overall ?? "?"}/10 · ${time}`;
+  return `Acupuncture session · ${time}`;
+}
+
+function row(item, refresh) {
+  const line = document.createElement("li");
+  line.className = `outbox-item ${item.status}`;
+  const title = document.createElement("strong");
+  title.textContent = describe(item);
+  const state = document.createElement("span");
+  state.className = "outbox-state";
+  state.textContent = item.status === "problem" ? `Not sent: ${item.error}` : STATUS_TEXT[item.status] || "";
+  line.append(title, " ", state);
+  if (item.status === "problem") {
+    const discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "button small";
+    discard.textContent = "Discard";
+    discard.addEventListener("click", async () => {
+      await removeItem(item.id);
+      refresh();
+    });
+    line.append(" ", discard);
+  }
+  if (item.status === "login") {
+    const link = document.createElement("a");
+    link.href = "/login";
+    link.className = "inline-tap";
+    link.textContent = "Log in";
+    line.append(" ", link);
+  }
+  return line;
+}
+
+// Show what waits in each [data-outbox] section of a page (hidden when nothing waits).
+export async function render(sections) {
+  let items = [];
+  try {
+    items = await allItems();
+  } catch {
+    return; // no IndexedDB (private mode): nothing can be waiting here
+  }
+  const refresh = () => render(sections);
+  for (const section of sections) {
+    section.querySelector("[data-outbox-list]").replaceChildren(...items.map((item) => row(item, refresh)));
+    section.hidden = items.length === 0;
+    section.querySelector("[data-outbox-status]").textContent = items.length
+      ? `${items.length} item${items.length === 1 ? "" : "s"} kept on this phone.`
+      : "";
+  }
+}

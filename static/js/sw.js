@@ -103,8 +103,9 @@ async function cacheFirst(request) {
   return response;
 }
 
-async function tellPages() {
-  for (const client of await self.clients.matchAll()) client.postMessage({ type: "outbox-changed" });
+async function tellPages(summary = {}) {
+  const sent = summary.sent || 0;
+  for (const client of await self.clients.matchAll()) client.postMessage({ type: "outbox-changed", sent });
 }
 
 self.addEventListener("sync", (event) => {

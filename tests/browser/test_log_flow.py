@@ -53,7 +53,7 @@ def scale_option(page, field, value):
 
 def chip(page, field, label):
     """The visible chip ``label`` in the chip list ``#field-<field>``."""
-    return page.locator(f"#field-{field} label.chip").filter(has_text=label)
+    return page.locator(f"#field-{field} .chip-list label").filter(has_text=label)
 
 
 def location_box(page, value):
