@@ -9,7 +9,7 @@ NPM_CACHE := .cache/npm
 # The pinned CDN files (served to the browser tests in place of jsDelivr) and axe-core.
 NPM_PACKAGES := chart.js@4.6.1 chartjs-plugin-annotation@3.1.0 chartjs-adapter-date-fns@3.0.0 axe-core@4.14.1
 
-.PHONY: run test lint install browser npm-assets clean
+.PHONY: run test lint install browser npm-assets clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,10 +50,25 @@ npm-assets:
 	done
 
 lint: $(STAMP)
-	$(BIN)/ruff check diary tests
+	$(BIN)/ruff check diary tests bench
 
 test: $(STAMP) browser npm-assets lint
 	$(BIN)/pytest
+
+# PRODUCT.md section 9 on gunicorn: wrk (from apt where it can; else a Python load generator),
+# Lighthouse through npx. Prints a table and writes bench/results.json.
+bench: $(STAMP) npm-assets
+	@$(BIN)/python -c 'import gunicorn' 2>/dev/null || $(BIN)/pip install --quiet -e '.[test,bench]'
+	@if ! command -v wrk >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	      || echo "warning: could not install wrk: the Python load generator will be used"; \
+	  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then \
+	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	      || echo "warning: could not install wrk: the Python load generator will be used"; \
+	  else echo "warning: no wrk and no apt-get: the Python load generator will be used"; fi; \
+	fi
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .cache

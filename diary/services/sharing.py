@@ -132,6 +132,9 @@ def find_active(token, now=None):
 def record_view(link, now=None):
     """Count one opening of the report, atomically (no lost counts between workers)."""
     now = now or utcnow()
+    # End the read transaction first: on SQLite a read that turns into a write cannot wait for
+    # another writer (it fails at once with "database is locked"); a fresh write does wait.
+    db.session.commit()
     db.session.execute(
         update(ShareLink)
         .where(ShareLink.id == link.id)

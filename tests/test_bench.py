@@ -1,0 +1,207 @@
+"""``make bench`` cannot rot: its pieces run on a tiny diary with a tiny load (no timing checks)."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from bench import loadgen, pages, run
+
+ROOT = Path(__file__).resolve().parents[1]
+ENDPOINT_KEYS = {"requests", "requests_per_s", "p50_ms", "p95_ms", "p99_ms", "errors", "server"}
+TARGET_IDS = {
+    "post_entry_ratio",
+    "trends_1y_ratio",
+    "post_entry_p95",
+    "trends_5y_median",
+    "log_page_weight",
+    "chart_js_placement",
+    "lighthouse_performance",
+    "lighthouse_accessibility",
+    "lighthouse_best_practices",
+}
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    """The results of one real run: gunicorn, both patients, 1 s per endpoint, no Lighthouse."""
+    pytest.importorskip("gunicorn")
+    path = tmp_path_factory.mktemp("bench") / "results.json"
+    env = {
+        **os.environ,
+        "BENCH_SECONDS": "1",
+        "BENCH_WARMUP": "0",
+        "BENCH_DATASET": "tiny",
+        "BENCH_TRENDS_REQUESTS": "3",
+        "BENCH_SKIP_LIGHTHOUSE": "1",
+        "BENCH_RESULTS": str(path),
+    }
+    done = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, "-m", "bench.run"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Targets (PRODUCT.md section 9):" in done.stdout
+    return json.loads(path.read_text())
+
+
+def test_every_endpoint_is_measured_with_sane_numbers(results):
+    assert results["tooling_error"] is None
+    assert set(results["endpoints"]) == set(run.ENDPOINTS)
+    for name, measured in results["endpoints"].items():
+        assert ENDPOINT_KEYS <= set(measured), name
+        assert measured["requests"] > 0, name
+        assert measured["requests_per_s"] > 0, name
+        assert 0 < measured["p50_ms"] <= measured["p95_ms"] <= measured["p99_ms"], name
+        assert measured["ratio_to_healthz"] > 0, name
+        assert measured["server"]["requests"] > 0, name
+    assert results["endpoints"]["healthz"]["ratio_to_healthz"] == 1
+
+
+def test_each_load_request_posts_a_new_valid_entry(results):
+    """Only 201s: a repeated id would answer 200 (replay) or 409, a bad body 422."""
+    statuses = results["endpoints"]["post_entry"]["server"]["statuses"]
+    assert set(statuses) == {"201"}
+
+
+def test_the_tiny_diaries_were_restored(results):
+    sizes = run.DATASETS["tiny"]
+    for name in ("one_year", "five_year"):
+        days, sessions = sizes[name]
+        assert results["dataset"][name]["entries"] == 2 * days
+        assert results["dataset"][name]["sessions"] == sessions
+
+
+def test_trends_latency_and_page_checks_are_reported(results):
+    for name in ("five_year", "five_year_default_range", "one_year"):
+        figures = results["trends_sequential"][name]
+        assert figures["requests"] == 3
+        assert 0 < figures["min_ms"] <= figures["median_ms"] <= figures["max_ms"]
+    log_page = results["pages"]["log_page"]
+    assert set(log_page["files"]) >= {"/entries/new", "/static/css/app.css"}
+    assert log_page["total_bytes"] == sum(log_page["files"].values())
+    assert log_page["other_sites"] == []
+    charts = results["pages"]["chart_js"]
+    assert set(charts) == {*run.PLAIN_PAGES, *run.CHART_PAGES}
+    assert charts["/trends"]["loads_chart_js"] and not charts["/entries/new"]["loads_chart_js"]
+
+
+def test_every_target_has_a_verdict(results):
+    targets = {target["id"]: target for target in results["targets"]}
+    assert set(targets) == TARGET_IDS
+    for target in targets.values():
+        assert target["status"] in ("PASS", "MISS", "SKIP")
+    assert results["lighthouse"]["status"] == "skipped"
+    for key in ("lighthouse_performance", "lighthouse_accessibility", "lighthouse_best_practices"):
+        assert targets[key]["status"] == "SKIP"
+    for key in TARGET_IDS - {k for k in targets if k.startswith("lighthouse")}:
+        assert targets[key]["value"] is not None, key
+
+
+def test_lighthouse_that_cannot_run_is_a_miss_with_its_reason():
+    results = {
+        "config": {"connections": 16},
+        "lighthouse": {"status": "failed", "reason": "Chromium is not at /nowhere", "pages": {}},
+    }
+    targets = {target["id"]: target for target in run.evaluate(results)}
+    for key in ("lighthouse_performance", "lighthouse_accessibility", "lighthouse_best_practices"):
+        assert targets[key]["status"] == "MISS"
+        assert "Chromium is not at /nowhere" in targets[key]["reason"]
+        assert targets[key]["value"] is None
+    assert targets["post_entry_ratio"] == {**targets["post_entry_ratio"], "status": "MISS"}
+
+
+def test_wrk_output_is_read_from_the_done_line():
+    output = (
+        "Running 1s test @ http://127.0.0.1:1/healthz\n"
+        'BENCH_JSON {"requests":500,"duration_us":1000000,"bytes":1,'
+        '"errors":{"connect":0,"read":0,"write":0,"status":2,"timeout":0},'
+        '"latency_us":{"mean":1500.0,"p50":1200,"p75":1500,"p90":2000,"p95":2500,'
+        '"p99":4000,"max":9000}}\n'
+    )
+    measured = loadgen.parse_wrk(output)
+    assert measured["requests_per_s"] == 500
+    assert (measured["p50_ms"], measured["p95_ms"], measured["p99_ms"]) == (1.2, 2.5, 4.0)
+    assert measured["errors"]["status"] == 2
+    with pytest.raises(loadgen.LoadError):
+        loadgen.parse_wrk("no marker here")
+
+
+class _Answer(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):
+        """Quiet."""
+
+    def _answer(self, status):
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def do_GET(self):
+        """200 on /ok, 404 elsewhere."""
+        self._answer(200 if self.path == "/ok" else 404)
+
+    def do_POST(self):
+        """201 for any JSON body."""
+        json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self._answer(201)
+
+
+@pytest.fixture
+def tiny_server():
+    """A keep-alive HTTP server in a thread; yields its port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+def test_the_python_load_generator_counts_answers_and_failures(tiny_server):
+    ok = loadgen.Target("127.0.0.1", tiny_server, "/ok")
+    measured = loadgen.run_python(ok, 0.3, connections=2)
+    assert measured["requests"] > 0 and measured["errors"]["status"] == 0
+    missing = loadgen.Target("127.0.0.1", tiny_server, "/missing")
+    measured = loadgen.run_python(missing, 0.3, connections=2)
+    assert measured["errors"]["status"] == measured["requests"] > 0
+    post = loadgen.Target("127.0.0.1", tiny_server, "/e", "POST", entry_body=lambda: b"{}")
+    assert loadgen.run_python(post, 0.3, connections=2)["errors"]["status"] == 0
+
+
+def test_page_assets_follow_module_imports():
+    html = (
+        '<link rel="stylesheet" href="/static/css/app.css">'
+        '<script type="module" src="/static/js/a.js"></script>'
+        '<script defer src="https://cdn.jsdelivr.net/npm/chart.js@4.6.1/dist/chart.umd.min.js">'
+        "</script>"
+    )
+    scripts, stylesheets = pages.assets(html)
+    assert [script["src"] for script in scripts][0] == "/static/js/a.js"
+    assert stylesheets == ["/static/css/app.css"]
+    source = 'import { b } from "./b.js";\nimport "./c.js";\nconst d = await import("./d.js");'
+    assert pages.imports(source, "js") == ["./b.js", "./c.js", "./d.js"]
+    check = pages.chart_scripts(html)
+    assert check["loads_chart_js"] and check["chart_js_deferred"]
+    assert check["files"]["chart.js"] == {
+        "via": "script",
+        "defer": True,
+        "integrity": False,
+        "crossorigin": False,
+    }
+    assert pages.chart_scripts(html.replace("defer ", ""))["blocking_third_party"]
+    assert not pages.chart_scripts("<p>no scripts</p>")["loads_chart_js"]
