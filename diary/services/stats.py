@@ -5,12 +5,13 @@ data); ``compute_trends`` is pure and works on plain tuples, so each definition 
 small hand-made cases. Numbers are computed unrounded and rounded to 2 decimals only on output.
 """
 
+import json
 from bisect import bisect_left
-from collections import defaultdict
-from datetime import datetime, time, timedelta
+from collections import defaultdict, deque
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 
 from ..extensions import db
 from ..models import AcupunctureSession, Entry
@@ -79,12 +80,11 @@ class _DayMeans:
         counts = {m: defaultdict(int) for m in MEASURES}
         self.entries = defaultdict(int)
         self.overall_max = {}
-        for point in points:
-            day = point.local_date
+        for _, day, overall, back, leg in points:
             self.entries[day] += 1
-            self.overall_max[day] = max(self.overall_max.get(day, point.overall), point.overall)
-            for m in MEASURES:
-                value = getattr(point, m)
+            if overall > self.overall_max.get(day, -1):
+                self.overall_max[day] = overall
+            for m, value in (("overall", overall), ("back", back), ("leg", leg)):
                 if value is not None:
                     sums[m][day] += value
                     counts[m][day] += 1
@@ -96,10 +96,15 @@ class _DayMeans:
 
 
 def _days(day_means, date_from, date_to):
+    """One row per date; ``rolling7`` is the exact mean of the last 7 dates' day means."""
     rows = []
+    window = deque(
+        (day_means.overall(date_from - timedelta(days=back)) for back in range(6, 0, -1)),
+        maxlen=7,
+    )
     for day in _dates(date_from, date_to):
-        window = [day_means.overall(day - timedelta(days=back)) for back in range(7)]
-        window = [value for value in window if value is not None]
+        window.append(day_means.overall(day))
+        present = [value for value in window if value is not None]
         rows.append(
             {
                 "date": day.isoformat(),
@@ -108,7 +113,7 @@ def _days(day_means, date_from, date_to):
                 "back": _round(day_means.mean["back"].get(day)),
                 "leg": _round(day_means.mean["leg"].get(day)),
                 "entries": day_means.entries.get(day, 0),
-                "rolling7": _round(_mean(window)),
+                "rolling7": _round(sum(present) / len(present)) if present else None,
             }
         )
     return rows
@@ -307,21 +312,65 @@ def compute_trends(points, tags, sessions, date_from, date_to, tz_name):
     }
 
 
+def _decoder():
+    """Turn raw column values into Python ones, decoding each distinct JSON text only once.
+
+    On SQLite the columns are read as plain text (``_raw``) and parsed here: a patient's lists
+    repeat a lot, and per-row type processing was most of the time for five years of entries.
+    """
+    cache, dates = {}, {}
+
+    def lists(value):
+        if not isinstance(value, str):
+            return value
+        parsed = cache.get(value)
+        if parsed is None:
+            parsed = cache[value] = json.loads(value)
+        return parsed
+
+    def instant(value):
+        if isinstance(value, str):
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def day(value):
+        if not isinstance(value, str):
+            return value
+        parsed = dates.get(value)
+        if parsed is None:
+            parsed = dates[value] = date.fromisoformat(value)
+        return parsed
+
+    return lists, instant, day
+
+
 def load_trends(user, date_from, date_to):
     """Read the patient's entries and sessions (3 queries) and compute the trends."""
+    sqlite = db.engine.dialect.name == "sqlite"
+
+    def raw(column):
+        return type_coerce(column, String) if sqlite else column
+
+    lists, instant, day = _decoder()
     points = [
-        Point(*row)
-        for row in db.session.execute(
-            select(Entry.recorded_at, Entry.local_date, Entry.overall, Entry.back, Entry.leg)
+        Point(instant(recorded), day(local), overall, back, leg)
+        for recorded, local, overall, back, leg in db.session.execute(
+            select(
+                raw(Entry.recorded_at), raw(Entry.local_date), Entry.overall, Entry.back, Entry.leg
+            )
             .where(Entry.user_id == user.id)
             .order_by(Entry.recorded_at, Entry.id)
         )
     ]
     tags = [
-        Tags(*row)
-        for row in db.session.execute(
+        Tags(day(local), lists(locations), lists(pain_types), lists(triggers), lists(relievers))
+        for local, locations, pain_types, triggers, relievers in db.session.execute(
             select(
-                Entry.local_date, Entry.locations, Entry.pain_types, Entry.triggers, Entry.relievers
+                raw(Entry.local_date),
+                raw(Entry.locations),
+                raw(Entry.pain_types),
+                raw(Entry.triggers),
+                raw(Entry.relievers),
             ).where(
                 Entry.user_id == user.id,
                 Entry.local_date >= date_from,
