@@ -26,7 +26,7 @@ def vocabulary():
 
 def save_form(kind, clean, data, record=None, version=None):
     """Validate ``data`` and create (``record`` None) or update ``record``."""
-    _, allowed = vocabulary()
+    allowed = terms.allowed_keys_for(current_user.id, data)
     try:
         cleaned = clean(data, tz_name=current_user.timezone, vocabulary=allowed)
     except ValidationError as error:

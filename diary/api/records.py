@@ -53,7 +53,7 @@ def _to_dict(kind, record, numbers=None):
 
 
 def _clean(kind, data):
-    vocabulary = terms.allowed_keys(terms.vocabulary_for(current_user.id))
+    vocabulary = terms.allowed_keys_for(current_user.id, data)
     clean = clean_entry if kind is ENTRY else clean_session
     return clean(data, tz_name=current_user.timezone, vocabulary=vocabulary)
 

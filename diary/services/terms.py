@@ -32,6 +32,21 @@ def vocabulary_for(user_id):
     return result
 
 
+BUILT_IN_KEYS = {category: frozenset(terms) for category, terms in BUILT_IN.items()}
+
+
+def allowed_keys_for(user_id, data):
+    """The keys ``data`` may use: built-in ones, plus the patient's own only when ``data`` names
+    a key that is not built in (most writes use built-in keys and need no query)."""
+    for category in CUSTOMISABLE:
+        values = data.get(category) if isinstance(data, dict) else None
+        if isinstance(values, list) and any(
+            value not in BUILT_IN_KEYS[category] for value in values if isinstance(value, str)
+        ):
+            return allowed_keys(vocabulary_for(user_id))
+    return BUILT_IN_KEYS
+
+
 def allowed_keys(vocabulary):
     """Category -> set of keys, from ``vocabulary_for``'s answer."""
     return {category: {item["key"] for item in items} for category, items in vocabulary.items()}
