@@ -9,7 +9,7 @@ NPM_CACHE := .cache/npm
 # The pinned CDN files (served to the browser tests in place of jsDelivr) and axe-core.
 NPM_PACKAGES := chart.js@4.6.1 chartjs-plugin-annotation@3.1.0 chartjs-adapter-date-fns@3.0.0 axe-core@4.14.1
 
-.PHONY: run test lint install browser npm-assets clean bench
+.PHONY: run test test-sqlite test-postgres lint security install browser npm-assets clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,8 +52,25 @@ npm-assets:
 lint: $(STAMP)
 	$(BIN)/ruff check diary tests bench
 
-test: $(STAMP) browser npm-assets lint
+security: $(STAMP)
+	$(BIN)/bandit -q -r diary -ll
+
+# Every test on SQLite, then every test again on a throwaway PostgreSQL cluster (tests/postgres.sh
+# installs Debian's postgresql with apt where it can). Under CI=true PostgreSQL must be there.
+test: $(STAMP) browser npm-assets lint security test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
 	$(BIN)/pytest
+
+test-postgres: $(STAMP)
+	@url=$$(tests/postgres.sh start); status=$$?; \
+	if [ $$status -ne 0 ]; then \
+	  if [ "$$CI" = "true" ]; then echo "error: PostgreSQL is needed under CI=true"; exit 1; fi; \
+	  echo "warning: no PostgreSQL here: the PostgreSQL run is skipped"; exit 0; \
+	fi; \
+	echo "PostgreSQL run on $$url"; \
+	TEST_DATABASE_URL=$$url $(BIN)/pytest -p no:cacheprovider; result=$$?; \
+	tests/postgres.sh stop; exit $$result
 
 # PRODUCT.md section 9 on gunicorn: wrk (from apt where it can; else a Python load generator),
 # Lighthouse through npx. Prints a table and writes bench/results.json.
