@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_ROOT = PACKAGE_DIR.parent
@@ -42,6 +43,7 @@ def create_app(test_config=None):
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_API_PER_IP="1200 per minute",
         RATELIMIT_API_PER_ACCOUNT="600 per minute",
+        PROXY_COUNT=0,
         RATELIMIT_HEADERS_ENABLED=True,
         JSON_SORT_KEYS=False,
     )
@@ -56,6 +58,11 @@ def create_app(test_config=None):
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    if app.config["PROXY_COUNT"]:
+        # Behind N trusted proxies: take the client address, scheme and host from their headers
+        # (the scheme makes Secure cookies, HSTS and Flask-WTF's HTTPS checks work).
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     _init_extensions(app)
     _register_blueprints(app)
     return app

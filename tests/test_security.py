@@ -59,3 +59,13 @@ def test_secure_cookies_are_the_default(database_path):
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_behind_a_trusted_proxy_https_is_recognised(database_path):
+    app = make_app(database_path, PROXY_COUNT=1)
+    client = app.test_client()
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    response = client.get("/login", headers=headers)
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    plain = make_app(database_path).test_client().get("/login", headers=headers)
+    assert "Strict-Transport-Security" not in plain.headers, "headers are not trusted by default"
