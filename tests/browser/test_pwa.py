@@ -194,10 +194,11 @@ def test_an_outbox_sent_after_the_session_expired_waits_for_login(phone, new_con
     other.locator("#password").fill(PASSWORD)
     other.get_by_role("button", name="Log in").click()
     other.get_by_role("button", name="Log out").click()
+    expect(other).to_have_url(re.compile(r"/login$"))  # the logout has reached the server
     phone.set_offline(False)  # the page sends the outbox as soon as it is online
     page.wait_for_function(
-        f"{IMPORT_OUTBOX}.then(async (o) => (await o.allItems())"
-        ".every((item) => item.status === 'login'))"
+        f"{IMPORT_OUTBOX}.then(async (o) => {{ const items = await o.allItems();"
+        " return items.length === 1 && items[0].status === 'login'; })"
     )
     summary = flush(page)
     assert summary["login"] is True and summary["sent"] == 0
