@@ -54,11 +54,16 @@ def flush(page):
     return page.evaluate(f"{IMPORT_OUTBOX}.then((outbox) => outbox.flush())")
 
 
-def server(page, kind):
-    """The patient's entries or sessions on the server."""
-    response = page.request.get(f"/api/v1/{kind}")
-    assert response.ok, response.text()
-    return response.json()[kind]
+def server(page, kind, expect_count=None):
+    """The patient's entries or sessions on the server (waiting up to 10 s for ``expect_count``)."""
+    for _ in range(40):
+        response = page.request.get(f"/api/v1/{kind}")
+        assert response.ok, response.text()
+        found = response.json()[kind]
+        if expect_count is None or len(found) >= expect_count:
+            return found
+        page.wait_for_timeout(250)
+    return found
 
 
 def log_pain_offline(page, pain, note):
@@ -163,11 +168,11 @@ def test_reloads_toggling_and_replays_never_duplicate(phone):
     phone.set_offline(True)
     log_pain_offline(page, 6, "once only")
     queued = outbox(page)
-    for _ in range(3):
+    for _ in range(3):  # on a page without the outbox list, which would reload itself once sent
         phone.set_offline(False)
-        page.reload()
+        page.goto("/account")
         phone.set_offline(True)
-        page.reload()
+        page.goto("/account")
     phone.set_offline(False)
     page.evaluate(  # every trigger at once: load, online, visibility, the worker's sync
         f"""{IMPORT_OUTBOX}.then((outbox) => Promise.all([outbox.flush(), outbox.flush(),
@@ -210,7 +215,7 @@ def test_an_outbox_sent_after_the_session_expired_waits_for_login(phone, new_con
     page.locator("#password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_function(EMPTY_OUTBOX)
-    [entry] = server(page, "entries")
+    [entry] = server(page, "entries", expect_count=1)
     assert entry["notes"] == "while logged out elsewhere"
 
 
