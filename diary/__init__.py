@@ -115,9 +115,10 @@ def _sqlite_begin(connection):
 
 def _init_extensions(app):
     """Bind the extensions to ``app``."""
-    from . import auth
+    from . import auth, security
     from .extensions import csrf, db, limiter, login_manager, migrate
 
+    app.before_request(security.guard_body)  # first: the CSRF check reads the body
     db.init_app(app)
     migrate.init_app(app, db, directory=resource_dir("migrations"), render_as_batch=True)
     csrf.init_app(app)

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .api import exports
 from .auth import fresh_login_required, mark_fresh
-from .extensions import csrf, db
+from .extensions import db
 from .services import accounts, backup, terms
 from .timeutil import timezone_names
 from .validation import ValidationError, clean_profile
@@ -23,9 +23,7 @@ CATEGORY_NAMES = {
 @bp.before_request
 @login_required
 def require_login():
-    """Every page here belongs to a logged-in patient; the restore form takes large files."""
-    if request.endpoint == "account.restore":
-        exports.open_large_upload()
+    """Every page here belongs to a logged-in patient."""
 
 
 def _page(errors=None, values=None, status=200):
@@ -133,7 +131,6 @@ def export(kind):
 
 
 @bp.post("/account/restore")
-@csrf.exempt  # checked by exports.open_large_upload once the 20 MB limit is set
 def restore():
     """Bring a backup file back: nothing is duplicated, and a bad file changes nothing."""
     try:

@@ -62,7 +62,7 @@ def sessions():
 
 
 def _own_session(session_id):
-    session = records.get(SESSION, current_user.id, session_id)
+    session = records.get(SESSION, current_user.id, session_id, request.method == "POST")
     if session is None:
         abort(404)
     return session

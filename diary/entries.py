@@ -86,7 +86,7 @@ def new_entry():
 
 
 def _own_entry(entry_id):
-    entry = records.get(ENTRY, current_user.id, entry_id)
+    entry = records.get(ENTRY, current_user.id, entry_id, request.method == "POST")
     if entry is None:
         abort(404)
     return entry

@@ -1,6 +1,6 @@
 """Security headers on every response (OWASP ASVS 4.0.3 level 2, section 14.4)."""
 
-from flask import request
+from flask import abort, request
 from flask_login import current_user
 
 from .cdn import CHART_SCRIPTS, script_url
@@ -26,6 +26,26 @@ def content_security_policy():
             "form-action 'self'",
         )
     )
+
+
+LARGE_UPLOADS = {"api.import_backup", "account.restore"}
+LARGE_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def guard_body():
+    """Before anything reads a body (the CSRF check does): its size limit and its form names.
+
+    Restores take up to 20 MB, everything else 1 MB. A multipart field name that Werkzeug
+    cannot parse (CR, LF, a backslash) becomes a ``None`` key that would crash Flask-WTF: such a
+    body is malformed, a 400.
+    """
+    if request.endpoint in LARGE_UPLOADS:
+        request.max_content_length = LARGE_UPLOAD_BYTES
+        request.max_form_memory_size = LARGE_UPLOAD_BYTES
+    if request.mimetype == "multipart/form-data" and (
+        None in request.form or None in request.files
+    ):
+        abort(400, "The form data is malformed.")
 
 
 def register(app):

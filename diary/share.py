@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from .api.shares import share_url
-from .api.trends import trends_range
+from .api.trends import MAX_DAYS, trends_range
 from .auth import fresh_login_required
 from .errors import api_error
 from .extensions import db, limiter
@@ -101,7 +101,8 @@ def _report_range(user):
     today = local_today(user.timezone)
     preset = request.args.get("days", "90")
     if preset == "all":
-        return first_date(user.id) or today, today, preset
+        earliest = today - timedelta(days=MAX_DAYS - 1)
+        return max(first_date(user.id) or today, earliest), today, preset
     if preset not in dict(REPORT_PRESETS):
         preset = "90"
     return trends_range_for_days(today, int(preset)), today, preset

@@ -47,11 +47,12 @@ def parse_instant(text, tz_name):
         raise ValueError("must be a date and time, e.g. 2026-03-01T08:30 or 2026-03-01T08:30:00Z")
     try:
         value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ValueError("is not a valid ISO 8601 date and time") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone(tz_name))
-    return value.astimezone(UTC)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone(tz_name))
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        # Years 1 and 9999 overflow once shifted to UTC: out of range like any other bad time.
+        raise ValueError("is not a valid ISO 8601 date and time in range") from None
 
 
 def check_instant_bounds(instant, now=None):

@@ -6,11 +6,12 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from .api.trends import MAX_DAYS
 from .extensions import db
 from .models import AcupunctureSession, Entry
 from .services import terms
 from .services.stats import load_trends
-from .timeutil import local_today, parse_date
+from .timeutil import EARLIEST, local_today, parse_date
 from .vocabulary import REGIONS, location_label
 
 bp = Blueprint("trends", __name__)
@@ -59,12 +60,13 @@ def chosen_range(today):
         except ValueError as error:
             errors["range"] = f"Dates {error}."
         else:
-            if date_from <= date_to:
-                return date_from, date_to, None, errors
-            errors["range"] = "The start date must not be after the end date."
+            if date_from <= date_to and (date_to - date_from).days < MAX_DAYS:
+                return max(date_from, EARLIEST.date()), date_to, None, errors
+            errors["range"] = "The start date must be before the end date, at most 10 years apart."
     preset = request.args.get("days", DEFAULT_PRESET)
     if preset == "all":
-        return first_date(current_user.id) or today, today, preset, errors
+        earliest = today - timedelta(days=MAX_DAYS - 1)
+        return max(first_date(current_user.id) or today, earliest), today, preset, errors
     if preset not in dict(PRESETS):
         preset = DEFAULT_PRESET
     return today - timedelta(days=int(preset) - 1), today, preset, errors

@@ -68,12 +68,24 @@ def pain_value(value, required=False):
     return value
 
 
+def check_text(value):
+    """Refuse text no database can store: NUL characters and lone UTF-16 surrogates."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("contains characters that are not valid text") from None
+    return value
+
+
 def text_value(value, limit):
     """Text up to ``limit`` characters; absent or null is ""; line ends become LF."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise ValueError("must be text")
+    check_text(value)
     value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(value) > limit:
         raise ValueError(f"must be at most {limit:,} characters (it has {len(value):,})")

@@ -48,7 +48,10 @@ def validation_failed(error):
 
 def json_body():
     """The request body parsed as JSON (any content type); malformed JSON is a 400."""
-    data = request.get_json(force=True, silent=True)
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:  # nested beyond Python's limit: not a diary document
+        raise BadRequest("The body is not valid JSON.") from None
     if data is None and request.get_data(cache=True).strip() not in (b"", b"null"):
         raise BadRequest("The body is not valid JSON.")
     return {} if data is None else data

@@ -8,13 +8,10 @@ from werkzeug.exceptions import BadRequest
 
 from ..auth import fresh_login_required
 from ..errors import api_error
-from ..extensions import csrf
 from ..services import backup, csv_export, fhir
 from ..validation import ValidationError
 from . import bp, json_body
 
-IMPORT_LIMIT = 20 * 1024 * 1024
-IMPORT_ENDPOINT = "api.import_backup"
 NOT_A_BACKUP = "This file is not a pain diary backup; nothing was changed."
 
 
@@ -62,26 +59,6 @@ def export_backup():
     return backup_response(current_user)
 
 
-def open_large_upload():
-    """Let a restore take up to 20 MB, then run its CSRF check.
-
-    The limits must be raised before anything reads the body, and the app-wide CSRF check reads
-    the form, so that check is skipped for restore routes (``csrf.exempt``) and made here.
-    """
-    request.max_content_length = IMPORT_LIMIT
-    request.max_form_memory_size = IMPORT_LIMIT
-    config = current_app.config
-    if config.get("WTF_CSRF_ENABLED", True) and config.get("WTF_CSRF_CHECK_DEFAULT", True):
-        csrf.protect()
-
-
-@bp.before_request
-def allow_large_backup():
-    """The API's restore route takes large bodies."""
-    if request.endpoint == IMPORT_ENDPOINT:
-        open_large_upload()
-
-
 def uploaded_document():
     """The backup sent as a multipart field ``file`` (a file or plain text), or as the JSON body."""
     if request.mimetype != "multipart/form-data":
@@ -103,7 +80,6 @@ def uploaded_document():
 
 
 @bp.post("/import/backup")
-@csrf.exempt
 def import_backup():
     """Restore a backup, idempotent on ids: answers how many items were newly created."""
     document = uploaded_document()

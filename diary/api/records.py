@@ -83,8 +83,8 @@ def _list(kind, key):
     return {key: [_to_dict(kind, record, numbers) for record in found]}
 
 
-def _one(kind, record_id, noun):
-    record = records.get(kind, current_user.id, record_id)
+def _one(kind, record_id, noun, for_update=False):
+    record = records.get(kind, current_user.id, record_id, for_update)
     if record is None:
         return None, api_error(404, f"There is no such {noun}.")
     return record, None
@@ -96,7 +96,7 @@ def _read(kind, record_id, noun):
 
 
 def _replace(kind, record_id, noun):
-    record, missing = _one(kind, record_id, noun)
+    record, missing = _one(kind, record_id, noun, for_update=True)
     if missing:
         return missing
     cleaned = _clean(kind, json_body())
@@ -114,7 +114,7 @@ def _replace(kind, record_id, noun):
 
 
 def _delete(kind, record_id, noun):
-    record, missing = _one(kind, record_id, noun)
+    record, missing = _one(kind, record_id, noun, for_update=True)
     if missing:
         return missing
     records.remove(record)

@@ -1,16 +1,18 @@
 """GET /api/v1/trends: the numbers behind the charts (PRODUCT.md section 7)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import request
 from flask_login import current_user
 
 from ..services.stats import load_trends
-from ..timeutil import local_today, parse_date
+from ..timeutil import EARLIEST, local_today, parse_date
 from ..validation import ValidationError
 from . import bp
 
 DEFAULT_DAYS = 90
+MAX_DAYS = 3660  # ten years a request: enough for any course, bounded for the server
+LATEST = date(2100, 12, 31)
 
 
 def trends_range(tz_name):
@@ -23,12 +25,21 @@ def trends_range(tz_name):
                 bounds[name] = parse_date(raw)
             except ValueError as error:
                 fields[name] = str(error)
+    for name, value in bounds.items():
+        if not EARLIEST.date() <= value <= LATEST:
+            fields[name] = f"must be between {EARLIEST.date()} and {LATEST}"
     if fields:
         raise ValidationError(fields, "The date range is not valid.")
     date_to = bounds.get("to") or local_today(tz_name)
-    date_from = bounds.get("from") or date_to - timedelta(days=DEFAULT_DAYS - 1)
+    date_from = bounds.get("from") or max(
+        date_to - timedelta(days=DEFAULT_DAYS - 1), EARLIEST.date()
+    )
     if date_from > date_to:
         raise ValidationError({"from": "must not be after to"}, "The date range is not valid.")
+    if (date_to - date_from).days >= MAX_DAYS:
+        raise ValidationError(
+            {"from": f"the range must be at most {MAX_DAYS} days"}, "The date range is too long."
+        )
     return date_from, date_to
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from ..extensions import db
 from ..models import AcupunctureSession, CustomTerm, Entry, ShareLink, User, new_session_nonce
 from ..timeutil import is_timezone, utcnow
-from ..validation import PASSWORD_MAX, PASSWORD_MIN, ValidationError
+from ..validation import PASSWORD_MAX, PASSWORD_MIN, ValidationError, check_text
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -32,6 +32,7 @@ def normalise_email(value):
     email = (value or "").strip().lower() if isinstance(value, str) else ""
     if not email:
         raise ValueError("is required")
+    check_text(email)
     if len(email) > 254 or not EMAIL_PATTERN.match(email):
         raise ValueError("must be an email address, e.g. name@example.com")
     return email
@@ -41,6 +42,10 @@ def password_problem(password):
     """Why a new password is refused, or None: 12-128 characters and not a common password."""
     if not isinstance(password, str) or not password:
         return "is required"
+    try:
+        check_text(password)
+    except ValueError as error:
+        return str(error)
     if len(password) < PASSWORD_MIN:
         return f"must be at least {PASSWORD_MIN} characters"
     if len(password) > PASSWORD_MAX:
@@ -59,7 +64,7 @@ def verify_password(user, password):
     """Check ``password`` against ``user`` (None spends the same time and fails)."""
     try:
         ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
-    except (VerificationError, InvalidHashError):
+    except (VerificationError, InvalidHashError, UnicodeEncodeError, TypeError):
         return False
     if ok and user and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)

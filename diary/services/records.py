@@ -82,13 +82,18 @@ def same_content(kind, record, cleaned):
     )
 
 
-def get(kind, user_id, record_id):
-    """The patient's record with this id, or None (another patient's record is None too)."""
+def get(kind, user_id, record_id, for_update=False):
+    """The patient's record with this id, or None (another patient's record is None too).
+
+    ``for_update`` locks the row until commit (PostgreSQL's ``SELECT ... FOR UPDATE``; SQLite
+    writes already hold the database lock), so a version check and its write cannot interleave
+    with another request's.
+    """
     try:
         record_id = str(uuid.UUID(record_id))
     except (ValueError, TypeError, AttributeError):
         return None
-    record = db.session.get(kind.model, record_id)
+    record = db.session.get(kind.model, record_id, with_for_update=for_update or None)
     return record if record is not None and record.user_id == user_id else None
 
 

@@ -92,7 +92,11 @@ def shares_of(user_id):
 
 def get_share(user_id, share_id):
     """One of the patient's links, or None (another patient's link is None too)."""
-    link = db.session.get(ShareLink, share_id) if isinstance(share_id, str) else None
+    try:
+        share_id = str(uuid.UUID(share_id))
+    except (ValueError, TypeError, AttributeError):
+        return None
+    link = db.session.get(ShareLink, share_id)
     return link if link is not None and link.user_id == user_id else None
 
 
