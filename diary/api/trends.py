@@ -2,13 +2,13 @@
 
 from datetime import date, timedelta
 
-from flask import request
 from flask_login import current_user
 
 from ..services.stats import load_trends
-from ..timeutil import EARLIEST, local_today, parse_date
+from ..timeutil import EARLIEST, local_today
 from ..validation import ValidationError
 from . import bp
+from .records import date_range_args
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3660  # ten years a request: enough for any course, bounded for the server
@@ -17,23 +17,16 @@ LATEST = date(2100, 12, 31)
 
 def trends_range(tz_name):
     """``from``/``to`` with the defaults of section 6: to = today, from = to - 89 days."""
-    fields, bounds = {}, {}
-    for name in ("from", "to"):
-        raw = request.args.get(name)
-        if raw:
-            try:
-                bounds[name] = parse_date(raw)
-            except ValueError as error:
-                fields[name] = str(error)
-    for name, value in bounds.items():
-        if not EARLIEST.date() <= value <= LATEST:
-            fields[name] = f"must be between {EARLIEST.date()} and {LATEST}"
+    given_from, given_to = date_range_args()
+    fields = {
+        name: f"must be between {EARLIEST.date()} and {LATEST}"
+        for name, value in (("from", given_from), ("to", given_to))
+        if value is not None and not EARLIEST.date() <= value <= LATEST
+    }
     if fields:
         raise ValidationError(fields, "The date range is not valid.")
-    date_to = bounds.get("to") or local_today(tz_name)
-    date_from = bounds.get("from") or max(
-        date_to - timedelta(days=DEFAULT_DAYS - 1), EARLIEST.date()
-    )
+    date_to = given_to or local_today(tz_name)
+    date_from = given_from or max(date_to - timedelta(days=DEFAULT_DAYS - 1), EARLIEST.date())
     if date_from > date_to:
         raise ValidationError({"from": "must not be after to"}, "The date range is not valid.")
     if (date_to - date_from).days >= MAX_DAYS:
