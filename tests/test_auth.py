@@ -225,3 +225,19 @@ def test_password_change_logs_out_other_devices(app, client):
     fresh = app.test_client()
     assert login(fresh).status_code == 422
     assert login(fresh, password="a brand new passphrase").status_code == 303
+
+
+def test_rate_limits_reset_when_the_window_has_passed(database_path):
+    import time
+
+    from conftest import make_app
+
+    limited = make_app(
+        database_path, RATELIMIT_ENABLED=True, RATELIMIT_API_PER_ACCOUNT="2 per second"
+    )
+    client = limited.test_client()
+    register(client)
+    statuses = [client.get("/api/v1/me").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    time.sleep(1.1)  # the one-second window moves on: the budget is back
+    assert client.get("/api/v1/me").status_code == 200

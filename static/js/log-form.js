@@ -38,3 +38,16 @@ if (firstInvalid) firstInvalid.focus({ preventScroll: false });
 const idField = document.querySelector('form.log-form input[name="id"]');
 const isNew = document.querySelector("form.log-form:not([data-editing])");
 if (idField && isNew && window.crypto && crypto.randomUUID) idField.value = crypto.randomUUID();
+
+// "Fix" from the outbox: ?outbox=<id> fills the form with what the server refused.
+const fromOutbox = new URLSearchParams(window.location.search).get("outbox");
+const logForm = document.querySelector("form.log-form:not([data-editing])");
+if (fromOutbox && logForm) {
+  import("/static/js/outbox.js").then(async ({ refill }) => {
+    if (await refill(logForm, fromOutbox)) {
+      for (const input of logForm.querySelectorAll('input[name="locations"]')) {
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    }
+  });
+}

@@ -171,6 +171,11 @@ function row(item, refresh) {
   state.textContent = item.status === "problem" ? `Not sent: ${item.error}` : STATUS_TEXT[item.status] || "";
   line.append(title, " ", state);
   if (item.status === "problem") {
+    const fix = document.createElement("a");
+    fix.href = `${item.kind === "entry" ? "/entries/new" : "/sessions"}?outbox=${encodeURIComponent(item.id)}`;
+    fix.className = "button small";
+    fix.textContent = "Fix";
+    line.append(" ", fix);
     const discard = document.createElement("button");
     discard.type = "button";
     discard.className = "button small";
@@ -207,4 +212,36 @@ export async function render(sections) {
       ? `${items.length} item${items.length === 1 ? "" : "s"} kept on this phone.`
       : "";
   }
+}
+
+function localInput(value) {
+  // A queued time is either what the patient typed (local) or an ISO instant: show it locally.
+  if (!value || !/[zZ]|[+-]\d\d:\d\d$/.test(value)) return value || "";
+  const when = new Date(value);
+  if (Number.isNaN(when.getTime())) return "";
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${when.getFullYear()}-${pad(when.getMonth() + 1)}-${pad(when.getDate())}T${pad(when.getHours())}:${pad(when.getMinutes())}`;
+}
+
+// Put a refused item back into its form, to be corrected and sent again; it leaves the outbox
+// when the form is sent (if that fails offline, the worker queues the corrected one).
+export async function refill(form, id) {
+  const item = (await allItems()).find((candidate) => candidate.id === id);
+  if (!item) return false;
+  const body = item.body;
+  const values = item.kind === "entry"
+    ? { ...body, ...body.pain, recorded_at: localInput(body.recorded_at),
+        locations: (body.locations || []).flatMap(({ region, side }) =>
+          side === "both" ? [`${region}:left`, `${region}:right`] : [`${region}:${side}`]) }
+    : { ...body, started_at: localInput(body.started_at) };
+  for (const field of form.elements) {
+    if (!field.name || !(field.name in values) || field.name === "id") continue;
+    const value = values[field.name];
+    if (field.type === "radio") field.checked = String(value ?? "") === field.value;
+    else if (field.type === "checkbox") field.checked = Array.isArray(value) && value.includes(field.value);
+    else if (field.type !== "hidden") field.value = value ?? "";
+  }
+  for (const details of form.querySelectorAll("details")) details.open = true;
+  form.addEventListener("submit", () => removeItem(id), { once: true });
+  return true;
 }

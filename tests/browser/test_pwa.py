@@ -269,3 +269,56 @@ def test_logout_empties_the_outbox_and_caches(phone):
                  .map((request) => new URL(request.url).pathname)"""
         )
         assert "/entries/new" not in kept and "/sessions" not in kept, kept
+
+
+def test_chromium_reports_the_app_installable(
+    browser_type, browser_type_launch_args, live_server, tmp_path
+):
+    # A real profile: Chromium never offers to install from an incognito context.
+    profile = browser_type.launch_persistent_context(
+        tmp_path / "profile", **browser_type_launch_args, base_url=live_server
+    )
+    try:
+        page = profile.new_page()
+        sign_up(page)
+        answer = profile.new_cdp_session(page).send("Page.getInstallabilityErrors")
+        assert answer["installabilityErrors"] == []
+    finally:
+        profile.close()
+
+
+def test_a_refused_item_can_be_fixed_in_its_form(phone):
+    page = phone.new_page()
+    sign_up(page)
+    refused = {
+        "id": str(uuid.uuid4()),
+        "kind": "entry",
+        "body": {
+            "pain": {"overall": 11, "back": None, "leg": 7},
+            "locations": [{"region": "calf", "side": "both"}],
+            "triggers": ["sitting"],
+            "notes": "typed on the bus",
+            "recorded_at": "2026-03-02T08:15",
+        },
+        "queued_at": "2026-03-02T08:15:00Z",
+        "status": "waiting",
+        "error": "",
+    }
+    refused["body"]["id"] = refused["id"]
+    page.evaluate(f"(item) => {IMPORT_OUTBOX}.then((outbox) => outbox.putItem(item))", refused)
+    assert flush(page)["problems"] == 1
+    page.goto("/entries")
+    page.locator("[data-outbox-list] li").get_by_role("link", name="Fix").click()
+    expect(page.locator("#notes")).to_have_value("typed on the bus")
+    expect(page.locator('input[name="leg"][value="7"]')).to_be_checked()
+    expect(page.locator('input[name="locations"][value="calf:right"]')).to_be_checked()
+    expect(page.locator('input[name="triggers"][value="sitting"]')).to_be_checked()
+    expect(page.locator("#recorded_at")).to_have_value("2026-03-02T08:15")
+    page.locator("#field-overall label.s4").click()
+    page.get_by_role("button", name="Save entry").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    [entry] = server(page, "entries", expect_count=1)
+    assert entry["pain"] == {"overall": 4, "back": None, "leg": 7}
+    assert entry["notes"] == "typed on the bus"
+    assert entry["locations"] == [{"region": "calf", "side": "both"}]
+    assert outbox(page) == []
