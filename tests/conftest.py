@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from flask_migrate import upgrade
@@ -80,18 +81,28 @@ def migrated_template(tmp_path_factory):
     yield path
 
 
+@contextmanager
+def database_copy(folder, template):
+    """A fresh copy of the migrated ``template``: a SQLite file in ``folder``, or a PostgreSQL
+    database (dropped afterwards); yields what ``make_app`` takes."""
+    if ON_POSTGRES:
+        name = f"diary_test_{uuid.uuid4().hex[:16]}"
+        _postgres(f"CREATE DATABASE {name} TEMPLATE {template}")
+        try:
+            yield _postgres_url(name)
+        finally:
+            _postgres(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        return
+    path = folder / "diary.sqlite"
+    shutil.copy(template, path)
+    yield path
+
+
 @pytest.fixture
 def database_path(tmp_path, migrated_template):
     """A fresh copy of the migrated database: a SQLite file, or a PostgreSQL URL."""
-    if ON_POSTGRES:
-        name = f"diary_test_{uuid.uuid4().hex[:16]}"
-        _postgres(f"CREATE DATABASE {name} TEMPLATE {migrated_template}")
-        yield _postgres_url(name)
-        _postgres(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        return
-    path = tmp_path / "diary.sqlite"
-    shutil.copy(migrated_template, path)
-    yield path
+    with database_copy(tmp_path, migrated_template) as database:
+        yield database
 
 
 @pytest.fixture

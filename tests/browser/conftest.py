@@ -2,12 +2,11 @@
 
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
-from conftest import make_app
+from conftest import database_copy, make_app
 from werkzeug.serving import make_server
 
 from diary.extensions import db
@@ -130,12 +129,11 @@ def console_errors(page):
 @pytest.fixture(scope="module")
 def module_app(tmp_path_factory, migrated_template):
     """The app on a fresh copy of the migrated database, shared by the tests of one module."""
-    path = tmp_path_factory.mktemp("module-db") / "diary.sqlite"
-    shutil.copy(migrated_template, path)
-    app = make_app(path, WTF_CSRF_SSL_STRICT=False)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    with database_copy(tmp_path_factory.mktemp("module-db"), migrated_template) as database:
+        app = make_app(database, WTF_CSRF_SSL_STRICT=False)
+        yield app
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
