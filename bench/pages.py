@@ -6,10 +6,11 @@ from urllib.parse import urljoin, urlsplit
 
 from diary.cdn import CHART_SCRIPTS, script_url
 
-# ES module imports: import x from "./a.js", export * from "./b.js", import "./c.js",
-# import("./d.js").
+# Static ES module imports, which load with the page: import x from "./a.js",
+# export * from "./b.js", import "./c.js". A dynamic import("./d.js") loads on demand only (the
+# outbox code, on logout or when fixing a queued entry) and is not counted as the page's weight.
 JS_IMPORT = re.compile(
-    r"""\b(?:import|export)\b[^"';]*?\bfrom\s*["']([^"']+)["']|\bimport\s*\(?\s*["']([^"']+)["']"""
+    r"""\b(?:import|export)\b[^"';(]*?\bfrom\s*["']([^"']+)["']|\bimport\s+["']([^"']+)["']"""
 )
 CSS_IMPORT = re.compile(r"""@import\s+(?:url\()?\s*["']?([^"')\s;]+)""")
 

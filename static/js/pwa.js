@@ -8,10 +8,10 @@ const outbox = () => import("/static/js/outbox.js");
 
 async function send() {
   if (!navigator.onLine) return;
-  if (worker && worker.controller) {
-    worker.controller.postMessage({ type: "flush" });
+  if (worker) {
+    (await worker.ready).active.postMessage({ type: "flush" }); // the worker is the one sender
   } else {
-    const { flush } = await outbox(); // no worker yet: this page sends it itself
+    const { flush } = await outbox(); // a browser without workers: this page sends it itself
     if ((await flush()).sent) changed(true);
   }
 }
