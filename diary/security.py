@@ -81,7 +81,8 @@ def register(app):
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.endpoint != "static" and (
+        # /healthz stays bare: no session, no database (it sets its own Cache-Control).
+        if request.endpoint not in ("static", "health.healthz") and (
             request.path.startswith("/api/") or current_user.is_authenticated
         ):
             headers["Cache-Control"] = "no-store"

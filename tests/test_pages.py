@@ -257,3 +257,21 @@ def test_unknown_page_is_a_friendly_404(patient):
     response = patient.client.get("/entries/not-an-id/edit")
     assert response.status_code == 404
     assert "Not found" in response.get_data(as_text=True)
+
+
+def test_healthz_touches_neither_session_nor_database(app, patient):
+    from sqlalchemy import event
+
+    from diary.extensions import db
+
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = patient.client.get("/healthz")  # with the patient's session cookie
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200 and statements == []
+    assert "Set-Cookie" not in response.headers
