@@ -26,7 +26,9 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(SHELL);
-      await cache.addAll(SHELL_FILES);
+      // One file failing (a flaky connection) must not cost the whole worker: keep the rest,
+      // and the missing ones are cached on first use.
+      await Promise.all(SHELL_FILES.map((path) => cache.add(path).catch(() => {})));
       await Promise.all(OFFLINE_PAGES.map((path) => keepPage(cache, path)));
       await self.skipWaiting();
     })(),

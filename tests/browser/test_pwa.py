@@ -32,7 +32,9 @@ EMPTY_OUTBOX = f"{IMPORT_OUTBOX}.then(async (o) => (await o.allItems()).length =
 
 def wait_for_worker(page):
     """Until the worker controls the page and keeps the log forms for offline use."""
-    page.evaluate("navigator.serviceWorker.ready")
+    page.wait_for_function(
+        "navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.active))"
+    )
     page.reload()
     page.wait_for_function("navigator.serviceWorker.controller !== null")
     page.wait_for_function(
@@ -44,14 +46,29 @@ def wait_for_worker(page):
     )
 
 
+def within(seconds, promise):
+    """A page expression that fails after ``seconds`` instead of waiting forever."""
+    return (
+        f"Promise.race([{promise}, new Promise((_, reject) => setTimeout("
+        f"() => reject(new Error('no answer in {seconds} s')), {seconds * 1000}))])"
+    )
+
+
 def outbox(page):
     """What waits on this phone."""
-    return page.evaluate(f"{IMPORT_OUTBOX}.then((outbox) => outbox.allItems())")
+    return page.evaluate(within(15, f"{IMPORT_OUTBOX}.then((outbox) => outbox.allItems())"))
+
+
+def put(page, item):
+    """Place ``item`` in the phone's outbox directly."""
+    page.evaluate(
+        f"(item) => {within(15, f'{IMPORT_OUTBOX}.then((outbox) => outbox.putItem(item))')}", item
+    )
 
 
 def flush(page):
-    """Send the outbox now (as the page does on load, online and visibility)."""
-    return page.evaluate(f"{IMPORT_OUTBOX}.then((outbox) => outbox.flush())")
+    """Send the outbox now (as the worker does on load, online and visibility)."""
+    return page.evaluate(within(15, f"{IMPORT_OUTBOX}.then((outbox) => outbox.flush())"))
 
 
 def server(page, kind, expect_count=None):
@@ -175,12 +192,16 @@ def test_reloads_toggling_and_replays_never_duplicate(phone):
         page.goto("/account")
     phone.set_offline(False)
     page.evaluate(  # every trigger at once: load, online, visibility, the worker's sync
-        f"""{IMPORT_OUTBOX}.then((outbox) => Promise.all([outbox.flush(), outbox.flush(),
-            navigator.serviceWorker.ready.then((r) => r.active.postMessage({{type: "flush"}}))]))"""
+        within(
+            15,
+            f"""{IMPORT_OUTBOX}.then((outbox) => Promise.all([outbox.flush(), outbox.flush(),
+            navigator.serviceWorker.ready.then((r) => r.active.postMessage({{type: "flush"}}))
+            ]))""",
+        )
     )
     page.wait_for_function(EMPTY_OUTBOX)
     # the same item again (a replay after a lost answer) is answered 200 and stored once
-    page.evaluate(f"(item) => {IMPORT_OUTBOX}.then((outbox) => outbox.putItem(item))", queued[0])
+    put(page, queued[0])
     assert flush(page)["sent"] == 1
     stored = server(page, "entries")
     assert [entry["id"] for entry in stored] == [queued[0]["id"]]
@@ -231,7 +252,7 @@ def test_a_refused_item_is_shown_and_can_be_discarded(phone):
         "error": "",
     }
     bad["body"]["id"] = bad["id"]
-    page.evaluate(f"(item) => {IMPORT_OUTBOX}.then((outbox) => outbox.putItem(item))", bad)
+    put(page, bad)
     summary = flush(page)
     assert summary["problems"] == 1 and summary["sent"] == 0
     page.goto("/entries")
@@ -255,7 +276,7 @@ def test_logout_empties_the_outbox_and_caches(phone):
         "status": "problem",
         "error": "kept",
     }
-    page.evaluate(f"(item) => {IMPORT_OUTBOX}.then((outbox) => outbox.putItem(item))", item)
+    put(page, item)
     page.goto("/")
     expect(page.locator("[data-outbox-list] li")).to_have_count(1)
     page.once("dialog", lambda dialog: dialog.accept())
@@ -305,7 +326,7 @@ def test_a_refused_item_can_be_fixed_in_its_form(phone):
         "error": "",
     }
     refused["body"]["id"] = refused["id"]
-    page.evaluate(f"(item) => {IMPORT_OUTBOX}.then((outbox) => outbox.putItem(item))", refused)
+    put(page, refused)
     assert flush(page)["problems"] == 1
     page.goto("/entries")
     page.locator("[data-outbox-list] li").get_by_role("link", name="Fix").click()
