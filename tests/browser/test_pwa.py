@@ -5,8 +5,13 @@ import struct
 import uuid
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, make_app
 from playwright.sync_api import expect
+from sqlalchemy import select
+
+from diary.extensions import db
+from diary.models import User
+from diary.services import accounts
 
 IMPORT_OUTBOX = "import('/static/js/outbox.js')"
 
@@ -103,6 +108,15 @@ def log_session_offline(page):
     page.locator("#field-pain_after label.s3").click()
     page.get_by_role("button", name="Save session").click()
     expect(page).to_have_url(re.compile(r"/offline\?queued=1$"))
+
+
+def end_every_login(database, email):
+    """Log the patient out everywhere, as a logout on another device does (nonce rotated)."""
+    app = make_app(database)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        accounts.end_all_logins(user)
+        db.engine.dispose()
 
 
 def png_size(data):
@@ -207,20 +221,13 @@ def test_reloads_toggling_and_replays_never_duplicate(phone):
     assert [entry["id"] for entry in stored] == [queued[0]["id"]]
 
 
-def test_an_outbox_sent_after_the_session_expired_waits_for_login(phone, new_context, live_server):
+def test_an_outbox_sent_after_the_session_expired_waits_for_login(phone, database_path):
     page = phone.new_page()
     email = f"pat-{uuid.uuid4().hex[:8]}@example.com"
     sign_up(page, email)
     phone.set_offline(True)
     log_pain_offline(page, 4, "while logged out elsewhere")
-    # Logging out on another device ends every login: this phone's cookie no longer works.
-    other = new_context(base_url=live_server).new_page()
-    other.goto("/login")
-    other.locator("#email").fill(email)
-    other.locator("#password").fill(PASSWORD)
-    other.get_by_role("button", name="Log in").click()
-    other.get_by_role("button", name="Log out").click()
-    expect(other).to_have_url(re.compile(r"/login$"))  # the logout has reached the server
+    end_every_login(database_path, email)  # as a logout on another device does
     phone.set_offline(False)  # the page sends the outbox as soon as it is online
     page.wait_for_function(
         f"{IMPORT_OUTBOX}.then(async (o) => {{ const items = await o.allItems();"
