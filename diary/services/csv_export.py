@@ -6,25 +6,8 @@ import io
 from . import records
 from .records import ENTRY
 
-COLUMNS = (
-    "id",
-    "recorded_at",
-    "local_date",
-    "overall",
-    "back",
-    "leg",
-    "locations",
-    "pain_types",
-    "triggers",
-    "relievers",
-    "medications",
-    "sleep_quality",
-    "interference",
-    "notes",
-    "version",
-    "created_at",
-    "updated_at",
-)
+# The entry's own fields around its editable ones, in the order of the API shape.
+COLUMNS = ("id", "recorded_at", "local_date", *ENTRY.fields, "version", "created_at", "updated_at")
 LIST_SEPARATOR = ";"
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
