@@ -46,6 +46,7 @@ def create_app(test_config=None):
         PROXY_COUNT=0,
         RATELIMIT_HEADERS_ENABLED=True,
         JSON_SORT_KEYS=False,
+        TRENDS_CACHE_SIZE=32,
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env()
@@ -65,6 +66,10 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     _init_extensions(app)
     _register_blueprints(app)
+    if int(app.config["TRENDS_CACHE_SIZE"]) > 0:
+        from .services.stats import TrendsCache
+
+        app.extensions["diary.trends_cache"] = TrendsCache(int(app.config["TRENDS_CACHE_SIZE"]))
     return app
 
 

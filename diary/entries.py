@@ -48,7 +48,7 @@ def today():
     latest = records.list_between(ENTRY, current_user.id, today_date - timedelta(days=6))
     latest = list(reversed(latest))[:5]
     sessions = records.list_between(records.SESSION, current_user.id)
-    fortnight = stats.load_trends(current_user, today_date - timedelta(days=13), today_date)
+    fortnight = stats.trends_for(current_user, today_date - timedelta(days=13), today_date)
     return render_template(
         "entries/today.html",
         fortnight=fortnight,

@@ -17,8 +17,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .extensions import db
 from .timeutil import utcnow
@@ -44,6 +45,11 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def new_data_tag():
+    """A random value that changes whenever a patient's entries or sessions change."""
+    return secrets.token_hex(8)
+
+
 def new_session_nonce():
     """A random value that, when changed, ends every login of a patient."""
     return secrets.token_urlsafe(24)
@@ -62,6 +68,9 @@ class User(UserMixin, db.Model):
     session_nonce: Mapped[str] = mapped_column(String(64), default=new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Names the current state of the patient's entries and sessions (see ``retag``): computed
+    # trends are cached under it, so a change anywhere makes every cached copy unreachable.
+    data_tag: Mapped[str] = mapped_column(String(32), default=new_data_tag, server_default="")
 
     def get_id(self):
         """Flask-Login's id: the row id plus the nonce, so rotating the nonce logs out."""
@@ -157,3 +166,22 @@ class ShareLink(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     last_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def retag(session, user_id):
+    """Give the patient a new data tag, written with the session's next flush."""
+    user = session.get(User, user_id)  # already in the identity map during a request
+    if user is not None:
+        user.data_tag = new_data_tag()
+
+
+@event.listens_for(Session, "before_flush")
+def _retag_changed_diaries(session, flush_context, instances):
+    """Every flush that adds, changes or deletes entries or sessions retags their patients."""
+    owners = {
+        row.user_id
+        for row in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(row, Entry | AcupunctureSession)
+    }
+    for user_id in owners:
+        retag(session, user_id)

@@ -10,6 +10,7 @@ BACKGROUND = "#f2f6f7"
 @bp.get("/manifest.webmanifest")
 def manifest():
     """The web app manifest: name, icons (with a maskable one), colours, standalone display."""
+
     def icon(filename, size, purpose="any"):
         return {
             "src": url_for("static", filename=f"icons/{filename}"),

@@ -14,7 +14,7 @@ from .extensions import db, limiter
 from .models import User
 from .services import records, sharing, terms
 from .services.records import ENTRY, SESSION
-from .services.stats import load_trends
+from .services.stats import trends_for, trends_response
 from .timeutil import local_today, utcnow, zone
 from .trends import CATEGORY_WORDS, MEASURE_NAMES, chart_labels, first_date, heat_map
 from .validation import ValidationError
@@ -127,7 +127,7 @@ def report(token):
     except ValidationError:
         date_to = local_today(user.timezone)
         date_from, preset = trends_range_for_days(date_to, 90), "90"
-    data = load_trends(user, date_from, date_to)
+    data = trends_for(user, date_from, date_to)
     numbers = records.session_numbers(user.id)
     sessions = records.list_between(SESSION, user.id, date_from, date_to)
     notes = []
@@ -170,4 +170,4 @@ def report_trends(token):
     except ValidationError as error:
         body, status = api_error(422, error.message, error.fields)
         return body, status, REPORT_HEADERS
-    return load_trends(user, date_from, date_to), 200, REPORT_HEADERS
+    return trends_response(user, date_from, date_to), 200, REPORT_HEADERS

@@ -10,7 +10,7 @@ from .api.trends import MAX_DAYS
 from .extensions import db
 from .models import AcupunctureSession, Entry
 from .services import terms
-from .services.stats import load_trends
+from .services.stats import trends_for
 from .timeutil import EARLIEST, local_today, parse_date
 from .vocabulary import REGIONS, location_label
 
@@ -99,7 +99,7 @@ def trends():
     """Charts for a range, with range presets and a custom range."""
     today = local_today(current_user.timezone)
     date_from, date_to, preset, errors = chosen_range(today)
-    data = load_trends(current_user, date_from, date_to)
+    data = trends_for(current_user, date_from, date_to)
     labels = chart_labels(terms.vocabulary_for(current_user.id))
     return render_template(
         "trends/trends.html",

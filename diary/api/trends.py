@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from flask_login import current_user
 
-from ..services.stats import load_trends
+from ..services.stats import trends_response
 from ..timeutil import EARLIEST, local_today
 from ..validation import ValidationError
 from . import bp
@@ -40,4 +40,4 @@ def trends_range(tz_name):
 def trends():
     """Daily series, sessions, intervals, progress and frequencies for a date range."""
     date_from, date_to = trends_range(current_user.timezone)
-    return load_trends(current_user, date_from, date_to)
+    return trends_response(current_user, date_from, date_to)

@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import CustomTerm
+from ..models import CustomTerm, retag
 from ..timeutil import iso_instant, local_date, local_today, parse_date, parse_instant, utcnow
 from ..validation import ValidationError, clean_entry, clean_session, term_label
 from ..vocabulary import BUILT_IN, CUSTOMISABLE
@@ -118,6 +118,8 @@ def restore_backup(user, document, now=None):
         for kind, rows in new_rows.items():
             if rows:
                 db.session.execute(insert(kind.model), rows)
+        if any(new_rows.values()):
+            retag(db.session, user.id)  # the bulk insert bypasses the flush that retags
         db.session.commit()
     except IntegrityError:
         # Someone stored one of these ids in the meantime: write nothing, as for any conflict.

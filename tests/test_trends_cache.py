@@ -1,0 +1,133 @@
+"""Computed trends are kept per state of the patient's diary: every change shows at once, in
+every worker, and nothing of one patient can reach another."""
+
+from contextlib import contextmanager
+
+from conftest import Api, entry_body, login, make_app, page_csrf, register, session_body
+from sqlalchemy import event
+
+from diary.extensions import db
+from diary.services.stats import TrendsCache
+
+RANGE = "/trends?from=2026-03-01&to=2026-03-10"
+
+
+@contextmanager
+def statements(app):
+    """The SQL statements sent while the block runs."""
+    sent = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def entries_on(api, day):
+    """The number of entries the trends show on ``day``."""
+    document = api.get(RANGE).get_json()
+    return next(row["entries"] for row in document["days"] if row["date"] == day)
+
+
+def test_an_unchanged_diary_is_computed_once(app, api):
+    api.post("/entries", entry_body())
+    first = api.get(RANGE)
+    with statements(app) as sent:
+        again = api.get(RANGE)
+    assert again.get_data() == first.get_data()
+    assert not [s for s in sent if "entries" in s or "acupuncture_sessions" in s]
+    with statements(app) as sent:
+        other_range = api.get("/trends?from=2026-03-01&to=2026-03-11")
+    assert other_range.status_code == 200
+    assert [s for s in sent if "entries" in s]
+
+
+def test_every_change_to_the_diary_shows_at_once(app, api):
+    body = entry_body(recorded_at="2026-03-02T08:30:00Z")
+    api.post("/entries", body)
+    assert entries_on(api, "2026-03-02") == 1
+
+    changed = {**body, "pain": {"overall": 2, "back": None, "leg": None}}
+    assert api.put(f"/entries/{body['id']}", changed).status_code == 200
+    assert api.get(RANGE).get_json()["days"][1]["overall"] == 2
+
+    token = page_csrf(api.client, "/entries/new")
+    form = {"csrf_token": token, "overall": "8", "recorded_at": "2026-03-02T20:00"}
+    assert api.client.post("/entries/new", data=form).status_code == 303
+    assert entries_on(api, "2026-03-02") == 2
+
+    assert api.delete(f"/entries/{body['id']}").status_code == 204
+    assert entries_on(api, "2026-03-02") == 1
+
+    session = session_body(started_at="2026-03-03T10:00:00Z")
+    api.post("/sessions", session)
+    assert [s["id"] for s in api.get(RANGE).get_json()["sessions"]] == [session["id"]]
+    moved = {**session, "started_at": "2026-03-20T10:00:00Z"}
+    assert api.put(f"/sessions/{session['id']}", moved).status_code == 200
+    assert api.get(RANGE).get_json()["sessions"] == []
+    assert api.put(f"/sessions/{session['id']}", session).status_code == 200
+    assert len(api.get(RANGE).get_json()["sessions"]) == 1
+    assert api.delete(f"/sessions/{session['id']}").status_code == 204
+    assert api.get(RANGE).get_json()["sessions"] == []
+
+    backup = api.get("/export/backup.json").get_json()
+    restored = entry_body(recorded_at="2026-03-05T09:00:00Z")
+    backup["entries"].append(restored)
+    assert api.post("/import/backup", backup).status_code == 200
+    assert entries_on(api, "2026-03-05") == 1
+
+
+def test_a_change_made_in_another_worker_shows_at_once(app, api, database_path):
+    api.post("/entries", entry_body(recorded_at="2026-03-02T08:30:00Z"))
+    assert entries_on(api, "2026-03-02") == 1  # now cached by the first worker
+    second = make_app(database_path)
+    try:
+        client = second.test_client()
+        assert login(client).status_code == 303
+        Api(client).post("/entries", entry_body(recorded_at="2026-03-02T18:00:00Z"))
+        assert entries_on(api, "2026-03-02") == 2
+    finally:
+        with second.app_context():
+            db.engine.dispose()
+
+
+def test_a_new_account_never_sees_a_deleted_accounts_trends(app, api):
+    api.post("/entries", entry_body(recorded_at="2026-03-02T08:30:00Z"))
+    assert entries_on(api, "2026-03-02") == 1
+    assert api.delete("/me", {"password": "correct horse battery"}).status_code == 204
+    client = app.test_client()
+    assert register(client, email="next@example.com").status_code == 303
+    # On SQLite the new account may well get the deleted one's row id.
+    assert entries_on(Api(client), "2026-03-02") == 0
+
+
+def test_the_cache_drops_the_least_recently_used():
+    cache = TrendsCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1
+    cache.put("c", 3)
+    assert cache.get("b") is None
+    assert (cache.get("a"), cache.get("c")) == (1, 3)
+
+
+def test_the_cache_can_be_turned_off(database_path):
+    app = make_app(database_path, TRENDS_CACHE_SIZE=0)
+    try:
+        client = app.test_client()
+        register(client)
+        api = Api(client)
+        api.post("/entries", entry_body())
+        api.get(RANGE)
+        with statements(app) as sent:
+            api.get(RANGE)
+        assert [s for s in sent if "entries" in s]
+    finally:
+        with app.app_context():
+            db.engine.dispose()
