@@ -4,7 +4,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -114,7 +114,11 @@ def _sqlite_begin(connection):
     """
     if connection.dialect.name != "sqlite":
         return
-    writing = has_request_context() and request.method in UNSAFE_METHODS
+    writing = (
+        has_request_context()
+        and request.method in UNSAFE_METHODS
+        and not g.get("read_alone", False)
+    )
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 

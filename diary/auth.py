@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField
 
 from .errors import api_error
-from .extensions import db, limiter
+from .extensions import db, limiter, read_alone
 from .logs import log_event
 from .models import User
 from .services import accounts
@@ -67,7 +67,7 @@ def configure_login(login_manager):
         row_id, _, nonce = (user_id or "").partition(":")
         if not row_id.isdigit() or not nonce:
             return None
-        user = db.session.get(User, int(row_id))
+        user = read_alone(lambda: db.session.get(User, int(row_id)))
         if user is None or not hmac.compare_digest(user.session_nonce, nonce):
             return None
         return user

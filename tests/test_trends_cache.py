@@ -3,7 +3,16 @@ every worker, and nothing of one patient can reach another."""
 
 from contextlib import contextmanager
 
-from conftest import Api, entry_body, login, make_app, page_csrf, register, session_body
+from conftest import (
+    Api,
+    entry_body,
+    login,
+    make_app,
+    page_csrf,
+    register,
+    session_body,
+    sqlite_only,
+)
 from sqlalchemy import event
 
 from diary.extensions import db
@@ -131,3 +140,24 @@ def test_the_cache_can_be_turned_off(database_path):
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+@sqlite_only
+def test_a_write_takes_sqlites_write_lock_only_to_write(app, api):
+    """The patient is read under a plain BEGIN; the entry is written under BEGIN IMMEDIATE."""
+    sent = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(" ".join(statement.split()[:3]))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert api.post("/entries", entry_body()).status_code == 201
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    immediate = sent.index("BEGIN IMMEDIATE")
+    assert sent[0] == "BEGIN" and sent[1].startswith("SELECT users.id")
+    assert sent[immediate + 1] == "INSERT INTO entries"
+    assert sent[immediate + 2].startswith("UPDATE users SET")

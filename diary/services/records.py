@@ -113,9 +113,6 @@ def create(kind, user, cleaned, now=None):
     """Store a new record, or answer a replay: returns ``(record, created)``; raises Conflict."""
     now = now or utcnow()
     record_id = cleaned.get("id") or str(uuid.uuid4())
-    existing = db.session.get(kind.model, record_id)
-    if existing is not None:
-        return _replay(kind, user, existing, cleaned), False
     instant = cleaned.get(kind.time_field) or now
     record = kind.model(
         id=record_id,
@@ -131,7 +128,9 @@ def create(kind, user, cleaned, now=None):
     try:
         db.session.commit()
     except IntegrityError:
-        # Two requests raced with the same id: the other one won; judge this one as a replay.
+        # The id is taken (a replay, or another request with the same id won a race): the
+        # insert wrote nothing; judge this request as a replay of the stored record. New ids,
+        # the usual case, cost no lookup.
         db.session.rollback()
         existing = db.session.get(kind.model, record_id)
         if existing is None:
