@@ -86,9 +86,15 @@ class Entry(db.Model):
     """One pain diary entry."""
 
     __tablename__ = "entries"
+    # Both indexes carry the pain scores, so trends sum days and read the session windows from
+    # the index alone, without visiting the table.
     __table_args__ = (
-        Index("ix_entries_user_local_date", "user_id", "local_date"),
-        Index("ix_entries_user_recorded_at", "user_id", "recorded_at"),
+        Index(
+            "ix_entries_user_local_date_scores", "user_id", "local_date", "overall", "back", "leg"
+        ),
+        Index(
+            "ix_entries_user_recorded_at_scores", "user_id", "recorded_at", "overall", "back", "leg"
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -1,0 +1,32 @@
+"""JSON responses come from orjson but say exactly what Flask's own encoder would."""
+
+import json
+from datetime import UTC, date, datetime
+
+from flask.json.provider import DefaultJSONProvider
+
+from diary.fastjson import FastJSONProvider
+
+
+def test_the_same_json_as_flasks_encoder(app):
+    document = {
+        "text": 'Crème brûlée, 痛み, \u2028 and "quotes"',
+        "numbers": [0, -3, 2.5, 0.1 + 0.2, 1e-7, 123456789.25, None, True],
+        "nested": {"days": [{"date": "2026-03-01", "overall": 4.33}]},
+        1: "an integer key",
+        "when": datetime(2026, 3, 1, 8, 30, tzinfo=UTC),
+        "day": date(2026, 3, 1),
+    }
+    fast, standard = FastJSONProvider(app), DefaultJSONProvider(app)
+    standard.sort_keys = False  # as the app had it
+    assert json.loads(fast.dumps(document)) == json.loads(standard.dumps(document))
+    assert json.loads(fast.dumps(document))["when"] == "Sun, 01 Mar 2026 08:30:00 GMT"
+
+
+def test_integers_beyond_64_bits_fall_back_to_the_standard_encoder(app):
+    assert json.loads(FastJSONProvider(app).dumps({"big": 2**70})) == {"big": 2**70}
+
+
+def test_the_app_answers_with_it(app, client):
+    assert isinstance(app.json, FastJSONProvider)
+    assert client.get("/api/v1/vocabulary").status_code in (200, 401)
