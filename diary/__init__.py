@@ -175,6 +175,7 @@ def _register_blueprints(app):
     from . import (
         account,
         acupuncture,
+        assets,
         auth,
         cli,
         entries,
@@ -202,5 +203,6 @@ def _register_blueprints(app):
     app.jinja_env.filters["plugin_source"] = plugin_source
     errors.register(app)
     security.register(app)
+    assets.register(app)
     logs.register(app)
     cli.register(app)

@@ -1,6 +1,8 @@
 """The installable app: web app manifest, service worker and the offline page."""
 
-from flask import Blueprint, current_app, jsonify, render_template, send_from_directory, url_for
+from flask import Blueprint, current_app, jsonify, render_template, url_for
+
+from .assets import service_worker_source
 
 bp = Blueprint("pwa", __name__)
 THEME = "#0f5c63"
@@ -46,8 +48,9 @@ def manifest():
 @bp.get("/sw.js")
 def service_worker():
     """The service worker, served from the root so that it controls every page."""
-    response = send_from_directory(current_app.static_folder, "js/sw.js", max_age=0)
-    response.mimetype = "text/javascript"
+    response = current_app.response_class(
+        service_worker_source(current_app), mimetype="text/javascript"
+    )
     response.headers["Cache-Control"] = "no-cache"
     return response
 

@@ -140,12 +140,19 @@ function horizontal(canvas, labels, datasets, axisTitle, max) {
   });
 }
 
-function drawTrends(payload, charts = []) {
+// Each chart is drawn in a task of its own, so the page stays responsive while they draw
+// (one long task for all of them was most of the page's blocking time).
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+async function drawTrends(payload, charts = []) {
   const { trends, labels } = payload;
   const canvas = (id) => document.getElementById(id);
-  if (canvas("chart-timeline")) charts.push(timeline(canvas("chart-timeline"), trends));
+  if (canvas("chart-timeline")) {
+    charts.push(timeline(canvas("chart-timeline"), trends));
+  }
   if (canvas("chart-intervals")) {
     const names = trends.intervals.map((interval) => `#${interval.number}`);
+    await nextTask();
     charts.push(
       bars(canvas("chart-intervals"), names, [
         {
@@ -164,6 +171,7 @@ function drawTrends(payload, charts = []) {
         },
       ], { scales: { y: painAxis } }),
     );
+    await nextTask();
     charts.push(
       bars(canvas("chart-relief"), names, [
         {
@@ -176,18 +184,21 @@ function drawTrends(payload, charts = []) {
   }
   if (canvas("chart-locations")) {
     const items = trends.locations;
+    await nextTask();
     charts.push(horizontal(canvas("chart-locations"),
       items.map((item) => labels.locations[`${item.region}:${item.side}`] || item.region),
       [{ label: "Days", data: items.map((item) => item.days), backgroundColor: COLOURS.leg }], "Days"));
   }
   if (canvas("chart-pain-types")) {
     const items = trends.pain_types;
+    await nextTask();
     charts.push(horizontal(canvas("chart-pain-types"),
       items.map((item) => labels.pain_types[item.key] || item.key),
       [{ label: "Days", data: items.map((item) => item.days), backgroundColor: COLOURS.bar }], "Days"));
   }
   if (canvas("chart-triggers")) {
     const items = trends.triggers;
+    await nextTask();
     charts.push(horizontal(canvas("chart-triggers"),
       items.map((item) => labels.triggers[item.key] || item.key),
       [
@@ -195,7 +206,10 @@ function drawTrends(payload, charts = []) {
         { label: "Pain on days without", data: items.map((item) => item.mean_without), backgroundColor: COLOURS.barMuted },
       ], "Average pain (0–10)", 10));
   }
-  if (canvas("chart-today")) charts.push(timeline(canvas("chart-today"), trends, true));
+  if (canvas("chart-today")) {
+    await nextTask();
+    charts.push(timeline(canvas("chart-today"), trends, true));
+  }
   return charts;
 }
 
@@ -230,7 +244,7 @@ async function start(payload) {
     const self = document.querySelector("script[data-chart-plugins]");
     await Promise.all(JSON.parse(self.dataset.chartPlugins).map(loadScript));
     if (!pluginsReady()) throw new Error("a Chart.js plugin did not load");
-    drawTrends(payload, charts);
+    await drawTrends(payload, charts);
     window.diaryCharts = charts;
     document.body.dataset.charts = "ready";
   } catch (error) {

@@ -96,13 +96,22 @@ async function networkFirst(request, url) {
   }
 }
 
+// Versioned static URLs (?v=digest) never change, so the cached copy is always right. Offline,
+// a version not seen yet falls back to the copy precached under the plain path: this worker's
+// cache name carries the digest of every static file, so that copy is the same file.
 async function cacheFirst(request) {
   const cache = await caches.open(SHELL);
   const cached = await cache.match(request);
   if (cached) return cached;
-  const response = await fetch(request);
-  if (response.ok) await cache.put(request, response.clone());
-  return response;
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    const plain = await cache.match(request, { ignoreSearch: true });
+    if (plain) return plain;
+    throw error;
+  }
 }
 
 async function tellPages(summary = {}) {
