@@ -36,14 +36,15 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 def read_alone(load):
     """Run ``load`` (reads only) in a transaction of its own, ended right after, when no
-    transaction is open yet.
+    transaction is open and nothing waits to be written.
 
     On SQLite this transaction begins with a plain ``BEGIN`` even in a write request (see
     ``diary._sqlite_begin``): reading the patient at the start of a request then holds no write
     lock, and a write request holds the lock only while it writes, not while it validates.
     """
-    if db.session().in_transaction():
-        return load()
+    session = db.session()
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        return load()  # inside other work: never end it early
     g.read_alone = True
     try:
         result = load()
