@@ -11,7 +11,7 @@ and rounded to 2 decimals only on output.
 import json
 import threading
 from bisect import bisect_left
-from collections import OrderedDict, defaultdict, deque
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from math import fsum
@@ -116,11 +116,13 @@ class Timeline(NamedTuple):
             lambda instant: instant,
         )
 
+    def position(self, instant):
+        """How many entries come before ``instant``."""
+        return bisect_left(self.times, self.key(instant))
+
     def span(self, start, end):
         """The slice of positions with start <= time < end."""
-        return slice(
-            bisect_left(self.times, self.key(start)), bisect_left(self.times, self.key(end))
-        )
+        return slice(self.position(start), self.position(end))
 
 
 class DayStats:
@@ -198,16 +200,13 @@ def _days(day_stats, date_from, date_to):
     means = day_stats.mean
     overall, back, leg = means["overall"], means["back"], means["leg"]
     overall_max, entries = day_stats.overall_max, day_stats.entries
-    window = deque(
-        (overall.get((date_from - timedelta(days=n)).isoformat()) for n in range(6, 0, -1)),
-        maxlen=7,
-    )
+    ordinals = range(date_from.toordinal() - 6, date_to.toordinal() + 1)
+    keys = [date.fromordinal(ordinal).isoformat() for ordinal in ordinals]
+    day_means = [overall.get(key) for key in keys]  # the 6 dates before ``from`` come first
     rows = []
-    for day in _dates(date_from, date_to):
-        key = day.isoformat()
-        mean = overall.get(key)
-        window.append(mean)
-        present = [value for value in window if value is not None]
+    for index in range(6, len(keys)):
+        key, mean = keys[index], day_means[index]
+        present = [value for value in day_means[index - 6 : index + 1] if value is not None]
         back_mean, leg_mean = back.get(key), leg.get(key)
         rows.append(
             {
@@ -247,14 +246,22 @@ def _relief_days(day_stats, session, last_day, pre_session):
 def _intervals(timeline, day_stats, sessions, listed, date_to, tz_name):
     end_of_to = datetime.combine(date_to + timedelta(days=1), time(0), zone(tz_name))
     position = {session.id: index for index, session in enumerate(sessions)}
+    starts = {}  # session index -> position of its start in the timeline, computed once
+
+    def start_of(index):
+        if index not in starts:
+            starts[index] = timeline.position(sessions[index].started_at)
+        return starts[index]
+
     rows = []
     for session in listed:
         index = position[session.id]
         following = sessions[index + 1] if index + 1 < len(sessions) else None
-        start = session.started_at
-        end = following.started_at if following else end_of_to
-        inside = timeline.overall[timeline.span(start, end)]
-        pre_session = _mean(timeline.overall[timeline.span(start - PRE_SESSION_WINDOW, start)])
+        start = start_of(index)
+        end = start_of(index + 1) if following else timeline.position(end_of_to)
+        inside = timeline.overall[start:end]
+        before = timeline.position(session.started_at - PRE_SESSION_WINDOW)
+        pre_session = _mean(timeline.overall[before:start])
         last_day = following.local_date - timedelta(days=1) if following else date_to
         rows.append(
             {

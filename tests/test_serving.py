@@ -1,5 +1,7 @@
-"""JSON responses come from orjson but say exactly what Flask's own encoder would."""
+"""Set up to serve fast: JSON from orjson saying exactly what Flask would, and the collector
+kept off what lives as long as the worker."""
 
+import gc
 import json
 from datetime import UTC, date, datetime
 
@@ -30,3 +32,16 @@ def test_integers_beyond_64_bits_fall_back_to_the_standard_encoder(app):
 def test_the_app_answers_with_it(app, client):
     assert isinstance(app.json, FastJSONProvider)
     assert client.get("/api/v1/vocabulary").status_code in (200, 401)
+
+
+def test_a_served_app_freezes_what_it_made_out_of_the_collectors_way(database_path):
+    from conftest import make_app
+
+    gc.unfreeze()
+    try:
+        make_app(database_path)
+        assert gc.get_freeze_count() == 0  # tests create apps by the hundred: left alone
+        make_app(database_path, TESTING=False)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
