@@ -51,6 +51,7 @@ def register(app):
 
     @app.url_defaults
     def add_version(endpoint, values):
+        """``?v=<digest>`` on every static URL the app builds."""
         if endpoint == "static" and "v" not in values:
             digest = versions.digest(values.get("filename", ""))
             if digest:
@@ -58,6 +59,7 @@ def register(app):
 
     @app.after_request
     def cache_versioned(response):
+        """A year-long lifetime when the request names the file's current digest."""
         if request.endpoint == "static" and response.status_code == 200:
             wanted = request.args.get("v")
             if wanted and wanted == versions.digest(request.view_args.get("filename", "")):

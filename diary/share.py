@@ -7,14 +7,14 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from .api.shares import share_url
-from .api.trends import MAX_DAYS, trends_range
+from .api.trends import MAX_DAYS, trends_range, trends_response
 from .auth import fresh_login_required
 from .errors import api_error
 from .extensions import db, limiter
 from .models import User
 from .services import records, sharing, terms
 from .services.records import ENTRY, SESSION
-from .services.stats import trends_for, trends_response
+from .services.stats import trends_for
 from .timeutil import local_today, utcnow, zone
 from .trends import CATEGORY_WORDS, MEASURE_NAMES, chart_labels, first_date, heat_map
 from .validation import ValidationError

@@ -2,9 +2,10 @@
 
 from datetime import date, timedelta
 
+from flask import current_app
 from flask_login import current_user
 
-from ..services.stats import trends_response
+from ..services.stats import trends_json
 from ..timeutil import EARLIEST, local_today
 from ..validation import ValidationError
 from . import bp
@@ -34,6 +35,12 @@ def trends_range(tz_name):
             {"from": f"the range must be at most {MAX_DAYS} days"}, "The date range is too long."
         )
     return date_from, date_to
+
+
+def trends_response(user, date_from, date_to):
+    """The trends JSON answer (the cached bytes, as ``jsonify`` would send them)."""
+    body = trends_json(user, date_from, date_to) + b"\n"
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 
 @bp.get("/trends")

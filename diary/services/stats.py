@@ -610,8 +610,8 @@ class TrendsCache:
                 self._items.popitem(last=False)
 
 
-def _body(user, date_from, date_to):
-    """The trends document as JSON bytes, from the cache when the diary has not changed.
+def trends_json(user, date_from, date_to):
+    """The trends document as JSON bytes, computed once per state of the patient's diary.
 
     The cache keeps bytes, not the document: they take a tenth of the memory, and the garbage
     collector never has to walk them (a few dozen cached five-year documents as dicts would
@@ -629,11 +629,4 @@ def _body(user, date_from, date_to):
 
 def trends_for(user, date_from, date_to):
     """The trends document (a fresh copy), computed once per state of the patient's diary."""
-    return orjson.loads(_body(user, date_from, date_to))
-
-
-def trends_response(user, date_from, date_to):
-    """The trends document as a JSON response, computed once per state of the patient's diary."""
-    return current_app.response_class(
-        _body(user, date_from, date_to) + b"\n", mimetype=current_app.json.mimetype
-    )
+    return orjson.loads(trends_json(user, date_from, date_to))
