@@ -3,7 +3,7 @@
 ``compute_trends`` is pure and works on plain tuples, so each definition is testable on small
 hand-made cases. ``load_trends`` gives the same document from the database in 4 queries,
 whatever the amount of data, letting the database do the per-date sums (a test checks the two
-agree on random diaries). ``trends_for`` and ``trends_response`` serve it from a per-worker
+agree on random diaries). ``trends_for`` and ``trends_json`` serve it from a per-worker
 cache that a change to the patient's diary makes unreachable. Numbers are computed unrounded
 and rounded to 2 decimals only on output.
 """
