@@ -36,6 +36,7 @@ def app_on(path):
             "SECRET_KEY": "profile",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "RATELIMIT_ENABLED": False,
+            "TRENDS_CACHE_SIZE": 0,  # profile the computation, not the cache
             "SESSION_COOKIE_SECURE": False,
             "REMEMBER_COOKIE_SECURE": False,
         }
