@@ -12,13 +12,11 @@ from .auth import fresh_login_required
 from .errors import api_error
 from .extensions import db, limiter
 from .models import User
-from .services import records, sharing, terms
+from .services import records, sharing
 from .services.records import ENTRY, SESSION
-from .services.stats import trends_for
 from .timeutil import local_today, utcnow, zone
-from .trends import CATEGORY_WORDS, MEASURE_NAMES, chart_labels, first_date, heat_map
+from .trends import chart_context, first_date
 from .validation import ValidationError
-from .vocabulary import REGIONS
 
 bp = Blueprint("share", __name__)
 REPORT_HEADERS = {
@@ -127,7 +125,6 @@ def report(token):
     except ValidationError:
         date_to = local_today(user.timezone)
         date_from, preset = trends_range_for_days(date_to, 90), "90"
-    data = trends_for(user, date_from, date_to)
     numbers = records.session_numbers(user.id)
     sessions = records.list_between(SESSION, user.id, date_from, date_to)
     notes = []
@@ -137,15 +134,9 @@ def report(token):
         "share/report.html",
         token=token,
         patient_name=user.name_for_display,
-        data=data,
-        labels=chart_labels(terms.vocabulary_for(user.id)),
+        **chart_context(user, date_from, date_to),
         presets=REPORT_PRESETS,
         preset=preset,
-        heat=heat_map(data["locations"]),
-        regions=REGIONS,
-        category_words=CATEGORY_WORDS,
-        measure_names=MEASURE_NAMES,
-        has_entries=any(day["entries"] for day in data["days"]),
         sessions=[(numbers[s.id], s) for s in sessions],
         include_notes=link.include_notes,
         notes=notes,

@@ -83,6 +83,23 @@ def heat_map(locations):
     return {"days": days, "max": max(days.values(), default=1)}
 
 
+def chart_context(user, date_from, date_to):
+    """What the chart partials need for a patient's range: the trends and how to label them.
+
+    Shared by the patient's page and the practitioner's report.
+    """
+    data = trends_for(user, date_from, date_to)
+    return {
+        "data": data,
+        "labels": chart_labels(terms.vocabulary_for(user.id)),
+        "heat": heat_map(data["locations"]),
+        "regions": REGIONS,
+        "category_words": CATEGORY_WORDS,
+        "measure_names": MEASURE_NAMES,
+        "has_entries": any(day["entries"] for day in data["days"]),
+    }
+
+
 def chart_labels(vocabulary):
     """The labels the charts need, keyed like the trends document."""
     labels = terms.labels(vocabulary)
@@ -99,19 +116,11 @@ def trends():
     """Charts for a range, with range presets and a custom range."""
     today = local_today(current_user.timezone)
     date_from, date_to, preset, errors = chosen_range(today)
-    data = trends_for(current_user, date_from, date_to)
-    labels = chart_labels(terms.vocabulary_for(current_user.id))
     return render_template(
         "trends/trends.html",
-        data=data,
-        labels=labels,
+        **chart_context(current_user, date_from, date_to),
         presets=PRESETS,
         preset=preset,
         errors=errors,
-        heat=heat_map(data["locations"]),
-        regions=REGIONS,
-        category_words=CATEGORY_WORDS,
-        measure_names=MEASURE_NAMES,
-        has_entries=any(day["entries"] for day in data["days"]),
         has_any=first_date(current_user.id) is not None,
     )
