@@ -7,20 +7,16 @@ a jsDelivr URL ``https://cdn.jsdelivr.net/npm/<name>@<version>/<path>`` maps to 
 import base64
 import hashlib
 import os
-import re
-from pathlib import Path
 
 import pytest
 
+from bench.cdn import NPM_CACHE, cached_file
 from diary.cdn import CHART_SCRIPTS
 
-ROOT = Path(__file__).resolve().parents[2]
-NPM_CACHE = ROOT / ".cache" / "npm"
-CDN_PREFIX = "https://cdn.jsdelivr.net/npm/"
+CDN_ORIGIN = "https://cdn.jsdelivr.net"
+CDN_PREFIX = CDN_ORIGIN + "/npm/"
 CDN_PATTERN = CDN_PREFIX + "**"
 AXE = ("axe-core", "4.14.1", "axe.min.js")
-# "<name>@<version>/<path>", the name possibly scoped ("@scope/name").
-CDN_PATH = re.compile(r"^(?P<package>(?:@[^/@]+/)?[^/@]+@[^/@]+)/(?P<path>[^?#]+)")
 JAVASCRIPT = {"Content-Type": "application/javascript", "Access-Control-Allow-Origin": "*"}
 
 
@@ -54,14 +50,7 @@ def cached_path(url):
     """The cache file behind a jsDelivr npm URL, or None for anything outside the cache."""
     if not url.startswith(CDN_PREFIX):
         return None
-    match = CDN_PATH.match(url[len(CDN_PREFIX) :])
-    if match is None:
-        return None
-    base = (NPM_CACHE / match["package"] / "package").resolve()
-    path = (base / match["path"]).resolve()
-    if not path.is_relative_to(base) or not path.is_file():
-        return None
-    return path
+    return cached_file(url[len(CDN_ORIGIN) :])  # the same mapping as make bench's stand-in
 
 
 def cdn_handler(tamper=()):
