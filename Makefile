@@ -25,16 +25,19 @@ run: $(STAMP)
 	@echo "Open http://127.0.0.1:5000 and log in as demo@example.com / sciatica-demo"
 	FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false $(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# $(call apt_install,package,what happens without it): a Debian package, as root or with sudo.
+define apt_install
+if command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null; }; then \
+	    sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	    ($$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null) \
+	      || echo "warning: could not install $(1): $(2)"; \
+	  else echo "warning: no apt-get: $(2)"; fi
+endef
+
 # Debian's Chromium for the browser tests (Playwright cannot download its own here).
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "warning: could not install chromium"; \
-	  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then \
-	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "warning: could not install chromium"; \
-	  else echo "warning: no apt-get: browser tests will be skipped (they fail under CI=true)"; fi; \
+	  $(call apt_install,chromium,browser tests will be skipped (they fail under CI=true)); \
 	fi
 
 # `npm pack` each package into .cache/npm/<name>@<version>/package (no node_modules, no build).
@@ -77,13 +80,7 @@ test-postgres: $(STAMP)
 bench: $(STAMP) npm-assets
 	@$(BIN)/python -c 'import gunicorn' 2>/dev/null || $(BIN)/pip install --quiet -e '.[test,bench]'
 	@if ! command -v wrk >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
-	      || echo "warning: could not install wrk: the Python load generator will be used"; \
-	  elif command -v sudo >/dev/null && command -v apt-get >/dev/null; then \
-	    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
-	      || echo "warning: could not install wrk: the Python load generator will be used"; \
-	  else echo "warning: no wrk and no apt-get: the Python load generator will be used"; fi; \
+	  $(call apt_install,wrk,the Python load generator will be used); \
 	fi
 	$(BIN)/python -m bench.run
 
