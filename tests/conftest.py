@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from diary import create_app
@@ -206,6 +207,23 @@ def other_api(app):
     other = app.test_client()
     assert register(other, email="other@example.com").status_code == 303
     return Api(other)
+
+
+@contextmanager
+def sql_statements(app):
+    """The SQL statements ``app`` sends while the block runs (a list, filled as they go)."""
+    sent = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def new_id():

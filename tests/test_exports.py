@@ -8,11 +8,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import PASSWORD, entry_body, new_id, page_csrf, session_body
+from conftest import PASSWORD, entry_body, new_id, page_csrf, session_body, sql_statements
 from fhir.resources.R4B.bundle import Bundle
-from sqlalchemy import event
 
-from diary.extensions import db
 from diary.services import backup, csv_export, fhir
 from diary.timeutil import iso_instant
 
@@ -674,21 +672,11 @@ def test_restore_needs_the_csrf_token(api):
 
 
 def test_restore_queries_do_not_grow_with_the_backup(app, other_api):
-    with app.app_context():
-        engine = db.engine
     other_api.token()  # fetched once, by a request of its own
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
 
     def restore(document):
-        statements.clear()
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with sql_statements(app) as statements:
             assert other_api.post("/import/backup", document).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         return len(statements)
 
     small = _document(

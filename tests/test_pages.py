@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import entry_body, page_csrf, session_body
+from conftest import entry_body, page_csrf, session_body, sql_statements
 
 
 @pytest.fixture
@@ -260,18 +260,7 @@ def test_unknown_page_is_a_friendly_404(patient):
 
 
 def test_healthz_touches_neither_session_nor_database(app, patient):
-    from sqlalchemy import event
-
-    from diary.extensions import db
-
-    statements = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with sql_statements(app) as statements:
         response = patient.client.get("/healthz")  # with the patient's session cookie
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200 and statements == []
     assert "Set-Cookie" not in response.headers

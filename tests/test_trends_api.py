@@ -1,33 +1,15 @@
 """GET /api/v1/trends: defaults, errors, a fixed number of queries, and the demo's story."""
 
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from conftest import Api, entry_body, login, session_body
-from sqlalchemy import event, select
+from conftest import Api, entry_body, login, session_body, sql_statements
+from sqlalchemy import select
 
 from diary.cli import seed_demo
 from diary.extensions import db
 from diary.models import Entry, User
 from diary.timeutil import local_today
-
-
-@contextmanager
-def count_queries(app):
-    """Count the SQL statements sent while the block runs."""
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_defaults_are_the_last_90_days_in_the_profile_zone(api):
@@ -120,12 +102,14 @@ def _fill(app, email, count):
 def test_query_count_does_not_grow_with_the_data(app, api, other_api):
     _fill(app, "pat@example.com", 10)
     _fill(app, "other@example.com", 1000)
+    api.post("/sessions", session_body(started_at="2026-01-05T10:00:00Z"))
+    for day in range(1, 31):  # the larger diary has a whole course of sessions too
+        other_api.post("/sessions", session_body(started_at=f"2026-01-{day:02d}T10:00:00Z"))
     for client_api in (api, other_api):
-        client_api.post("/sessions", session_body(started_at="2026-01-05T10:00:00Z"))
         client_api.get("/me")
     counts = []
     for client_api in (api, other_api):
-        with count_queries(app) as statements:
+        with sql_statements(app) as statements:
             response = client_api.get("/trends?from=2026-01-01&to=2027-05-01")
         assert response.status_code == 200
         counts.append(len(statements))

@@ -3,7 +3,6 @@ every worker, and nothing of one patient can reach another."""
 
 import sqlite3
 import threading
-from contextlib import contextmanager
 
 from conftest import (
     Api,
@@ -13,31 +12,14 @@ from conftest import (
     page_csrf,
     register,
     session_body,
+    sql_statements,
     sqlite_only,
 )
-from sqlalchemy import event
 
 from diary.extensions import db
 from diary.services.stats import TrendsCache
 
 RANGE = "/trends?from=2026-03-01&to=2026-03-10"
-
-
-@contextmanager
-def statements(app):
-    """The SQL statements sent while the block runs."""
-    sent = []
-
-    def record(conn, cursor, statement, *args):
-        sent.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def entries_on(api, day):
@@ -49,11 +31,11 @@ def entries_on(api, day):
 def test_an_unchanged_diary_is_computed_once(app, api):
     api.post("/entries", entry_body())
     first = api.get(RANGE)
-    with statements(app) as sent:
+    with sql_statements(app) as sent:
         again = api.get(RANGE)
     assert again.get_data() == first.get_data()
     assert not [s for s in sent if "entries" in s or "acupuncture_sessions" in s]
-    with statements(app) as sent:
+    with sql_statements(app) as sent:
         other_range = api.get("/trends?from=2026-03-01&to=2026-03-11")
     assert other_range.status_code == 200
     assert [s for s in sent if "entries" in s]
@@ -136,7 +118,7 @@ def test_the_cache_can_be_turned_off(database_path):
         api = Api(client)
         api.post("/entries", entry_body())
         api.get(RANGE)
-        with statements(app) as sent:
+        with sql_statements(app) as sent:
             api.get(RANGE)
         assert [s for s in sent if "entries" in s]
     finally:
@@ -147,19 +129,9 @@ def test_the_cache_can_be_turned_off(database_path):
 @sqlite_only
 def test_a_write_takes_sqlites_write_lock_only_to_write(app, api):
     """The patient is read under a plain BEGIN; the entry is written under BEGIN IMMEDIATE."""
-    sent = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.startswith("PRAGMA"):
-            sent.append(" ".join(statement.split()[:3]))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app) as statements:
         assert api.post("/entries", entry_body()).status_code == 201
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    sent = [" ".join(s.split()[:3]) for s in statements if not s.startswith("PRAGMA")]
     immediate = sent.index("BEGIN IMMEDIATE")
     assert sent[0] == "BEGIN" and sent[1].startswith("SELECT users.id")
     assert sent[immediate + 1] == "INSERT INTO entries"
