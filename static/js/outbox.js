@@ -5,6 +5,7 @@
 const DB_NAME = "diary-outbox";
 const STORE = "items";
 const ENDPOINTS = { entry: "/api/v1/entries", session: "/api/v1/sessions" };
+const TIME_FIELDS = { entry: "recorded_at", session: "started_at" };
 
 function openDb() {
   return new Promise((resolve, reject) => {
@@ -80,10 +81,12 @@ export function sessionFromForm(form, queuedAt) {
 
 // Keep a form that could not be sent. The time is fixed now: "now" must not become the time
 // the phone finds a connection.
+// implicit_time remembers that the time is the queueing time, not one the patient typed.
 export async function queueForm(kind, form) {
   const queuedAt = new Date().toISOString();
   const body = kind === "entry" ? entryFromForm(form, queuedAt) : sessionFromForm(form, queuedAt);
-  const item = { id: body.id, kind, body, queued_at: queuedAt, status: "waiting", error: "" };
+  const implicit = !form.get(TIME_FIELDS[kind]);
+  const item = { id: body.id, kind, body, queued_at: queuedAt, implicit_time: implicit, status: "waiting", error: "" };
   await putItem(item);
   return item;
 }
@@ -117,16 +120,24 @@ async function sendAll() {
   } catch {
     return { ...summary, waiting: pending.length };
   }
+  const send = (item, body) => fetch(ENDPOINTS[item.kind], {
+    method: "POST",
+    credentials: "same-origin",
+    cache: "no-store",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+    body: JSON.stringify(body),
+  });
   for (const [index, item] of pending.entries()) {
     let response;
     try {
-      response = await fetch(ENDPOINTS[item.kind], {
-        method: "POST",
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-        body: JSON.stringify(item.body),
-      });
+      response = await send(item, item.body);
+      if (response.status === 409 && item.implicit_time) {
+        // The form may have reached the server before the connection dropped, stored at the
+        // server's own "now". Without the time, a replay matches any stored time (and a
+        // different entry under this id is still a 409).
+        const { [TIME_FIELDS[item.kind]]: _, ...untimed } = item.body;
+        response = await send(item, untimed);
+      }
     } catch {
       return { ...summary, waiting: pending.length - index };
     }

@@ -85,14 +85,19 @@ async function sendOrQueue(request, kind) {
 async function networkFirst(request, url) {
   try {
     const response = await fetch(request);
-    if (OFFLINE_PAGES.includes(url.pathname) && response.ok && !response.redirected) {
+    // Only the plain forms: "/entries/new?copy=last" is filled in and must not become the copy.
+    if (OFFLINE_PAGES.includes(url.pathname) && !url.search && response.ok && !response.redirected) {
       const cache = await caches.open(SHELL);
       await cache.put(url.pathname, response.clone());
     }
     return response;
   } catch {
     const cache = await caches.open(SHELL);
-    return (await cache.match(url.pathname)) || (await cache.match("/offline"));
+    const kept = (await cache.match(url.pathname)) || (await cache.match("/offline"));
+    return kept || new Response("No connection, and this page is not kept on this phone.", {
+      status: 503,
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+    });
   }
 }
 
@@ -132,5 +137,5 @@ self.addEventListener("message", (event) => {
 // After a login the log forms can be kept for offline use (at install time there may be none).
 async function keepMissingPages() {
   const cache = await caches.open(SHELL);
-  for (const path of OFFLINE_PAGES) if (!(await cache.match(path))) await keepPage(cache, path);
+  for (const path of ["/offline", ...OFFLINE_PAGES]) if (!(await cache.match(path))) await keepPage(cache, path);
 }
