@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .api import exports
-from .auth import fresh_login_required, mark_fresh
+from .auth import FORGET_THIS_DIARY, fresh_login_required, mark_fresh
 from .extensions import db
 from .services import accounts, backup, terms
 from .timeutil import timezone_names
@@ -87,7 +87,9 @@ def delete():
     logout_user()
     session.clear()
     flash("Your account and all its data are deleted.", "info")
-    return redirect(url_for("auth.login"), code=303)
+    response = redirect(url_for("auth.login"), code=303)
+    response.headers["Clear-Site-Data"] = FORGET_THIS_DIARY
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -32,3 +32,4 @@ def test_failed_login_and_denials_are_logged(caplog, app, api):
     names = [event["event"] for event in events]
     assert "login_failed" in names and "access_denied" in names
     assert "pat@example.com" not in caplog.text
+    assert "127.0.0.1" not in caplog.text  # no address either (PRODUCT.md section 3)

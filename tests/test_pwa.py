@@ -1,6 +1,6 @@
 """The installable app's server side: manifest, service worker, offline page, logout cleanup."""
 
-from conftest import page_csrf
+from conftest import PASSWORD, page_csrf
 
 
 def test_manifest_names_the_app_and_its_icons(client):
@@ -38,4 +38,27 @@ def test_every_page_links_the_manifest(client):
 
 def test_logout_tells_the_browser_to_forget_caches_and_storage(api):
     response = api.client.post("/logout", data={"csrf_token": page_csrf(api.client, "/")})
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_the_practitioners_report_installs_nothing(api, client):
+    """A clinic browser opening a report gets no manifest and no service worker."""
+    token = api.post("/shares", {"label": "Dr Lee"}).get_json()["token"]
+    for path in (f"/s/{token}", "/s/not-a-real-token"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'rel="manifest"' not in html and "js/pwa.js" not in html, path
+
+
+def test_deleting_the_account_tells_the_browser_to_forget_caches_and_storage(api):
+    page = api.client.post(
+        "/account/delete",
+        data={"password": PASSWORD, "csrf_token": page_csrf(api.client, "/account")},
+    )
+    assert page.status_code == 303
+    assert page.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_deleting_the_account_through_the_api_forgets_too(api):
+    response = api.delete("/me", {"password": PASSWORD})
+    assert response.status_code == 204
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'

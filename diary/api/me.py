@@ -4,7 +4,7 @@ from flask import jsonify
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from ..auth import mark_fresh
+from ..auth import FORGET_THIS_DIARY, mark_fresh
 from ..errors import api_error
 from ..extensions import db
 from ..services import accounts, terms
@@ -51,7 +51,7 @@ def delete_me():
         return api_error(422, "The password is not right.", {"password": "is not right"})
     accounts.delete_account(current_user)
     logout_user()
-    return "", 204
+    return "", 204, {"Clear-Site-Data": FORGET_THIS_DIARY}
 
 
 @bp.post("/me/confirm")
