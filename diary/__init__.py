@@ -86,9 +86,18 @@ def _instance_secret_key(instance_path):
     """Read the instance folder's secret key, making one (readable by the owner only) if needed."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole under another name, then linked into place: several workers starting at
+        # once agree on the first key linked and never read a half-written file.
+        draft = path.with_name(f"secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another worker's key is in place: use that one
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 

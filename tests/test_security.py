@@ -69,3 +69,17 @@ def test_behind_a_trusted_proxy_https_is_recognised(database_path):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     plain = make_app(database_path).test_client().get("/login", headers=headers)
     assert "Strict-Transport-Security" not in plain.headers, "headers are not trusted by default"
+
+
+def test_workers_starting_together_share_one_instance_secret_key(tmp_path):
+    """Without FLASK_SECRET_KEY the first worker's key is kept (owner-only) and all agree."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from diary import _instance_secret_key
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keys = set(pool.map(lambda _: _instance_secret_key(tmp_path), range(32)))
+    [key] = keys
+    assert len(key) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no drafts left behind
