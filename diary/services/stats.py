@@ -629,4 +629,6 @@ def trends_json(user, date_from, date_to):
 
 def trends_for(user, date_from, date_to):
     """The trends document (a fresh copy), computed once per state of the patient's diary."""
+    if "diary.trends_cache" not in current_app.extensions:
+        return load_trends(user, date_from, date_to)
     return orjson.loads(trends_json(user, date_from, date_to))
