@@ -69,7 +69,7 @@ def add_term():
     """Add one of the patient's own words to a list."""
     category = request.form.get("category", "")
     if category not in CUSTOMISABLE:
-        return _page({"category": "choose a list"}, dict(request.form), 422)
+        return _page({"category": "Choose the list it belongs in."}, dict(request.form), 422)
     try:
         term = terms.add_term(current_user.id, category, request.form.get("label"))
     except ValidationError as error:

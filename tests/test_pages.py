@@ -264,3 +264,18 @@ def test_healthz_touches_neither_session_nor_database(app, patient):
         response = patient.client.get("/healthz")  # with the patient's session cookie
     assert response.status_code == 200 and statements == []
     assert "Set-Cookie" not in response.headers
+
+
+def test_account_and_share_errors_name_the_field(patient):
+    wrong = form_post(
+        patient.client, "/account/delete", {"password": "not my password"}, token_page="/account"
+    )
+    assert wrong.status_code == 422
+    assert "The password is not right" in wrong.get_data(as_text=True)
+    assert patient.get("/me").status_code == 200  # nothing deleted
+    bad_days = form_post(
+        patient.client, "/shares", {"label": "Dr Lee", "expires_in_days": "0"}, token_page="/shares"
+    )
+    assert bad_days.status_code == 422
+    assert "The number of days must be" in bad_days.get_data(as_text=True)
+    assert patient.get("/shares").get_json()["shares"] == []  # no link made
