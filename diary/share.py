@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from .api.shares import share_url
 from .api.trends import MAX_DAYS, trends_range, trends_response
-from .auth import fresh_login_required
+from .auth import fresh_login_required, is_fresh
 from .errors import api_error
 from .extensions import db, limiter
 from .models import User
@@ -44,6 +44,8 @@ def _shares_page(created=None, errors=None, values=None, status=200):
             values=values or {},
             status=sharing.status,
             tz=zone(current_user.timezone),
+            # Asked before the form, not after it: a confirm step after posting would lose it.
+            fresh=is_fresh(),
         ),
         status,
     )

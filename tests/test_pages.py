@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from conftest import entry_body, page_csrf, session_body, sql_statements
+from conftest import PASSWORD, entry_body, page_csrf, session_body, sql_statements
 
 
 @pytest.fixture
@@ -279,3 +279,20 @@ def test_account_and_share_errors_name_the_field(patient):
     assert bad_days.status_code == 422
     assert "The number of days must be" in bad_days.get_data(as_text=True)
     assert patient.get("/shares").get_json()["shares"] == []  # no link made
+
+
+def test_share_form_asks_for_the_password_first_when_it_is_stale(patient):
+    """After 15 minutes the page asks before the form is filled in, not after (losing it)."""
+    with patient.client.session_transaction() as cookie:
+        cookie["auth_at"] = 0
+    html = patient.client.get("/shares").get_data(as_text=True)
+    assert "/confirm-password?next=/shares" in html
+    assert 'action="/shares"' not in html
+    confirmed = form_post(
+        patient.client,
+        "/confirm-password?next=/shares",
+        {"password": PASSWORD},
+        "/confirm-password",
+    )
+    assert confirmed.status_code == 303 and confirmed.headers["Location"].endswith("/shares")
+    assert 'action="/shares"' in patient.client.get("/shares").get_data(as_text=True)
