@@ -446,6 +446,53 @@ def test_restore_renames_an_own_key_that_is_a_built_in_key(other_api):
     assert stored["relievers"] == ["burning_sage"]
 
 
+def test_restore_refuses_an_own_word_whose_key_is_built_in_and_changes_nothing(other_api):
+    entry = entry_body(triggers=["sitting"])
+    document = _document(
+        [entry],
+        [session_body()],
+        vocabulary={
+            "triggers": [{"key": "sitting", "label": "Sitting at desk"}],
+            "relievers": [{"key": "gua_sha", "label": "Gua sha"}],
+        },
+    )
+    response = other_api.post("/import/backup", document)
+    assert response.status_code == 422, response.get_json()
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error"
+    assert error["fields"] == {"vocabulary.triggers.0.key": "is a built-in key"}
+    assert "nothing was changed" in error["message"]
+    assert _diary(other_api) == {
+        "entries": [],
+        "sessions": [],
+        "vocabulary": {
+            name: [] for name in ("regions", "pain_types", "triggers", "relievers", "techniques")
+        },
+    }
+
+
+def test_restore_never_reuses_a_key_of_another_list(other_api):
+    other_api.post("/vocabulary/triggers", {"label": "Gardening"})  # key gardening
+    entry = entry_body(triggers=["gardening"], relievers=["gardening"])
+    document = _document(
+        [entry],
+        vocabulary={
+            "triggers": [{"key": "gardening", "label": "Gardening"}],
+            "relievers": [{"key": "gardening", "label": "Gardening"}],
+            "techniques": [{"key": "gardening_2", "label": "Gardening"}],
+        },
+    )
+    response = other_api.post("/import/backup", document)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"entries": 1, "sessions": 0, "vocabulary": 2}
+    stored = other_api.get(f"/entries/{entry['id']}").get_json()
+    assert stored["triggers"] == ["gardening"]
+    assert stored["relievers"] == ["gardening_2"]
+    custom = _custom(other_api.get("/vocabulary").get_json())
+    assert custom["relievers"] == [("gardening_2", "Gardening")]
+    assert custom["techniques"] == [("gardening_3", "Gardening")]
+
+
 def test_restore_without_local_dates_and_versions_takes_defaults(other_api):
     entry = entry_body(recorded_at="2026-06-30T23:30:00Z")
     response = other_api.post("/import/backup", _document([entry]))

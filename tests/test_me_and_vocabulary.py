@@ -98,6 +98,16 @@ def test_custom_keys_never_collide_with_built_in_keys(api):
     assert second["key"] == "ziehen"
 
 
+def test_custom_keys_are_unique_per_patient_across_lists(api):
+    trigger = api.post("/vocabulary/triggers", {"label": "Gardening"})
+    reliever = api.post("/vocabulary/relievers", {"label": "Gardening"})
+    assert trigger.status_code == reliever.status_code == 201
+    assert trigger.get_json()["key"] == "gardening"
+    assert reliever.get_json()["key"] == "gardening_2"
+    body = entry_body(triggers=["gardening"], relievers=["gardening_2"])
+    assert api.post("/entries", body).status_code == 201
+
+
 @pytest.mark.parametrize("label", ["gardening", "GARDENING", "  Gardening  "])
 def test_same_label_ignoring_case_is_422(api, label):
     api.post("/vocabulary/triggers", {"label": "Gardening"})

@@ -16,7 +16,7 @@ PUBLIC_ENDPOINTS = {"api.openapi"}
 def account_key():
     """Rate-limit key: the patient when logged in, else the client address."""
     if current_user.is_authenticated:
-        return "patient:" + current_user.get_id().split(":", 1)[0]
+        return "patient:" + str(current_user.id)
     return "ip:" + (get_remote_address() or "unknown")
 
 

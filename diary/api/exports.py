@@ -4,7 +4,6 @@ import json
 
 from flask import current_app, jsonify, request
 from flask_login import current_user
-from werkzeug.exceptions import BadRequest
 
 from ..auth import fresh_login_required
 from ..errors import api_error
@@ -62,10 +61,7 @@ def export_backup():
 def uploaded_document():
     """The backup sent as a multipart field ``file`` (a file or plain text), or as the JSON body."""
     if request.mimetype != "multipart/form-data":
-        try:
-            return json_body()
-        except RecursionError:
-            raise BadRequest("The body is not valid JSON.") from None
+        return json_body()
     upload = request.files.get("file")
     if upload is not None:
         raw = upload.read()

@@ -24,7 +24,6 @@ from .records import ENTRY, SESSION
 FORMAT = "pain-diary-backup"
 VERSION = 1
 KEY_PATTERN = re.compile(r"[a-z0-9_]{1,64}")
-BUILT_IN_KEYS = frozenset(key for words in BUILT_IN.values() for key in words)
 # Ids are looked up with one IN query per this many (well under SQLite's and PostgreSQL's
 # parameter limits), so a five-year backup needs a single query.
 ID_LOOKUP_CHUNK = 10_000
@@ -174,6 +173,9 @@ def _check_vocabulary(backup_vocabulary, vocabulary, plan, problems):
     if not isinstance(backup_vocabulary, dict):
         problems.add("vocabulary", "must be an object with a list of {key, label} per category")
         return
+    # A custom key is unique per patient: a new one avoids every built-in key and every key the
+    # patient has, or this backup adds, in any category.
+    taken = terms.taken_keys(vocabulary)
     for category, items in backup_vocabulary.items():
         path = f"vocabulary.{category}"
         if category not in CUSTOMISABLE:
@@ -184,7 +186,6 @@ def _check_vocabulary(backup_vocabulary, vocabulary, plan, problems):
             continue
         current = vocabulary[category]
         key_by_label = {item["label"].casefold(): item["key"] for item in current}
-        taken = {item["key"] for item in current} | BUILT_IN_KEYS
         own_words = sum(item["custom"] for item in current)
         for index, item in enumerate(items):
             item_path = f"{path}.{index}"
@@ -194,6 +195,10 @@ def _check_vocabulary(backup_vocabulary, vocabulary, plan, problems):
             key = item.get("key")
             if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
                 problems.add(f"{item_path}.key", "must be 1-64 lower-case letters, digits or _")
+                continue
+            if key in BUILT_IN[category]:
+                # Mapping it would rewrite the entries' built-in key too: refuse, never guess.
+                problems.add(f"{item_path}.key", "is a built-in key")
                 continue
             if key in plan.key_maps[category]:
                 problems.add(f"{item_path}.key", "appears twice in this list")
@@ -206,7 +211,7 @@ def _check_vocabulary(backup_vocabulary, vocabulary, plan, problems):
             known_key = key_by_label.get(label.casefold())
             if known_key is None:
                 # Keep the backup's key when it is free, so a new account gets the same keys.
-                known_key = key if key not in taken else _free_key(label, taken)
+                known_key = key if key not in taken else terms.free_key(label, taken)
                 taken.add(known_key)
                 key_by_label[label.casefold()] = known_key
                 plan.new_terms.append((category, known_key, label))
@@ -214,14 +219,6 @@ def _check_vocabulary(backup_vocabulary, vocabulary, plan, problems):
             plan.key_maps[category][key] = known_key
         if own_words > terms.MAX_CUSTOM_PER_CATEGORY:
             problems.add(path, f"would give more than {terms.MAX_CUSTOM_PER_CATEGORY} own words")
-
-
-def _free_key(label, taken):
-    base = terms.slug(label)
-    key, number = base, 2
-    while key in taken:
-        key, number = f"{base}_{number}", number + 1
-    return key
 
 
 def _check_records(kind, name, items, key_maps, allowed, user, now, problems):

@@ -32,7 +32,9 @@ def vocabulary_for(user_id):
     return result
 
 
-BUILT_IN_KEYS = {category: frozenset(terms) for category, terms in BUILT_IN.items()}
+# Every built-in key of every category: a patient's own key is never one of these (section 4).
+BUILT_IN_KEYS = frozenset(key for terms in BUILT_IN.values() for key in terms)
+_BUILT_IN_BY_CATEGORY = {category: frozenset(terms) for category, terms in BUILT_IN.items()}
 
 
 def allowed_keys_for(user_id, data):
@@ -41,10 +43,12 @@ def allowed_keys_for(user_id, data):
     for category in CUSTOMISABLE:
         values = data.get(category) if isinstance(data, dict) else None
         if isinstance(values, list) and any(
-            value not in BUILT_IN_KEYS[category] for value in values if isinstance(value, str)
+            value not in _BUILT_IN_BY_CATEGORY[category]
+            for value in values
+            if isinstance(value, str)
         ):
             return allowed_keys(vocabulary_for(user_id))
-    return BUILT_IN_KEYS
+    return _BUILT_IN_BY_CATEGORY
 
 
 def allowed_keys(vocabulary):
@@ -67,6 +71,23 @@ def slug(label):
     return key or "item"
 
 
+def free_key(label, taken):
+    """A key for a new own item: the label's slug, else with ``_2``, ``_3``… when in ``taken``."""
+    base = slug(label)
+    key, number = base, 2
+    while key in taken:
+        key, number = f"{base}_{number}", number + 1
+    return key
+
+
+def taken_keys(vocabulary):
+    """Keys a new own item may not take, from ``vocabulary_for``'s answer: every built-in key of
+    every category and every key the patient has in any (a custom key is unique per patient)."""
+    taken = set(BUILT_IN_KEYS)
+    taken.update(item["key"] for items in vocabulary.values() for item in items)
+    return taken
+
+
 def add_term(user_id, category, raw_label):
     """Add a patient's own item to ``category``; raises ValidationError, or KeyError if unknown."""
     if category not in CUSTOMISABLE:
@@ -75,17 +96,14 @@ def add_term(user_id, category, raw_label):
         label = term_label(raw_label)
     except ValueError as error:
         raise ValidationError({"label": str(error)}) from None
-    items = vocabulary_for(user_id)[category]
+    vocabulary = vocabulary_for(user_id)
+    items = vocabulary[category]
     if any(item["label"].casefold() == label.casefold() for item in items):
         raise ValidationError({"label": f"“{label}” is already in the list"})
     if sum(item["custom"] for item in items) >= MAX_CUSTOM_PER_CATEGORY:
         raise ValidationError({"label": f"at most {MAX_CUSTOM_PER_CATEGORY} own items per list"})
-    # Never reuse any built-in key, of this category or another, so exports stay unambiguous.
-    taken = {item["key"] for item in items} | {k for terms in BUILT_IN.values() for k in terms}
-    base = slug(label)
-    key, number = base, 2
-    while key in taken:
-        key, number = f"{base}_{number}", number + 1
+    # Never reuse a built-in key or any of the patient's keys, so exports stay unambiguous.
+    key = free_key(label, taken_keys(vocabulary))
     term = CustomTerm(user_id=user_id, category=category, key=key, label=label)
     db.session.add(term)
     try:
