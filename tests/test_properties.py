@@ -11,8 +11,10 @@ characters in text (refused, 422), instants whose offset or time zone takes them
 """
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import entry_body, session_body
@@ -290,7 +292,7 @@ def is_record_id(value):
 
 
 def entry_offences(body):
-    """The fields of an entry body that break a rule (instants aside: see check_instant)."""
+    """The fields of an entry body that break a rule (instants aside: see expected_instant)."""
     if not isinstance(body, dict):
         return {"body"}
     offences = set()
@@ -330,15 +332,54 @@ def session_offences(body):
     return {field for field, ok in checks.items() if not ok}
 
 
-def check_instant(raw, refused, cleaned):
-    """An instant is refused when it is not text; a kept one is UTC within the bounds."""
+# An instant as section 5 and its examples write it: a date and a time (seconds optional), an
+# optional offset; anything else that is not absent is refused.
+INSTANT_FORM = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?", re.ASCII
+)
+
+
+def expected_instant(raw, tz_name):
+    """(accepted, the UTC instant or None): absent is accepted as None; a date-time (no offset:
+    read in ``tz_name``) is accepted from 2000-01-01Z to 24 h after NOW; all else is refused."""
     if raw is None or raw == "":
-        assert not refused and cleaned is None
-    elif not isinstance(raw, str):
-        assert refused
-    elif not refused and cleaned is not None:
-        assert cleaned.utcoffset() == timedelta(0)
-        assert EARLIEST <= cleaned <= NOW + timedelta(hours=24)
+        return True, None
+    if not isinstance(raw, str) or not INSTANT_FORM.fullmatch(raw):
+        return False, None
+    try:
+        instant = datetime.fromisoformat(raw)
+    except ValueError:
+        return False, None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=ZoneInfo(tz_name))
+    instant = instant.astimezone(UTC)
+    return EARLIEST <= instant <= NOW + timedelta(hours=24), instant
+
+
+def check_cleaned_or_refused(clean, body, tz_name, *, offences, fields, instant_field):
+    """``clean`` either refuses ``body`` naming exactly its faults (instant included), each with
+    a message, and this returns None; or, when it has none, returns the cleaned fields, whose id
+    and instant are as sent."""
+    expected = offences(body)
+    instant = None
+    if isinstance(body, dict):
+        accepted, instant = expected_instant(body.get(instant_field), tz_name)
+        if not accepted:
+            expected.add(instant_field)
+    try:
+        cleaned = clean(body, tz_name=tz_name, vocabulary=VOCABULARY, now=NOW)
+    except ValidationError as error:
+        named = set(error.fields)
+        assert named and named <= fields
+        assert all(isinstance(message, str) and message for message in error.fields.values())
+        assert named == expected
+        return None
+    assert not expected
+    assert cleaned[instant_field] == instant
+    if instant is not None:
+        assert cleaned[instant_field].utcoffset() == timedelta(0)
+    assert cleaned["id"] is None or cleaned["id"] == str(uuid.UUID(body["id"]))
+    return cleaned
 
 
 def check_text(value, limit):
@@ -418,24 +459,28 @@ def test_location_list_keeps_known_places_once_each(value):
 
 
 @VALIDATOR_SETTINGS
+@given(raw=INSTANT_FIELD[0], tz_name=st.sampled_from(ZONES))
+def test_the_good_instants_drawn_are_valid_by_the_rules_here(raw, tz_name):
+    """What the strategies draw as a good instant is one section 5 accepts (so the checks
+    below demand that the validators accept it)."""
+    accepted, instant = expected_instant(raw, tz_name)
+    assert accepted and instant is not None
+
+
+@VALIDATOR_SETTINGS
 @given(body=ENTRY_BODIES | JSON_VALUES, tz_name=st.sampled_from(ZONES))
 def test_clean_entry_normalises_or_names_each_bad_field(body, tz_name):
     """An entry is either cleaned (every value within section 5) or refused naming its faults."""
-    expected = entry_offences(body)
-    raw_time = body.get("recorded_at") if isinstance(body, dict) else None
-    try:
-        cleaned = clean_entry(body, tz_name=tz_name, vocabulary=VOCABULARY, now=NOW)
-    except ValidationError as error:
-        named = set(error.fields)
-        assert named and named <= ENTRY_FIELDS
-        assert all(isinstance(message, str) and message for message in error.fields.values())
-        assert named - {"recorded_at"} == expected
-        if isinstance(body, dict):
-            check_instant(raw_time, "recorded_at" in named, None)
+    cleaned = check_cleaned_or_refused(
+        clean_entry,
+        body,
+        tz_name,
+        offences=entry_offences,
+        fields=ENTRY_FIELDS,
+        instant_field="recorded_at",
+    )
+    if cleaned is None:
         return
-    assert not expected
-    check_instant(raw_time, False, cleaned["recorded_at"])
-    assert cleaned["id"] is None or cleaned["id"] == str(uuid.UUID(body["id"]))
     assert type(cleaned["overall"]) is int and 0 <= cleaned["overall"] <= 10
     for name in ("back", "leg", "sleep_quality", "interference"):
         check_nullable_pain(cleaned[name])
@@ -450,20 +495,16 @@ def test_clean_entry_normalises_or_names_each_bad_field(body, tz_name):
 @given(body=SESSION_BODIES | JSON_VALUES, tz_name=st.sampled_from(ZONES))
 def test_clean_session_normalises_or_names_each_bad_field(body, tz_name):
     """A session is either cleaned or refused naming exactly its faults."""
-    expected = session_offences(body)
-    raw_time = body.get("started_at") if isinstance(body, dict) else None
-    try:
-        cleaned = clean_session(body, tz_name=tz_name, vocabulary=VOCABULARY, now=NOW)
-    except ValidationError as error:
-        named = set(error.fields)
-        assert named and named <= SESSION_FIELDS
-        assert named - {"started_at"} == expected
-        if isinstance(body, dict):
-            check_instant(raw_time, "started_at" in named, None)
+    cleaned = check_cleaned_or_refused(
+        clean_session,
+        body,
+        tz_name,
+        offences=session_offences,
+        fields=SESSION_FIELDS,
+        instant_field="started_at",
+    )
+    if cleaned is None:
         return
-    assert not expected
-    check_instant(raw_time, False, cleaned["started_at"])
-    assert cleaned["id"] is None or cleaned["id"] == str(uuid.UUID(body["id"]))
     check_nullable_pain(cleaned["pain_before"])
     check_nullable_pain(cleaned["pain_after"])
     check_text(cleaned["practitioner"], LIMITS["practitioner"])
@@ -657,3 +698,13 @@ def test_the_rules_as_stated_here_agree_with_known_cases():
     assert not session_offences(session_body()) and not session_offences({})
     assert entry_offences({"pain": {"overall": 5.0}}) == {"pain.overall"}
     assert entry_offences({"pain": "7"}) == {"pain", "pain.overall"}
+    assert expected_instant(None, "UTC") == expected_instant("", "UTC") == (True, None)
+    assert expected_instant("2026-03-01T08:30", "Europe/London") == (
+        True,
+        datetime(2026, 3, 1, 8, 30, tzinfo=UTC),
+    )
+    assert expected_instant("2026-03-06T10:00:00-01:00", "UTC")[0]  # 11:00Z: within 24 h
+    for refused in ("2026-03-06T13:00:00Z", "1999-12-31T23:59:59Z", "2026-03-01", "yesterday"):
+        assert not expected_instant(refused, "UTC")[0], refused
+    assert not expected_instant("2026-03-01T25:00", "UTC")[0]
+    assert not expected_instant(1772353800, "UTC")[0]

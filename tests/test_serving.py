@@ -5,6 +5,7 @@ import gc
 import json
 from datetime import UTC, date, datetime
 
+import pytest
 from flask.json.provider import DefaultJSONProvider
 
 from diary.fastjson import FastJSONProvider
@@ -29,9 +30,21 @@ def test_integers_beyond_64_bits_fall_back_to_the_standard_encoder(app):
     assert json.loads(FastJSONProvider(app).dumps({"big": 2**70})) == {"big": 2**70}
 
 
-def test_the_app_answers_with_it(app, client):
+@pytest.mark.parametrize("path", ["/me", "/vocabulary"])
+def test_the_app_answers_with_it(app, api, path):
+    """The bytes served are what orjson writes: unsorted keys and raw UTF-8, where Flask's
+    own encoder would sort the keys and escape "痛み" as \\u75db\\u307f."""
     assert isinstance(app.json, FastJSONProvider)
-    assert client.get("/api/v1/vocabulary").status_code in (200, 401)
+    assert api.patch("/me", {"display_name": "Crème 痛み"}).status_code == 200
+    assert api.post("/vocabulary/triggers", {"label": "Stairs ↑ 階段"}).status_code == 201
+    response = api.get(path)
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    body = response.get_data(as_text=True)
+    assert body == FastJSONProvider(app).dumps(response.get_json()) + "\n"
+    assert {"/me": "痛み", "/vocabulary": "階段"}[path] in body
+    standard = DefaultJSONProvider(app)
+    assert body != standard.dumps(response.get_json()) + "\n"
 
 
 def test_a_served_app_freezes_what_it_made_out_of_the_collectors_way(database_path):

@@ -3,11 +3,11 @@
 import hashlib
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from conftest import entry_body, page_csrf, session_body
-from sqlalchemy import select, update
+from conftest import PASSWORD, entry_body, page_csrf, session_body
+from sqlalchemy import func, select, update
 
 from diary.extensions import db
 from diary.models import ShareLink
@@ -19,6 +19,18 @@ def share(api, **body):
     response = api.post("/shares", {"label": "Dr Lee", **body})
     assert response.status_code == 201, response.get_json()
     return response.get_json()
+
+
+def lifetime(created):
+    """How long a created link lives: its ``expires_at`` minus its ``created_at``."""
+    return datetime.fromisoformat(created["expires_at"]) - datetime.fromisoformat(
+        created["created_at"]
+    )
+
+
+def assert_lives_days(created, days):
+    """The link expires ``days`` days after it was created (to the second)."""
+    assert abs(lifetime(created) - timedelta(days=days)) <= timedelta(seconds=1), created
 
 
 def report_path(created):
@@ -56,10 +68,20 @@ def test_create_answers_the_contract_shape(api):
 def test_defaults_are_30_days_without_notes(api):
     created = share(api)
     assert created["include_notes"] is False
+    assert_lives_days(created, 30)
     [listed] = api.get("/shares").get_json()["shares"]
     assert listed["expires_at"] == created["expires_at"]
     assert listed["view_count"] == 0 and listed["last_viewed_at"] is None
     assert listed["revoked_at"] is None and "token" not in listed
+
+
+@pytest.mark.parametrize("days", [1, 7, 365])
+def test_expires_in_days_sets_the_expiry(api, days):
+    """1 and 365 are the inclusive bounds; 7 is the usual week."""
+    created = share(api, expires_in_days=days)
+    assert_lives_days(created, days)
+    [listed] = api.get("/shares").get_json()["shares"]
+    assert listed["expires_at"] == created["expires_at"]
 
 
 @pytest.mark.parametrize(
@@ -203,8 +225,20 @@ def test_another_patient_cannot_see_or_revoke_a_link(client, diary, other_api):
 
 def test_deleting_the_account_kills_its_links(client, diary):
     created = share(diary)
-    assert diary.delete("/me", {"password": "correct horse battery"}).status_code == 204
+    assert diary.delete("/me", {"password": PASSWORD}).status_code == 204
     assert client.get(report_path(created)).status_code == 404
+
+
+def test_deleting_the_account_removes_its_link_rows(app, diary, other_api):
+    """Section 8: the account and all its data are gone, links included (not just dead)."""
+    share(diary)
+    share(diary, label="Physio")
+    kept = share(other_api)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ShareLink)) == 3
+    assert diary.delete("/me", {"password": PASSWORD}).status_code == 204
+    with app.app_context():
+        assert db.session.scalars(select(ShareLink.id)).all() == [kept["id"]]
 
 
 def test_shares_page_creates_shows_once_and_revokes(diary):
