@@ -372,3 +372,58 @@ def test_a_refused_item_can_be_fixed_in_its_form(phone):
     assert entry["notes"] == "typed on the bus"
     assert entry["locations"] == [{"region": "calf", "side": "both"}]
     assert outbox(page) == []
+
+
+def test_a_form_that_reached_the_server_before_the_connection_dropped_is_sent_once(phone):
+    """The form was saved at the server's "now" but the answer was lost, so the phone queued it
+    at its own "now": that must count as sent, not as "id is taken", and not become two."""
+    page = phone.new_page()
+    sign_up(page)
+    entry_id = str(uuid.uuid4())
+    body = {"id": entry_id, "pain": {"overall": 5}, "notes": "the answer was lost"}
+    token = page.evaluate("fetch('/api/v1/me').then((r) => r.json()).then((me) => me.csrf_token)")
+    stored = page.evaluate(
+        """([body, token]) => fetch('/api/v1/entries', {method: 'POST', body: JSON.stringify(body),
+             headers: {'Content-Type': 'application/json', 'X-CSRFToken': token}})
+             .then((r) => r.status)""",
+        [body, token],
+    )
+    assert stored == 201
+    queued = {**body, "recorded_at": "2026-01-01T00:00:00Z"}  # the phone's own queueing time
+    put(
+        page,
+        {
+            "id": entry_id,
+            "kind": "entry",
+            "body": queued,
+            "queued_at": "2026-01-01T00:00:00Z",
+            "implicit_time": True,
+            "status": "waiting",
+            "error": "",
+        },
+    )
+    summary = flush(page)
+    assert summary["sent"] == 1 and summary["problems"] == 0, summary
+    assert [entry["id"] for entry in server(page, "entries")] == [entry_id]
+    typed = {**body, "id": str(uuid.uuid4())}
+    page.evaluate(
+        """([body, token]) => fetch('/api/v1/entries', {method: 'POST', body: JSON.stringify(body),
+             headers: {'Content-Type': 'application/json', 'X-CSRFToken': token}})""",
+        [typed, token],
+    )
+    # A time the patient typed is kept: a different stored time is still a conflict to show.
+    put(
+        page,
+        {
+            "id": typed["id"],
+            "kind": "entry",
+            "body": {**typed, "recorded_at": "2026-01-01T00:00:00Z"},
+            "queued_at": "2026-01-01T00:00:00Z",
+            "implicit_time": False,
+            "status": "waiting",
+            "error": "",
+        },
+    )
+    assert flush(page)["problems"] == 1
+    page.goto("/account")
+    page.close()
