@@ -120,7 +120,8 @@ def report(token):
     link = sharing.find_active(token)
     if link is None:
         return _gone()
-    sharing.record_view(link)
+    if request.method == "GET":  # a HEAD (a link checker, a chat app's preview) is no view
+        sharing.record_view(link)
     user = db.session.get(User, link.user_id)
     try:
         date_from, date_to, preset = _report_range(user)

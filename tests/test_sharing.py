@@ -128,6 +128,7 @@ def test_report_shows_the_display_name_and_counts_views(client, diary):
     assert "<form" not in html
     client.get(report_path(created))
     client.get(report_path(created) + "/trends")  # the JSON is not a view
+    assert client.head(report_path(created)).status_code == 200  # nor is a link preview's HEAD
     [listed] = diary.get("/shares").get_json()["shares"]
     assert listed["view_count"] == 2
     assert listed["last_viewed_at"] is not None
