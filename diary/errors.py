@@ -30,7 +30,7 @@ MESSAGES = {
 
 def wants_json():
     """Whether this request is answered in JSON (the API and the share-report trends)."""
-    return request.path.startswith("/api/")
+    return request.path.startswith("/api/") or request.endpoint == "share.report_trends"
 
 
 def error_body(status, message=None, fields=None):

@@ -283,8 +283,10 @@ def test_share_views_are_rate_limited(database_path):
     register(patient)
     created = share(Api(patient))
     viewer = app.test_client()
-    statuses = [viewer.get(report_path(created) + "/trends").status_code for _ in range(61)]
-    assert statuses[:60] == [200] * 60 and statuses[60] == 429
+    answers = [viewer.get(report_path(created) + "/trends") for _ in range(61)]
+    assert [answer.status_code for answer in answers[:60]] == [200] * 60
+    assert answers[60].status_code == 429
+    assert answers[60].get_json()["error"]["code"] == "rate_limited"  # JSON, like the rest
 
 
 def _age_login(client, seconds=16 * 60):
