@@ -19,10 +19,11 @@ def require_login():
     """Every page here belongs to a logged-in patient."""
 
 
-def _page(values, errors=None, notice="", status=200):
+def _page(values, errors=None, notice="", status=200, sessions=None):
     """The sessions page: the form (new or edit) above the list of all sessions."""
     words, _ = vocabulary()
-    sessions = records.list_between(SESSION, current_user.id)
+    if sessions is None:
+        sessions = records.list_between(SESSION, current_user.id)
     techniques = {item["key"]: item["label"] for item in words["techniques"]}
     return (
         render_template(
@@ -40,11 +41,6 @@ def _page(values, errors=None, notice="", status=200):
     )
 
 
-def _last_session():
-    sessions = records.list_between(SESSION, current_user.id)
-    return sessions[-1] if sessions else None
-
-
 @bp.route("/sessions", methods=["GET", "POST"])
 def sessions():
     """List sessions and log a new one."""
@@ -58,7 +54,9 @@ def sessions():
         if result.errors.get("form") == "already saved":
             values["id"] = forms.session_values()["id"]
         return _page(values, result.errors, result.notice, status=422)
-    return _page(forms.session_values(last=_last_session()))
+    sessions = records.list_between(SESSION, current_user.id)  # once, for the form and the list
+    last = sessions[-1] if sessions else None
+    return _page(forms.session_values(last=last), sessions=sessions)
 
 
 def _own_session(session_id):

@@ -24,12 +24,14 @@ def require_login():
     """Every page here belongs to a logged-in patient."""
 
 
-def _form_page(values, errors=None, notice="", entry=None, status=200):
+def _form_page(values, errors=None, notice="", entry=None, status=200, has_last=None):
     words, _ = vocabulary()
+    if has_last is None:
+        has_last = entry is None and records.latest_entry(current_user.id) is not None
     return (
         render_template(
             "entries/form.html",
-            has_last=entry is None and records.latest_entry(current_user.id) is not None,
+            has_last=has_last,
             values=values,
             errors=errors or {},
             notice=notice,
@@ -80,8 +82,13 @@ def new_entry():
             return _form_page(
                 forms.entry_values(last, current_user.timezone, copy=True),
                 notice="Filled in from your last entry: change what is different and save.",
+                has_last=True,
             )
-        return _form_page(forms.entry_values(), notice="There is no earlier entry to copy yet.")
+        return _form_page(
+            forms.entry_values(),
+            notice="There is no earlier entry to copy yet.",
+            has_last=False,
+        )
     return _form_page(forms.entry_values())
 
 

@@ -13,7 +13,7 @@ from .errors import api_error
 from .extensions import db, limiter
 from .models import User
 from .services import records, sharing
-from .services.records import ENTRY, SESSION
+from .services.records import SESSION
 from .timeutil import local_today, utcnow, zone
 from .trends import chart_context, first_date
 from .validation import ValidationError
@@ -130,9 +130,7 @@ def report(token):
         date_from, preset = trends_range_for_days(date_to, 90), "90"
     numbers = records.session_numbers(user.id)
     sessions = records.list_between(SESSION, user.id, date_from, date_to)
-    notes = []
-    if link.include_notes:
-        notes = [e for e in records.list_between(ENTRY, user.id, date_from, date_to) if e.notes]
+    notes = records.with_notes(user.id, date_from, date_to) if link.include_notes else []
     page = render_template(
         "share/report.html",
         token=token,

@@ -296,3 +296,18 @@ def test_share_form_asks_for_the_password_first_when_it_is_stale(patient):
     )
     assert confirmed.status_code == 303 and confirmed.headers["Location"].endswith("/shares")
     assert 'action="/shares"' in patient.client.get("/shares").get_data(as_text=True)
+
+
+def test_pages_read_each_thing_once(app, patient):
+    """The sessions page lists the sessions once (the form's carried-over fields come from the
+    same list); "Same as last entry" looks the last entry up once."""
+    for day in (3, 10):
+        patient.post("/sessions", session_body(started_at=f"2026-03-{day:02d}T10:00:00Z"))
+    patient.post("/entries", entry_body())
+    with sql_statements(app) as statements:
+        assert patient.client.get("/sessions").status_code == 200
+    assert sum("FROM acupuncture_sessions" in s for s in statements) == 1
+    with sql_statements(app) as statements:
+        page = patient.client.get("/entries/new?copy=last")
+    assert "Filled in from your last entry" in page.get_data(as_text=True)
+    assert sum("FROM entries" in s for s in statements) == 1

@@ -109,6 +109,17 @@ def list_between(kind, user_id, date_from=None, date_to=None):
     return db.session.scalars(query.order_by(time, model.id)).all()
 
 
+def with_notes(user_id, date_from, date_to):
+    """The patient's entries with a note, ``local_date`` in [from, to], by time."""
+    query = select(Entry).where(
+        Entry.user_id == user_id,
+        Entry.local_date >= date_from,
+        Entry.local_date <= date_to,
+        Entry.notes != "",
+    )
+    return db.session.scalars(query.order_by(Entry.recorded_at, Entry.id)).all()
+
+
 def create(kind, user, cleaned, now=None):
     """Store a new record, or answer a replay: returns ``(record, created)``; raises Conflict."""
     now = now or utcnow()
