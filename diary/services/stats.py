@@ -222,6 +222,11 @@ def _days(day_stats, date_from, date_to):
     return rows
 
 
+def _end_of_day(day, tz_name):
+    """The instant the day after ``day`` begins in the patient's time zone."""
+    return datetime.combine(day + timedelta(days=1), time(0), zone(tz_name))
+
+
 def _relief_days(day_stats, session, last_day, pre_session):
     """How many days pain stayed below the pre-session level (section 7)."""
     if pre_session is None:
@@ -244,7 +249,7 @@ def _relief_days(day_stats, session, last_day, pre_session):
 
 
 def _intervals(timeline, day_stats, sessions, listed, date_to, tz_name):
-    end_of_to = datetime.combine(date_to + timedelta(days=1), time(0), zone(tz_name))
+    end_of_to = _end_of_day(date_to, tz_name)
     position = {session.id: index for index, session in enumerate(sessions)}
     starts = {}  # session index -> position of its start in the timeline, computed once
 
@@ -454,7 +459,7 @@ def _spans(sessions, date_from, date_to, tz_name):
         end = (
             sessions[after_last].started_at
             if after_last < len(sessions)
-            else datetime.combine(date_to + timedelta(days=1), time(0), zone(tz_name))
+            else _end_of_day(date_to, tz_name)
         )
         spans.append((sessions[indexes[0]].started_at - PRE_SESSION_WINDOW, end))
     return spans
