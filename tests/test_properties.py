@@ -87,7 +87,7 @@ API_SETTINGS = settings(
 
 # --- strategies ---------------------------------------------------------------------------
 
-# Storable text: no NUL and (Hypothesis's default) no lone surrogates; both are refused, below.
+# Text without NUL; a lone surrogate can still be drawn (`storable` expects it refused).
 TEXT = st.text(st.characters(exclude_characters="\x00"), max_size=40)
 JSON_SCALARS = (
     st.none()
@@ -244,9 +244,16 @@ def normalised_text(value):
     return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def storable(text):
+    """No NUL and no lone surrogate: text every database can store."""
+    return "\x00" not in text and not any("\ud800" <= char <= "\udfff" for char in text)
+
+
 def is_text(value, limit):
-    """Absent, or text of at most ``limit`` characters once normalised."""
-    return value is None or (isinstance(value, str) and len(normalised_text(value)) <= limit)
+    """Absent, or storable text of at most ``limit`` characters once normalised."""
+    return value is None or (
+        isinstance(value, str) and storable(value) and len(normalised_text(value)) <= limit
+    )
 
 
 def is_key_list(value, allowed):
