@@ -46,7 +46,9 @@ self.addEventListener("activate", (event) => {
 
 async function keepPage(cache, path) {
   try {
-    const response = await fetch(path, { credentials: "same-origin", cache: "no-store" });
+    // Never follow a redirect to /login: that page sets a fresh session cookie, and landing after
+    // a sign-up or login that is still in flight it would log the patient straight out again.
+    const response = await fetch(path, { credentials: "same-origin", cache: "no-store", redirect: "manual" });
     if (response.ok && !response.redirected) await cache.put(path, response);
   } catch {
     // not logged in yet, or offline: kept the next time the page is opened

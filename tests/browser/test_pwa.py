@@ -1,5 +1,6 @@
 """The installable app on a phone with no signal: the worker, the outbox, sync, privacy."""
 
+import logging
 import re
 import struct
 import uuid
@@ -426,4 +427,28 @@ def test_a_form_that_reached_the_server_before_the_connection_dropped_is_sent_on
     )
     assert flush(page)["problems"] == 1
     page.goto("/account")
+    page.close()
+
+
+def test_the_worker_never_follows_a_redirect_to_the_login_page(phone, caplog):
+    """Installed while logged out, the worker's attempt to keep the log forms stops at their
+    redirect: following it to /login would set a fresh session cookie, which logged a patient
+    who was signing up at that moment straight out again."""
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    page = phone.new_page()
+    page.goto("/register")
+    page.wait_for_function(
+        "() => navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.active))"
+    )
+    for _ in range(50):  # the server logs a request once it has answered it
+        if (
+            sum("GET /entries/new" in line or "GET /sessions" in line for line in caplog.messages)
+            >= 2
+        ):
+            break
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError("the worker never tried to keep the log forms")
+    page.wait_for_timeout(300)  # time for a followed redirect to show up, if there were one
+    assert not [line for line in caplog.messages if "GET /login" in line], caplog.messages
     page.close()
