@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from diary.core.database import migration_connection
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -91,15 +93,20 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # SQLite: foreign keys off while tables are rebuilt, checked before the commit (a rebuild
+    # of ``users`` with them on would cascade-delete every entry). One transaction for the
+    # whole run, so a failed check leaves the database as it was.
+    with connectable.connect() as connection, migration_connection(connection) as check:
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            transactional_ddl=True,
             **conf_args
         )
 
         with context.begin_transaction():
             context.run_migrations()
+            check()
 
 
 if context.is_offline_mode():

@@ -1,0 +1,1 @@
+"""Plumbing every layer may use: extensions, the database engine, errors, security, logs, assets."""

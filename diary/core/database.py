@@ -1,0 +1,123 @@
+"""The database engine: SQLite's pragmas and ``BEGIN IMMEDIATE``, and migrations that keep rows.
+
+The listeners attach to every ``Engine`` when this module is imported (``create_app`` does).
+"""
+
+import time
+from contextlib import contextmanager
+
+from flask import g, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BUSY_TIMEOUT_MS = 10000  # how long SQLite waits for another writer before giving up
+FIRST_RETRY_S, LONGEST_RETRY_S = 0.0002, 0.005
+
+
+def _is_sqlite(dbapi_connection):
+    return type(dbapi_connection).__module__.split(".")[0] in ("sqlite3", "pysqlite2")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Turn on foreign keys, WAL and a busy timeout for every SQLite connection."""
+    if not _is_sqlite(dbapi_connection):
+        return
+    # pysqlite's own implicit BEGIN is turned off so that _sqlite_begin decides how to begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection):
+    """Writes take SQLite's write lock when their transaction begins (``BEGIN IMMEDIATE``).
+
+    A request that reads and then writes (a replay check, a version check) can then never
+    interleave with another writer and lose an update; reads begin normally and stay concurrent.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    writing = (
+        has_request_context()
+        and request.method in UNSAFE_METHODS
+        and not g.get("read_alone", False)
+    )
+    if writing:
+        _begin_immediate(connection)
+    else:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _begin_immediate(connection):
+    """``BEGIN IMMEDIATE``, retried soon while another process holds the write lock.
+
+    SQLite's own busy handler sleeps 1, 2, 5, 10... ms between tries, much longer than the
+    fraction of a millisecond a diary write holds the lock; here the waits start at 0.2 ms and
+    double up to 5 ms, within the same 10 s limit.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = FIRST_RETRY_S
+    driver = connection.connection.driver_connection  # pragmas straight to sqlite3: cheaper
+    driver.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as error:
+                if "locked" not in str(error.orig) or time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, LONGEST_RETRY_S)
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
+
+class ForeignKeyViolation(RuntimeError):
+    """A migration left rows pointing at rows that no longer exist; nothing was committed."""
+
+
+@contextmanager
+def migration_connection(connection):
+    """Run migrations on ``connection`` with SQLite's foreign keys off, then check them.
+
+    With ``PRAGMA foreign_keys=ON``, the ``DROP TABLE users`` of a batch-mode rebuild (copy,
+    drop, rename) is an implicit ``DELETE`` whose ``ON DELETE CASCADE`` empties ``entries`` and
+    ``sessions``. SQLite's own recipe for altering a table is followed instead: foreign keys off
+    (a pragma that only takes effect outside a transaction), the work in one transaction,
+    ``PRAGMA foreign_key_check`` before the commit, and foreign keys back on. Use it around
+    ``context.begin_transaction()``; call the yielded check just before the transaction ends.
+    Other databases enforce their constraints themselves: the check is then a no-op.
+    """
+    if connection.dialect.name != "sqlite":
+        yield lambda: None
+        return
+    if connection.in_transaction():
+        raise RuntimeError("foreign keys can only be turned off outside a transaction")
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield lambda: _check_foreign_keys(connection)
+    finally:
+        if connection.in_transaction():
+            connection.rollback()  # a failed migration: leave nothing half done
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection):
+    """Raise ``ForeignKeyViolation`` if any row points at a missing row."""
+    violations = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if violations:
+        tables = sorted({row[0] for row in violations})
+        raise ForeignKeyViolation(
+            f"{len(violations)} rows in {', '.join(tables)} point at missing rows; "
+            "the migration was rolled back."
+        )
