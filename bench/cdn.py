@@ -14,7 +14,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from diary.cdn import CHART_SCRIPTS
+from diary.core.cdn import CHART_SCRIPTS
 
 ROOT = Path(__file__).resolve().parents[1]
 NPM_CACHE = ROOT / ".cache" / "npm"

@@ -4,7 +4,7 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from diary.cdn import CHART_SCRIPTS, script_url
+from diary.core.cdn import CHART_SCRIPTS, script_url
 
 # Static ES module imports, which load with the page: import x from "./a.js",
 # export * from "./b.js", import "./c.js". A dynamic import("./d.js") loads on demand only (the

@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .core import database  # noqa: F401  (attaches the engine listeners)
-from .fastjson import FastJSONProvider
+from .core.fastjson import FastJSONProvider
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_ROOT = PACKAGE_DIR.parent
@@ -57,9 +57,6 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     app.json = FastJSONProvider(app)
-    # Block tags leave no blank lines behind: the log page must stay light (PRODUCT.md section 9).
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True
 
     if app.config["PROXY_COUNT"]:
         # Behind N trusted proxies: take the client address, scheme and host from their headers
@@ -69,7 +66,7 @@ def create_app(test_config=None):
     _init_extensions(app)
     _register_blueprints(app)
     if int(app.config["TRENDS_CACHE_SIZE"]) > 0:
-        from .services.stats import TrendsCache
+        from .services.trends import TrendsCache
 
         app.extensions["diary.trends_cache"] = TrendsCache(int(app.config["TRENDS_CACHE_SIZE"]))
     if not app.testing:
@@ -100,8 +97,9 @@ def _instance_secret_key(instance_path):
 
 def _init_extensions(app):
     """Bind the extensions to ``app``."""
-    from . import auth, security
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .core import security
+    from .core.extensions import csrf, db, limiter, login_manager, migrate
+    from .http import configure_login
 
     app.before_request(security.guard_body)  # first: the CSRF check reads the body
     db.init_app(app)
@@ -109,28 +107,15 @@ def _init_extensions(app):
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    auth.configure_login(login_manager)
+    configure_login(login_manager)
 
 
 def _register_blueprints(app):
     """Attach every blueprint, the error handlers and the CLI commands."""
-    from . import (
-        account,
-        acupuncture,
-        assets,
-        auth,
-        cli,
-        entries,
-        errors,
-        health,
-        logs,
-        pwa,
-        security,
-        share,
-        trends,
-    )
+    from . import account, acupuncture, auth, cli, entries, health, pwa, share, trends
     from .api import bp as api_bp
-    from .cdn import CHART_SCRIPTS, plugin_source, script_url
+    from .core import assets, errors, logs, security, templating
+    from .validation import LIMITS, PASSWORD_MAX, PASSWORD_MIN
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
@@ -141,8 +126,13 @@ def _register_blueprints(app):
     app.register_blueprint(pwa.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(api_bp)
-    app.jinja_env.globals.update(chart_scripts=CHART_SCRIPTS, script_url=script_url)
-    app.jinja_env.filters["plugin_source"] = plugin_source
+    templating.register(app)
+    # Templates take their maxlength from the validators, never from a copy.
+    app.jinja_env.globals["limits"] = {
+        **LIMITS,
+        "password_min": PASSWORD_MIN,
+        "password_max": PASSWORD_MAX,
+    }
     errors.register(app)
     security.register(app)
     assets.register(app)

@@ -3,11 +3,16 @@
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .api import exports
-from .auth import FORGET_THIS_DIARY, fresh_login_required, mark_fresh
-from .extensions import db
+from .core.extensions import db
+from .core.timeutil import timezone_names
+from .http import (
+    DOWNLOADS,
+    FORGET_THIS_DIARY,
+    fresh_login_required,
+    mark_fresh,
+    uploaded_document,
+)
 from .services import accounts, backup, terms
-from .timeutil import timezone_names
 from .validation import ValidationError, clean_profile
 from .vocabulary import CUSTOMISABLE
 
@@ -116,27 +121,20 @@ def password():
     return render_template("account/password.html", errors=errors), status
 
 
-EXPORTS = {
-    "entries.csv": exports.csv_response,
-    "fhir.json": exports.fhir_response,
-    "backup.json": exports.backup_response,
-}
-
-
 @bp.get("/account/export/<kind>")
 @fresh_login_required
 def export(kind):
     """Download the diary as CSV, FHIR or a full backup."""
-    if kind not in EXPORTS:
+    if kind not in DOWNLOADS:
         return _page(status=404)
-    return EXPORTS[kind](current_user)
+    return DOWNLOADS[kind](current_user)
 
 
 @bp.post("/account/restore")
 def restore():
     """Bring a backup file back: nothing is duplicated, and a bad file changes nothing."""
     try:
-        counts = backup.restore_backup(current_user, exports.uploaded_document())
+        counts = backup.restore_backup(current_user, uploaded_document())
     except ValidationError as error:
         first = next(iter(error.fields.items()), ("file", ""))
         return _page({"file": f"{error.message} ({first[0]}: {first[1]})"}, status=422)

@@ -3,12 +3,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from . import forms
-from .pages import save_form, vocabulary
-from .services import records
-from .services.records import SESSION
-from .timeutil import zone
-from .validation import clean_session
+from .core.timeutil import zone
+from .records import SESSION
+from .records import service as records
+from .records.forms import save_form, vocabulary
 
 bp = Blueprint("acupuncture", __name__)
 
@@ -45,18 +43,18 @@ def _page(values, errors=None, notice="", status=200, sessions=None):
 def sessions():
     """List sessions and log a new one."""
     if request.method == "POST":
-        result = save_form(SESSION, clean_session, forms.session_data(request.form))
+        result = save_form(SESSION, request.form)
         if result.record is not None:
             flash("Session saved.", "success")
             return redirect(url_for("acupuncture.sessions"), code=303)
-        values = forms.submitted_session_values(request.form)
+        values = SESSION.submitted_values(request.form)
         values["version"] = None
         if result.errors.get("form") == "already saved":
-            values["id"] = forms.session_values()["id"]
+            values["id"] = SESSION.form_values()["id"]
         return _page(values, result.errors, result.notice, status=422)
     sessions = records.list_between(SESSION, current_user.id)  # once, for the form and the list
     last = sessions[-1] if sessions else None
-    return _page(forms.session_values(last=last), sessions=sessions)
+    return _page(SESSION.form_values(carry_from=last), sessions=sessions)
 
 
 def _own_session(session_id):
@@ -71,21 +69,15 @@ def edit_session(session_id):
     """Change a session."""
     session = _own_session(session_id)
     if request.method == "POST":
-        result = save_form(
-            SESSION,
-            clean_session,
-            forms.session_data(request.form),
-            session,
-            request.form.get("version"),
-        )
+        result = save_form(SESSION, request.form, session, request.form.get("version"))
         if result.record is not None:
             flash("Session updated.", "success")
             return redirect(url_for("acupuncture.sessions"), code=303)
-        values = forms.submitted_session_values(request.form)
+        values = SESSION.submitted_values(request.form)
         values["id"] = session.id
         values["version"] = result.current_version or values.get("version") or session.version
         return _page(values, result.errors, result.notice, status=422)
-    return _page(forms.session_values(session, current_user.timezone))
+    return _page(SESSION.form_values(session, current_user.timezone))
 
 
 @bp.route("/sessions/<session_id>/delete", methods=["GET", "POST"])
@@ -99,6 +91,6 @@ def delete_session(session_id):
     return render_template(
         "acupuncture/delete.html",
         session=session,
-        number=records.session_number(session),
+        number=records.number_of(SESSION, session),
         tz=zone(current_user.timezone),
     )

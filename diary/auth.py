@@ -1,87 +1,20 @@
 """Sign up, log in, log out (PRODUCT.md section 6) and how Flask-Login finds the patient."""
 
-import hmac
-import time
 from datetime import timedelta
-from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField
 
-from .errors import api_error
-from .extensions import db, limiter, read_alone
-from .logs import log_event
-from .models import User
+from .core.extensions import limiter
+from .core.logs import log_event
+from .http import FORGET_THIS_DIARY, mark_fresh
 from .services import accounts
 from .validation import ValidationError
 
-# The phone forgets the outbox, the caches and the service worker of this diary (logout, and
-# account deletion).
-FORGET_THIS_DIARY = '"cache", "storage"'
 bp = Blueprint("auth", __name__)
 REMEMBER_FOR = timedelta(days=30)
-FRESH_FOR_SECONDS = 15 * 60
-
-
-def mark_fresh():
-    """Record that the patient has just typed their password."""
-    session["auth_at"] = int(time.time())
-
-
-def is_fresh():
-    """Whether the password was typed within the last 15 minutes in this session."""
-    return time.time() - session.get("auth_at", 0) <= FRESH_FOR_SECONDS
-
-
-def fresh_login_required(view):
-    """Exports, share links: only with a password typed in the last 15 minutes.
-
-    Pages send the patient to confirm their password and come back; the API answers 401 with
-    a message pointing at ``POST /api/v1/me/confirm``.
-    """
-
-    @wraps(view)
-    def guarded(*args, **kwargs):
-        if is_fresh():
-            return view(*args, **kwargs)
-        if request.path.startswith("/api/"):
-            return api_error(
-                401,
-                "Confirm your password first (POST /api/v1/me/confirm): it is needed "
-                "again after 15 minutes for exports and share links.",
-            )
-        target = request.full_path.rstrip("?") if request.method == "GET" else request.path
-        return redirect(url_for("auth.confirm", next=target))
-
-    return guarded
-
-
-def configure_login(login_manager):
-    """Tell Flask-Login how to load a patient and what to do without one."""
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Log in to see your diary."
-    login_manager.login_message_category = "info"
-
-    @login_manager.user_loader
-    def load_user(user_id):
-        """Load by ``id:nonce``; a rotated nonce (after logout) makes old cookies useless."""
-        row_id, _, nonce = (user_id or "").partition(":")
-        if not row_id.isdigit() or not nonce:
-            return None
-        user = read_alone(lambda: db.session.get(User, int(row_id)))
-        if user is None or not hmac.compare_digest(user.session_nonce, nonce):
-            return None
-        return user
-
-    @login_manager.unauthorized_handler
-    def unauthorized():
-        """JSON 401 for the API; the login page, coming back afterwards, for pages."""
-        if request.path.startswith("/api/"):
-            return api_error(401)
-        flash(login_manager.login_message, "info")
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 class RegisterForm(FlaskForm):

@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from .extensions import db
+from .core.extensions import db
+from .core.timeutil import local_today, utcnow, zone
 from .models import AcupunctureSession, Entry, User
 from .services import accounts
-from .timeutil import local_today, utcnow, zone
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "sciatica-demo"  # noqa: S105 - the documented demo login

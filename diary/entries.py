@@ -6,12 +6,12 @@ from itertools import groupby
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from . import forms
-from .pages import save_form, vocabulary
-from .services import records, stats, terms
-from .services.records import ENTRY
-from .timeutil import local_today, parse_date, zone
-from .validation import clean_entry
+from .core.timeutil import local_today, parse_date, zone
+from .records import ENTRY, SESSION
+from .records import service as records
+from .records.forms import save_form, vocabulary
+from .services import terms
+from .services.trends import trends_for
 from .vocabulary import REGIONS, location_label
 
 bp = Blueprint("entries", __name__)
@@ -49,8 +49,8 @@ def today():
     today_date = local_today(current_user.timezone)
     latest = records.list_between(ENTRY, current_user.id, today_date - timedelta(days=6))
     latest = list(reversed(latest))[:5]
-    sessions = records.list_between(records.SESSION, current_user.id)
-    fortnight = stats.trends_for(current_user, today_date - timedelta(days=13), today_date)
+    sessions = records.list_between(SESSION, current_user.id)
+    fortnight = trends_for(current_user, today_date - timedelta(days=13), today_date)
     return render_template(
         "entries/today.html",
         fortnight=fortnight,
@@ -68,28 +68,28 @@ def today():
 def new_entry():
     """The log form; ``?copy=last`` pre-fills it with the latest entry."""
     if request.method == "POST":
-        result = save_form(ENTRY, clean_entry, forms.entry_data(request.form))
+        result = save_form(ENTRY, request.form)
         if result.record is not None:
             flash(f"Saved: pain {result.record.overall}/10.", "success")
             return redirect(url_for("entries.today"), code=303)
-        values = forms.submitted_entry_values(request.form)
+        values = ENTRY.submitted_values(request.form)
         if result.errors.get("form") == "already saved":
-            values["id"] = forms.entry_values()["id"]
+            values["id"] = ENTRY.form_values()["id"]
         return _form_page(values, result.errors, result.notice, status=422)
     if request.args.get("copy") == "last":
         last = records.latest_entry(current_user.id)
         if last is not None:
             return _form_page(
-                forms.entry_values(last, current_user.timezone, copy=True),
+                ENTRY.form_values(carry_from=last),
                 notice="Filled in from your last entry: change what is different and save.",
                 has_last=True,
             )
         return _form_page(
-            forms.entry_values(),
+            ENTRY.form_values(),
             notice="There is no earlier entry to copy yet.",
             has_last=False,
         )
-    return _form_page(forms.entry_values())
+    return _form_page(ENTRY.form_values())
 
 
 def _own_entry(entry_id):
@@ -104,18 +104,16 @@ def edit_entry(entry_id):
     """Change an entry (a version check keeps edits on two devices from overwriting)."""
     entry = _own_entry(entry_id)
     if request.method == "POST":
-        result = save_form(
-            ENTRY, clean_entry, forms.entry_data(request.form), entry, request.form.get("version")
-        )
+        result = save_form(ENTRY, request.form, entry, request.form.get("version"))
         if result.record is not None:
             flash("Entry updated.", "success")
             return redirect(url_for("entries.history", until=entry.local_date.isoformat()), 303)
-        values = forms.submitted_entry_values(request.form)
+        values = ENTRY.submitted_values(request.form)
         values["id"] = entry.id
         if result.current_version:
             values["version"] = result.current_version
         return _form_page(values, result.errors, result.notice, entry=entry, status=422)
-    return _form_page(forms.entry_values(entry, current_user.timezone), entry=entry)
+    return _form_page(ENTRY.form_values(entry, current_user.timezone), entry=entry)
 
 
 @bp.route("/entries/<entry_id>/delete", methods=["GET", "POST"])

@@ -21,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .extensions import db
-from .timeutil import utcnow
+from .core.extensions import db
+from .core.timeutil import utcnow
 
 
 class UTCDateTime(TypeDecorator):

@@ -2,7 +2,8 @@
 
 from flask import Blueprint, current_app, jsonify, render_template, url_for
 
-from .assets import service_worker_source
+from .core.assets import service_worker_source
+from .records import KINDS
 
 bp = Blueprint("pwa", __name__)
 THEME = "#0f5c63"
@@ -48,8 +49,13 @@ def manifest():
 @bp.get("/sw.js")
 def service_worker():
     """The service worker, served from the root so that it controls every page."""
+    record_forms = {}
+    for kind in KINDS:
+        page = url_for(kind.form_page)
+        spec = kind.client_form(url_for(f"api.create_{kind.name}"))
+        record_forms[page] = {**spec, "form_page": page}
     response = current_app.response_class(
-        service_worker_source(current_app), mimetype="text/javascript"
+        service_worker_source(current_app, record_forms), mimetype="text/javascript"
     )
     response.headers["Cache-Control"] = "no-cache"
     return response

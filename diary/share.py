@@ -1,21 +1,26 @@
 """Share links (the patient's page) and the practitioner's read-only report ``/s/<token>``."""
 
-from datetime import timedelta
-
 import segno
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from .api.shares import share_url
-from .api.trends import MAX_DAYS, trends_range, trends_response
-from .auth import fresh_login_required, is_fresh
-from .errors import api_error
-from .extensions import db, limiter
+from .charts import chart_context
+from .core.errors import api_error
+from .core.extensions import db, limiter
+from .core.timeutil import utcnow, zone
+from .http import (
+    chosen_range,
+    fresh_login_required,
+    is_fresh,
+    share_url,
+    trends_range,
+    trends_response,
+)
 from .models import User
-from .services import records, sharing
-from .services.records import SESSION
-from .timeutil import local_today, utcnow, zone
-from .trends import chart_context, first_date
+from .records import SESSION
+from .records import service as records
+from .services import sharing
+from .services.trends import first_date
 from .validation import ValidationError
 
 bp = Blueprint("share", __name__)
@@ -94,25 +99,6 @@ def _gone():
     return render_template("share/gone.html"), 404, REPORT_HEADERS
 
 
-def _report_range(user):
-    """The report's period: ``?days=`` presets (default 3 months) or ``?from=&to=``."""
-    if request.args.get("from") or request.args.get("to"):
-        return (*trends_range(user.timezone), None)
-    today = local_today(user.timezone)
-    preset = request.args.get("days", "90")
-    if preset == "all":
-        earliest = today - timedelta(days=MAX_DAYS - 1)
-        return max(first_date(user.id) or today, earliest), today, preset
-    if preset not in dict(REPORT_PRESETS):
-        preset = "90"
-    return trends_range_for_days(today, int(preset)), today, preset
-
-
-def trends_range_for_days(today, days):
-    """The first date of a ``days``-long period ending today."""
-    return today - timedelta(days=days - 1)
-
-
 @bp.get("/s/<token>")
 @limiter.limit("60 per minute")
 def report(token):
@@ -123,12 +109,11 @@ def report(token):
     if request.method == "GET":  # a HEAD (a link checker, a chat app's preview) is no view
         sharing.record_view(link)
     user = db.session.get(User, link.user_id)
-    try:
-        date_from, date_to, preset = _report_range(user)
-    except ValidationError:
-        date_to = local_today(user.timezone)
-        date_from, preset = trends_range_for_days(date_to, 90), "90"
-    numbers = records.session_numbers(user.id)
+    # A bad custom range shows the last 3 months, as the patient's own Trends page does.
+    date_from, date_to, preset, _ = chosen_range(
+        user.timezone, lambda: first_date(user.id), REPORT_PRESETS
+    )
+    numbers = records.numbers(SESSION, user.id)
     sessions = records.list_between(SESSION, user.id, date_from, date_to)
     notes = records.with_notes(user.id, date_from, date_to) if link.include_notes else []
     page = render_template(

@@ -1,13 +1,14 @@
-"""One validation layer for entries, sessions and profiles, shared by the HTML forms and the API.
+"""One validation layer, shared by the HTML forms and the API: the checks of each field type
+(records combine them in ``diary.records``) and the profile.
 
-Each ``clean_*`` function takes JSON-like data (the API body, or a form already mapped onto the
-same shape) and returns plain, normalised values, or raises ``ValidationError`` naming each bad
+Checks take JSON-like values (the API body, or a form already mapped onto the same shape) and
+return plain, normalised values, or raise ``ValueError``/``ValidationError`` naming each bad
 field with a message a patient can act on.
 """
 
 import uuid
 
-from .timeutil import check_instant_bounds, is_timezone, parse_instant
+from .core.timeutil import check_instant_bounds, is_timezone, parse_instant
 from .vocabulary import REGIONS, SIDES
 
 LIMITS = {
@@ -22,8 +23,6 @@ LIMITS = {
 MAX_LOCATIONS = 30
 MAX_KEYS = 30
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
-
-ENTRY_LISTS = ("pain_types", "triggers", "relievers")
 
 
 class ValidationError(Exception):
@@ -162,63 +161,6 @@ def instant_value(value, tz_name, now=None):
 def _require_object(data):
     if not isinstance(data, dict):
         raise ValidationError({"body": "must be a JSON object"}, "The body must be a JSON object.")
-
-
-def clean_entry(data, *, tz_name, vocabulary, now=None):
-    """Check a pain entry; returns the normalised fields (``id``/``recorded_at`` may be None)."""
-    _require_object(data)
-    errors = FieldErrors()
-    pain = data.get("pain")
-    if pain is None:
-        pain = {}
-    if not isinstance(pain, dict):
-        errors.fields["pain"] = "must be an object with overall, back and leg"
-        pain = {}
-    cleaned = {
-        "id": errors.run("id", record_id, data.get("id")),
-        "recorded_at": errors.run(
-            "recorded_at", instant_value, data.get("recorded_at"), tz_name, now
-        ),
-        "overall": errors.run("pain.overall", pain_value, pain.get("overall"), True),
-        "back": errors.run("pain.back", pain_value, pain.get("back")),
-        "leg": errors.run("pain.leg", pain_value, pain.get("leg")),
-        "locations": errors.run("locations", location_list, data.get("locations")),
-        "medications": errors.run(
-            "medications", text_value, data.get("medications"), LIMITS["medications"]
-        ),
-        "sleep_quality": errors.run("sleep_quality", pain_value, data.get("sleep_quality")),
-        "interference": errors.run("interference", pain_value, data.get("interference")),
-        "notes": errors.run("notes", text_value, data.get("notes"), LIMITS["notes"]),
-    }
-    nouns = {"pain_types": "pain type", "triggers": "trigger", "relievers": "reliever"}
-    for category in ENTRY_LISTS:
-        cleaned[category] = errors.run(
-            category, key_list, data.get(category), vocabulary[category], nouns[category]
-        )
-    errors.raise_if_any()
-    return cleaned
-
-
-def clean_session(data, *, tz_name, vocabulary, now=None):
-    """Check an acupuncture session; returns the normalised fields."""
-    _require_object(data)
-    errors = FieldErrors()
-    cleaned = {
-        "id": errors.run("id", record_id, data.get("id")),
-        "started_at": errors.run("started_at", instant_value, data.get("started_at"), tz_name, now),
-        "practitioner": errors.run(
-            "practitioner", text_value, data.get("practitioner"), LIMITS["practitioner"]
-        ),
-        "techniques": errors.run(
-            "techniques", key_list, data.get("techniques"), vocabulary["techniques"], "technique"
-        ),
-        "points": errors.run("points", text_value, data.get("points"), LIMITS["points"]),
-        "pain_before": errors.run("pain_before", pain_value, data.get("pain_before")),
-        "pain_after": errors.run("pain_after", pain_value, data.get("pain_after")),
-        "notes": errors.run("notes", text_value, data.get("notes"), LIMITS["notes"]),
-    }
-    errors.raise_if_any()
-    return cleaned
 
 
 def timezone_value(value):

@@ -3,7 +3,7 @@ whenever any static file does."""
 
 import re
 
-from diary.assets import IMMUTABLE, StaticVersions
+from diary.core.assets import IMMUTABLE, StaticVersions
 
 
 def test_pages_link_versioned_static_files_kept_for_a_year(client):

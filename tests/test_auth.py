@@ -4,7 +4,7 @@ import pytest
 from conftest import PASSWORD, Api, login, page_csrf, register
 from sqlalchemy import select
 
-from diary.extensions import db
+from diary.core.extensions import db
 from diary.models import User
 from diary.services.accounts import common_passwords, password_problem
 

@@ -9,10 +9,10 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, inspect, select
 
 from diary.cli import DEMO_EMAIL, DEMO_PASSWORD, SESSION_COUNT
-from diary.extensions import db
+from diary.core.extensions import db
+from diary.core.timeutil import local_today
 from diary.models import AcupunctureSession, Entry, User
 from diary.services.accounts import authenticate
-from diary.timeutil import local_today
 
 
 def test_upgrade_builds_an_empty_database_that_matches_the_models(tmp_path):

@@ -11,8 +11,8 @@ import pytest
 from conftest import PASSWORD, entry_body, new_id, page_csrf, session_body, sql_statements
 from fhir.resources.R4B.bundle import Bundle
 
+from diary.core.timeutil import iso_instant
 from diary.services import backup, csv_export, fhir
-from diary.timeutil import iso_instant
 
 CSV_COLUMNS = [
     "id",

@@ -4,7 +4,7 @@ import pytest
 from conftest import entry_body, session_body
 from sqlalchemy import func, select
 
-from diary.extensions import db
+from diary.core.extensions import db
 from diary.models import AcupunctureSession, CustomTerm, Entry, User
 from diary.vocabulary import BUILT_IN
 

@@ -9,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from diary import resource_dir
-from diary.extensions import db
+from diary.core.extensions import db
 
 HEAD = "0004"
 

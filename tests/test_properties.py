@@ -21,13 +21,12 @@ from conftest import entry_body, session_body
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from diary.records import ENTRY, SESSION
 from diary.validation import (
     LIMITS,
     MAX_KEYS,
     MAX_LOCATIONS,
     ValidationError,
-    clean_entry,
-    clean_session,
     location_list,
     pain_value,
     text_value,
@@ -479,7 +478,7 @@ def test_the_good_instants_drawn_are_valid_by_the_rules_here(raw, tz_name):
 def test_clean_entry_normalises_or_names_each_bad_field(body, tz_name):
     """An entry is either cleaned (every value within section 5) or refused naming its faults."""
     cleaned = check_cleaned_or_refused(
-        clean_entry,
+        ENTRY.clean,
         body,
         tz_name,
         offences=entry_offences,
@@ -503,7 +502,7 @@ def test_clean_entry_normalises_or_names_each_bad_field(body, tz_name):
 def test_clean_session_normalises_or_names_each_bad_field(body, tz_name):
     """A session is either cleaned or refused naming exactly its faults."""
     cleaned = check_cleaned_or_refused(
-        clean_session,
+        SESSION.clean,
         body,
         tz_name,
         offences=session_offences,
@@ -670,7 +669,7 @@ def test_instants_past_the_calendar_are_refused(api, path, body):
 def test_naive_instants_past_the_calendar_are_named(tz_name):
     """A naive year-1 instant in a zone east of UTC is refused with a ValidationError."""
     with pytest.raises(ValidationError) as refused:
-        clean_entry(
+        ENTRY.clean(
             {"pain": {"overall": 3}, "recorded_at": "0001-01-01T00:00"},
             tz_name=tz_name,
             vocabulary=VOCABULARY,

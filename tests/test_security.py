@@ -3,7 +3,7 @@
 import pytest
 from conftest import make_app, register
 
-from diary.cdn import CHART_SCRIPTS, script_url
+from diary.core.cdn import CHART_SCRIPTS, script_url
 
 
 def test_csp_is_strict_and_pins_the_cdn_files(client):

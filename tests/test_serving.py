@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from flask.json.provider import DefaultJSONProvider
 
-from diary.fastjson import FastJSONProvider
+from diary.core.fastjson import FastJSONProvider
 
 
 def test_the_same_json_as_flasks_encoder(app):

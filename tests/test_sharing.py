@@ -9,9 +9,9 @@ import pytest
 from conftest import PASSWORD, entry_body, page_csrf, session_body
 from sqlalchemy import func, select, update
 
-from diary.extensions import db
+from diary.core.extensions import db
+from diary.core.timeutil import utcnow
 from diary.models import ShareLink
-from diary.timeutil import utcnow
 
 
 def share(api, **body):

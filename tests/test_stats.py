@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from diary.services.stats import Point, SessionRow, Tags, compute_trends
+from diary.services.trends import Point, SessionRow, Tags, compute_trends
 
 D = date.fromisoformat
 

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from diary.extensions import db
+from diary.core.extensions import db
+from diary.core.timeutil import zone
 from diary.models import AcupunctureSession, Entry, User
-from diary.services.stats import Point, SessionRow, Tags, compute_trends, load_trends
-from diary.timeutil import zone
+from diary.services.trends import Point, SessionRow, Tags, compute_trends, load_trends
 
 TZ = "America/Denver"
 START = date(2026, 1, 1)

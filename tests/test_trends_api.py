@@ -7,9 +7,9 @@ from conftest import Api, entry_body, login, session_body, sql_statements
 from sqlalchemy import select
 
 from diary.cli import seed_demo
-from diary.extensions import db
+from diary.core.extensions import db
+from diary.core.timeutil import local_today
 from diary.models import Entry, User
-from diary.timeutil import local_today
 
 
 def test_defaults_are_the_last_90_days_in_the_profile_zone(api):

@@ -16,8 +16,8 @@ from conftest import (
     sqlite_only,
 )
 
-from diary.extensions import db
-from diary.services.stats import TrendsCache
+from diary.core.extensions import db
+from diary.services.trends import TrendsCache
 
 RANGE = "/trends?from=2026-03-01&to=2026-03-10"
 

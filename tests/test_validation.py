@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import entry_body, session_body
 
-from diary.validation import ValidationError, clean_entry, location_list, pain_value, text_value
+from diary.records import ENTRY
+from diary.validation import ValidationError, location_list, pain_value, text_value
 from diary.vocabulary import BUILT_IN
 
 
@@ -154,7 +155,7 @@ def test_custom_keys_are_valid_only_when_given():
     vocabulary = {name: set(keys) for name, keys in BUILT_IN.items()}
     data = {"pain": {"overall": 3}, "triggers": ["gardening"]}
     with pytest.raises(ValidationError) as failure:
-        clean_entry(data, tz_name="UTC", vocabulary=vocabulary)
+        ENTRY.clean(data, tz_name="UTC", vocabulary=vocabulary)
     assert "triggers" in failure.value.fields
     vocabulary["triggers"].add("gardening")
-    assert clean_entry(data, tz_name="UTC", vocabulary=vocabulary)["triggers"] == ["gardening"]
+    assert ENTRY.clean(data, tz_name="UTC", vocabulary=vocabulary)["triggers"] == ["gardening"]

@@ -3,10 +3,9 @@
 from flask import Blueprint, current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from werkzeug.exceptions import BadRequest
 
-from ..errors import api_error
-from ..extensions import limiter
+from ..core.errors import api_error
+from ..core.extensions import limiter
 from ..validation import ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -44,17 +43,6 @@ def no_store(response):
 def validation_failed(error):
     """422 with a message per field."""
     return api_error(422, error.message, error.fields)
-
-
-def json_body():
-    """The request body parsed as JSON (any content type); malformed JSON is a 400."""
-    try:
-        data = request.get_json(force=True, silent=True)
-    except RecursionError:  # nested beyond Python's limit: not a diary document
-        raise BadRequest("The body is not valid JSON.") from None
-    if data is None and request.get_data(cache=True).strip() not in (b"", b"null"):
-        raise BadRequest("The body is not valid JSON.")
-    return {} if data is None else data
 
 
 from . import (  # noqa: E402,F401  (routes attach themselves to bp)

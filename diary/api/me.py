@@ -4,12 +4,12 @@ from flask import jsonify
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from ..auth import FORGET_THIS_DIARY, mark_fresh
-from ..errors import api_error
-from ..extensions import db
+from ..core.errors import api_error
+from ..core.extensions import db
+from ..http import FORGET_THIS_DIARY, json_body, mark_fresh
 from ..services import accounts, terms
 from ..validation import clean_profile
-from . import bp, json_body
+from . import bp
 
 
 def me_dict(user):

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 
+from ..records import KINDS
 from ..validation import LIMITS, MAX_KEYS, MAX_LOCATIONS
 from ..vocabulary import REGIONS, SIDES
 from . import bp
@@ -30,80 +31,70 @@ def _text(limit):
     return {"type": "string", "maxLength": limit}
 
 
-COMMON = {
-    "id": {"type": "string", "format": "uuid"},
-    "local_date": DATE,
-    "version": {"type": "integer", "minimum": 1},
-    "created_at": INSTANT,
-    "updated_at": INSTANT,
-    "notes": _text(LIMITS["notes"]),
-}
-ENTRY_INPUT = {
-    "type": "object",
-    "required": ["pain"],
-    "properties": {
+def _field_schema(field):
+    """The JSON Schema of one record field (from its ``diary.records`` definition)."""
+    if field.type == "score":
+        schema = dict(PAIN if field.required else NULLABLE_PAIN)
+    elif field.type == "text":
+        schema = _text(field.limit)
+    elif field.type == "keys":
+        schema = dict(KEYS)
+    else:
+        schema = {"type": "array", "items": _ref("Location"), "maxItems": MAX_LOCATIONS}
+    if field.description:
+        schema["description"] = field.description
+    return schema
+
+
+def _record_schemas(kind):
+    """``<Kind>Input`` and ``<Kind>`` for a record kind: what a client sends and gets back."""
+    name = kind.name.capitalize()
+    inputs = {
         "id": {"type": "string", "format": "uuid", "description": "Client-chosen idempotency key"},
-        "recorded_at": {**INSTANT, "description": "Default now; no offset = profile time zone"},
-        "pain": {
-            "type": "object",
-            "required": ["overall"],
-            "properties": {"overall": PAIN, "back": NULLABLE_PAIN, "leg": NULLABLE_PAIN},
-        },
-        "locations": {"type": "array", "items": _ref("Location"), "maxItems": MAX_LOCATIONS},
-        "pain_types": KEYS,
-        "triggers": KEYS,
-        "relievers": KEYS,
-        "medications": _text(LIMITS["medications"]),
-        "sleep_quality": NULLABLE_PAIN,
-        "interference": NULLABLE_PAIN,
-        "notes": _text(LIMITS["notes"]),
-    },
-}
-SESSION_INPUT = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string", "format": "uuid", "description": "Client-chosen idempotency key"},
-        "started_at": {**INSTANT, "description": "Default now; no offset = profile time zone"},
-        "practitioner": _text(LIMITS["practitioner"]),
-        "techniques": KEYS,
-        "points": _text(LIMITS["points"]),
-        "pain_before": NULLABLE_PAIN,
-        "pain_after": NULLABLE_PAIN,
-        "notes": _text(LIMITS["notes"]),
-    },
-}
-ENTRY_FIELDS = [
-    "id",
-    "recorded_at",
-    "local_date",
-    "pain",
-    "locations",
-    "pain_types",
-    "triggers",
-    "relievers",
-    "medications",
-    "sleep_quality",
-    "interference",
-    "notes",
-    "version",
-    "created_at",
-    "updated_at",
-]
-SESSION_FIELDS = [
-    "id",
-    "started_at",
-    "local_date",
-    "number",
-    "practitioner",
-    "techniques",
-    "points",
-    "pain_before",
-    "pain_after",
-    "notes",
-    "version",
-    "created_at",
-    "updated_at",
-]
+        kind.time_field: {**INSTANT, "description": "Default now; no offset = profile time zone"},
+    }
+    outputs = {
+        "id": {"type": "string", "format": "uuid"},
+        kind.time_field: INSTANT,
+        "local_date": DATE,
+    }
+    if kind.numbered:
+        outputs["number"] = {"type": "integer", "minimum": 1}
+    required_inputs = []
+    for field in kind.fields:
+        for schemas, output in ((inputs, False), (outputs, True)):
+            target = schemas
+            if field.group:
+                group = schemas.setdefault(
+                    field.group,
+                    {
+                        "type": "object",
+                        "description": kind.groups[field.group],
+                        "required": [],
+                        "properties": {},
+                    },
+                )
+                if output or field.required:
+                    group["required"].append(field.name)
+                target = group["properties"]
+            target[field.name] = _field_schema(field)
+        if field.required:
+            required_inputs.append(field.group or field.name)
+    outputs.update(
+        {
+            "version": {"type": "integer", "minimum": 1},
+            "created_at": INSTANT,
+            "updated_at": INSTANT,
+        }
+    )
+    input_schema = {"type": "object", "properties": inputs}
+    if required_inputs:
+        input_schema["required"] = list(dict.fromkeys(required_inputs))
+    return {
+        f"{name}Input": input_schema,
+        name: {"type": "object", "required": list(outputs), "properties": outputs},
+    }
+
 
 SCHEMAS = {
     "Error": {
@@ -130,33 +121,7 @@ SCHEMAS = {
             "side": {"type": "string", "enum": list(SIDES)},
         },
     },
-    "EntryInput": ENTRY_INPUT,
-    "Entry": {
-        "type": "object",
-        "required": ENTRY_FIELDS,
-        "properties": {
-            **ENTRY_INPUT["properties"],
-            **COMMON,
-            "recorded_at": INSTANT,
-            "medications": {"type": "string"},
-            "pain": {
-                "type": "object",
-                "required": ["overall", "back", "leg"],
-                "properties": {"overall": PAIN, "back": NULLABLE_PAIN, "leg": NULLABLE_PAIN},
-            },
-        },
-    },
-    "SessionInput": SESSION_INPUT,
-    "Session": {
-        "type": "object",
-        "required": SESSION_FIELDS,
-        "properties": {
-            **SESSION_INPUT["properties"],
-            **COMMON,
-            "started_at": INSTANT,
-            "number": {"type": "integer", "minimum": 1},
-        },
-    },
+    **{name: schema for kind in KINDS for name, schema in _record_schemas(kind).items()},
     "Me": {
         "type": "object",
         "required": ["email", "display_name", "timezone", "csrf_token"],
@@ -279,8 +244,10 @@ SCHEMAS = {
                     for category in ("pain_types", "triggers", "relievers", "techniques")
                 },
             },
-            "entries": {"type": "array", "items": _ref("Entry")},
-            "sessions": {"type": "array", "items": _ref("Session")},
+            **{
+                kind.plural: {"type": "array", "items": _ref(kind.name.capitalize())}
+                for kind in KINDS
+            },
         },
     },
     "Term": {
@@ -589,8 +556,17 @@ def document():
                 },
             }
         },
-        **_record_paths("entries", "entry", "EntryInput", "Entry", "a pain entry"),
-        **_record_paths("sessions", "session", "SessionInput", "Session", "an acupuncture session"),
+        **{
+            path: item
+            for kind in KINDS
+            for path, item in _record_paths(
+                kind.plural,
+                kind.name,
+                f"{kind.name.capitalize()}Input",
+                kind.name.capitalize(),
+                kind.title,
+            ).items()
+        },
     }
     return {
         "openapi": "3.1.0",

@@ -1,17 +1,12 @@
 """/api/v1/shares: links that let a practitioner read the patient's report."""
 
-from flask import jsonify, url_for
+from flask import jsonify
 from flask_login import current_user
 
-from ..auth import fresh_login_required
-from ..errors import api_error
+from ..core.errors import api_error
+from ..http import fresh_login_required, json_body, share_url
 from ..services import sharing
-from . import bp, json_body
-
-
-def share_url(token):
-    """The full URL of the report for ``token``."""
-    return url_for("share.report", token=token, _external=True)
+from . import bp
 
 
 @bp.post("/shares")

@@ -11,6 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+from .extensions import db
+
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BUSY_TIMEOUT_MS = 10000  # how long SQLite waits for another writer before giving up
 FIRST_RETRY_S, LONGEST_RETRY_S = 0.0002, 0.005
@@ -79,6 +81,26 @@ def _begin_immediate(connection):
     finally:
         driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
+
+
+def read_alone(load):
+    """Run ``load`` (reads only) in a transaction of its own, ended right after, when no
+    transaction is open and nothing waits to be written.
+
+    On SQLite this transaction begins with a plain ``BEGIN`` even in a write request (see
+    ``_sqlite_begin``): reading the patient at the start of a request then holds no write
+    lock, and a write request holds the lock only while it writes, not while it validates.
+    """
+    session = db.session()
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        return load()  # inside other work: never end it early
+    g.read_alone = True
+    try:
+        result = load()
+    finally:
+        g.read_alone = False
+    db.session.commit()
+    return result
 
 
 class ForeignKeyViolation(RuntimeError):

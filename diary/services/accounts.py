@@ -8,9 +8,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
-from ..extensions import db
+from ..core.extensions import db
+from ..core.timeutil import is_timezone, utcnow
 from ..models import AcupunctureSession, CustomTerm, Entry, ShareLink, User, new_session_nonce
-from ..timeutil import is_timezone, utcnow
 from ..validation import PASSWORD_MAX, PASSWORD_MIN, ValidationError, check_text
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")

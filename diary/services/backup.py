@@ -13,13 +13,14 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
+from ..core.extensions import db
+from ..core.timeutil import iso_instant, local_date, local_today, parse_date, parse_instant, utcnow
 from ..models import CustomTerm, retag
-from ..timeutil import iso_instant, local_date, local_today, parse_date, parse_instant, utcnow
-from ..validation import ValidationError, clean_entry, clean_session, term_label
+from ..records import KINDS
+from ..records import service as records
+from ..validation import ValidationError, term_label
 from ..vocabulary import BUILT_IN, CUSTOMISABLE
-from . import records, terms
-from .records import ENTRY, SESSION
+from . import terms
 
 FORMAT = "pain-diary-backup"
 VERSION = 1
@@ -50,7 +51,7 @@ class _Plan:
 
     key_maps: dict = field(default_factory=lambda: {name: {} for name in CUSTOMISABLE})
     new_terms: list = field(default_factory=list)
-    rows: dict = field(default_factory=lambda: {ENTRY: [], SESSION: []})
+    rows: dict = field(default_factory=lambda: {kind: [] for kind in KINDS})
 
 
 class _Problems:
@@ -80,8 +81,6 @@ def export_backup(user, now=None):
     vocabulary = {category: [] for category in CUSTOMISABLE}
     for term in terms.custom_terms(user.id):
         vocabulary[term.category].append({"key": term.key, "label": term.label})
-    # list_between orders sessions as their numbers do (start time, then id).
-    sessions = records.list_between(SESSION, user.id)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -92,11 +91,7 @@ def export_backup(user, now=None):
             "timezone": user.timezone,
         },
         "vocabulary": vocabulary,
-        "entries": [records.entry_to_dict(entry) for entry in records.list_between(ENTRY, user.id)],
-        "sessions": [
-            records.session_to_dict(session, number)
-            for number, session in enumerate(sessions, start=1)
-        ],
+        **{kind.plural: records.all_as_dicts(kind, user.id) for kind in KINDS},
     }
 
 
@@ -108,7 +103,7 @@ def restore_backup(user, document, now=None):
     """
     now = now or utcnow()
     plan = check_document(user, document, now)
-    new_rows = {kind: _new_rows(kind, user, plan.rows[kind]) for kind in (ENTRY, SESSION)}
+    new_rows = {kind: _new_rows(kind, user, plan.rows[kind]) for kind in KINDS}
     try:
         db.session.add_all(
             CustomTerm(user_id=user.id, category=category, key=key, label=label, created_at=now)
@@ -125,8 +120,7 @@ def restore_backup(user, document, now=None):
         db.session.rollback()
         raise BackupConflict({"id": "was stored by another request just now; try again"}) from None
     return {
-        "entries": len(new_rows[ENTRY]),
-        "sessions": len(new_rows[SESSION]),
+        **{kind.plural: len(rows) for kind, rows in new_rows.items()},
         "vocabulary": len(plan.new_terms),
     }
 
@@ -158,9 +152,10 @@ def check_document(user, document, now):
     allowed = terms.allowed_keys(vocabulary)
     for category, key_map in plan.key_maps.items():
         allowed[category] |= set(key_map.values())
-    for kind, name in ((ENTRY, "entries"), (SESSION, "sessions")):
+    for kind in KINDS:
+        items = document.get(kind.plural)
         plan.rows[kind] = _check_records(
-            kind, name, document.get(name), plan.key_maps, allowed, user, now, problems
+            kind, kind.plural, items, plan.key_maps, allowed, user, now, problems
         )
     problems.raise_if_any()
     return plan
@@ -228,8 +223,7 @@ def _check_records(kind, name, items, key_maps, allowed, user, now, problems):
     if not isinstance(items, list):
         problems.add(name, "must be a list")
         return []
-    clean = clean_entry if kind is ENTRY else clean_session
-    categories = kind.list_fields
+    keyed = [item for item in kind.fields if item.category]  # fields of vocabulary keys
     rows, seen = [], {}
     for index, item in enumerate(items):
         path = f"{name}.{index}"
@@ -238,14 +232,15 @@ def _check_records(kind, name, items, key_maps, allowed, user, now, problems):
             continue
         # The backup's own keys may have become other keys in this patient's vocabulary.
         mapped = dict(item)
-        for category in categories:
-            if isinstance(item.get(category), list):
-                key_map = key_maps[category]
-                mapped[category] = [
-                    key_map.get(key, key) if isinstance(key, str) else key for key in item[category]
+        for keys in keyed:
+            if isinstance(item.get(keys.name), list):
+                key_map = key_maps[keys.category]
+                mapped[keys.name] = [
+                    key_map.get(key, key) if isinstance(key, str) else key
+                    for key in item[keys.name]
                 ]
         try:
-            cleaned = clean(mapped, tz_name=user.timezone, vocabulary=allowed, now=now)
+            cleaned = kind.clean(mapped, tz_name=user.timezone, vocabulary=allowed, now=now)
         except ValidationError as error:
             for field_name, message in error.fields.items():
                 problems.add(f"{path}.{field_name}", message)
@@ -285,7 +280,7 @@ def _stored_fields(kind, item, cleaned, user, now, path, problems):
         "version": version or 1,
         "created_at": created_at or now,
         "updated_at": updated_at or created_at or now,
-        **{name: cleaned[name] for name in kind.fields},
+        **{name: cleaned[name] for name in kind.field_names},
     }
 
 
@@ -330,7 +325,7 @@ def _new_rows(kind, user, planned):
             new_rows.append(row)
         elif existing.user_id != user.id:
             clashes[f"{path}.id"] = "is used by a record that is not in your diary"
-        elif not records.same_content(kind, existing, cleaned):
+        elif not kind.same_content(existing, cleaned):
             clashes[f"{path}.id"] = "is used by a different record in your diary (edited since?)"
     if clashes:
         raise BackupConflict(dict(list(clashes.items())[:MAX_REPORTED_PROBLEMS]))

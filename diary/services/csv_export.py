@@ -3,11 +3,20 @@
 import csv
 import io
 
-from . import records
-from .records import ENTRY
+from ..records import ENTRY
+from ..records import service as records
 
 # The entry's own fields around its editable ones, in the order of the API shape.
-COLUMNS = ("id", "recorded_at", "local_date", *ENTRY.fields, "version", "created_at", "updated_at")
+COLUMNS = (
+    "id",
+    "recorded_at",
+    "local_date",
+    *ENTRY.field_names,
+    "version",
+    "created_at",
+    "updated_at",
+)
+KEY_LISTS = tuple(item.name for item in ENTRY.fields if item.type == "keys")
 LIST_SEPARATOR = ";"
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -29,10 +38,7 @@ def entry_row(entry):
         "locations": LIST_SEPARATOR.join(
             f"{item['region']}:{item['side']}" for item in entry["locations"]
         ),
-        **{
-            name: LIST_SEPARATOR.join(entry[name])
-            for name in ("pain_types", "triggers", "relievers")
-        },
+        **{name: LIST_SEPARATOR.join(entry[name]) for name in KEY_LISTS},
     }
     return [safe_cell(values[column]) for column in COLUMNS]
 
@@ -48,6 +54,4 @@ def entries_csv(entries):
 
 def entries_csv_for(user):
     """All the patient's entries as CSV, oldest first."""
-    return entries_csv(
-        records.entry_to_dict(entry) for entry in records.list_between(ENTRY, user.id)
-    )
+    return entries_csv(records.all_as_dicts(ENTRY, user.id))

@@ -7,9 +7,10 @@ always gives the same Bundle (no generation time either).
 
 import uuid
 
-from ..timeutil import iso_instant
-from . import records, terms
-from .records import ENTRY, SESSION
+from ..core.timeutil import iso_instant
+from ..records import ENTRY, SESSION
+from ..records import service as records
+from . import terms
 
 # Fixed namespace for the Patient's id, so it differs from ids any other software derives.
 PATIENT_NAMESPACE = uuid.UUID("10899b80-6c00-40d3-9ff2-d7c868e23332")
@@ -129,12 +130,8 @@ def build_bundle(patient_id, display_name, entries, sessions, technique_labels):
 
 def bundle_for(user):
     """The patient's whole diary as a FHIR R4 Bundle (no email: the display name at most)."""
-    entries = [records.entry_to_dict(entry) for entry in records.list_between(ENTRY, user.id)]
-    # list_between orders sessions as their numbers do (start time, then id).
-    sessions = [
-        records.session_to_dict(session, number)
-        for number, session in enumerate(records.list_between(SESSION, user.id), start=1)
-    ]
+    entries = records.all_as_dicts(ENTRY, user.id)
+    sessions = records.all_as_dicts(SESSION, user.id)
     technique_labels = terms.labels(terms.vocabulary_for(user.id))["techniques"]
     return build_bundle(
         patient_resource_id(user), user.display_name, entries, sessions, technique_labels

@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from ..extensions import db
+from ..core.extensions import db
+from ..core.timeutil import iso_instant, utcnow
 from ..models import ShareLink
-from ..timeutil import iso_instant, utcnow
 from ..validation import LIMITS, FieldErrors, ValidationError, text_value
 
 TOKEN_BYTES = 32  # 256 bits

@@ -6,7 +6,7 @@ import unicodedata
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
+from ..core.extensions import db
 from ..models import CustomTerm
 from ..validation import ValidationError, term_label
 from ..vocabulary import BUILT_IN, CUSTOMISABLE

@@ -4,8 +4,12 @@
 
 const DB_NAME = "diary-outbox";
 const STORE = "items";
-const ENDPOINTS = { entry: "/api/v1/entries", session: "/api/v1/sessions" };
-const TIME_FIELDS = { entry: "recorded_at", session: "started_at" };
+// Items queued before each item carried its own endpoint, time field and form page.
+const EARLIER_ITEMS = {
+  entry: { endpoint: "/api/v1/entries", time_field: "recorded_at", form_page: "/entries/new" },
+  session: { endpoint: "/api/v1/sessions", time_field: "started_at", form_page: "/sessions" },
+};
+const about = (item) => (item.endpoint ? item : { ...EARLIER_ITEMS[item.kind], ...item });
 
 function openDb() {
   return new Promise((resolve, reject) => {
@@ -46,47 +50,46 @@ function text(form, name) {
   return form.get(name) || "";
 }
 
-// The same mapping as diary/forms.py: the plain form as the API's JSON shape.
-export function entryFromForm(form, queuedAt) {
-  return {
-    id: form.get("id") || crypto.randomUUID(),
-    recorded_at: form.get("recorded_at") || queuedAt,
-    pain: { overall: whole(form.get("overall")), back: whole(form.get("back")), leg: whole(form.get("leg")) },
-    locations: form.getAll("locations").map((value) => {
-      const [region, side] = value.split(":");
-      return { region, side };
-    }),
-    pain_types: form.getAll("pain_types"),
-    triggers: form.getAll("triggers"),
-    relievers: form.getAll("relievers"),
-    medications: text(form, "medications"),
-    sleep_quality: whole(form.get("sleep_quality")),
-    interference: whole(form.get("interference")),
-    notes: text(form, "notes"),
-  };
-}
-
-export function sessionFromForm(form, queuedAt) {
-  return {
-    id: form.get("id") || crypto.randomUUID(),
-    started_at: form.get("started_at") || queuedAt,
-    practitioner: text(form, "practitioner"),
-    techniques: form.getAll("techniques"),
-    points: text(form, "points"),
-    pain_before: whole(form.get("pain_before")),
-    pain_after: whole(form.get("pain_after")),
-    notes: text(form, "notes"),
-  };
+// The plain form as the API's JSON shape, following the kind's fields as the server describes
+// them (RecordKind.client_form in diary/records/kind.py, sent to the worker in sw.js).
+export function bodyFromForm(spec, form, queuedAt) {
+  const body = { id: form.get("id") || crypto.randomUUID(), [spec.time_field]: form.get(spec.time_field) || queuedAt };
+  for (const field of spec.fields) {
+    let value;
+    if (field.type === "score") value = whole(form.get(field.name));
+    else if (field.type === "text") value = text(form, field.name);
+    else if (field.type === "keys") value = form.getAll(field.name);
+    else {
+      value = form.getAll(field.name).map((checked) => {
+        const [region, side] = checked.split(":");
+        return { region, side };
+      });
+    }
+    if (field.group) body[field.group] = { ...body[field.group], [field.name]: value };
+    else body[field.name] = value;
+  }
+  return body;
 }
 
 // Keep a form that could not be sent. The time is fixed now: "now" must not become the time
 // the phone finds a connection.
 // implicit_time remembers that the time is the queueing time, not one the patient typed.
-export async function queueForm(kind, form) {
+export async function queueForm(spec, form) {
   const queuedAt = new Date().toISOString();
-  const body = kind === "entry" ? entryFromForm(form, queuedAt) : sessionFromForm(form, queuedAt);
-  const implicit = !form.get(TIME_FIELDS[kind]);
-  const item = { id: body.id, kind, body, queued_at: queuedAt, implicit_time: implicit, status: "waiting", error: "" };
+  const body = bodyFromForm(spec, form, queuedAt);
+  const implicit = !form.get(spec.time_field);
+  const item = {
+    id: body.id,
+    kind: spec.kind,
+    endpoint: spec.endpoint,
+    time_field: spec.time_field,
+    form_page: spec.form_page,
+    body,
+    queued_at: queuedAt,
+    implicit_time: implicit,
+    status: "waiting",
+    error: "",
+  };
   await putItem(item);
   return item;
 }
@@ -120,7 +123,7 @@ async function sendAll() {
   } catch {
     return { ...summary, waiting: pending.length };
   }
-  const send = (item, body) => fetch(ENDPOINTS[item.kind], {
+  const send = (item, body) => fetch(about(item).endpoint, {
     method: "POST",
     credentials: "same-origin",
     cache: "no-store",
@@ -135,7 +138,7 @@ async function sendAll() {
         // The form may have reached the server before the connection dropped, stored at the
         // server's own "now". Without the time, a replay matches any stored time (and a
         // different entry under this id is still a 409).
-        const { [TIME_FIELDS[item.kind]]: _, ...untimed } = item.body;
+        const { [about(item).time_field]: _, ...untimed } = item.body;
         response = await send(item, untimed);
       }
     } catch {
@@ -164,9 +167,10 @@ async function sendAll() {
 const STATUS_TEXT = { waiting: "Waiting for a connection.", login: "Log in to send it." };
 
 function describe(item) {
-  const when = new Date(item.body.recorded_at || item.body.started_at || item.queued_at);
+  const typed = item.body[about(item).time_field];
+  const when = new Date(typed || item.queued_at);
   const time = Number.isNaN(when.getTime())
-    ? String(item.body.recorded_at || item.body.started_at)
+    ? String(typed)
     : when.toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
   if (item.kind === "entry") return `Pain ${item.body.pain.overall ?? "?"}/10 · ${time}`;
   return `Acupuncture session · ${time}`;
@@ -183,7 +187,7 @@ function row(item, refresh) {
   line.append(title, " ", state);
   if (item.status === "problem") {
     const fix = document.createElement("a");
-    fix.href = `${item.kind === "entry" ? "/entries/new" : "/sessions"}?outbox=${encodeURIComponent(item.id)}`;
+    fix.href = `${about(item).form_page}?outbox=${encodeURIComponent(item.id)}`;
     fix.className = "button small";
     fix.textContent = "Fix";
     line.append(" ", fix);
@@ -240,11 +244,16 @@ export async function refill(form, id) {
   const item = (await allItems()).find((candidate) => candidate.id === id);
   if (!item) return false;
   const body = item.body;
-  const values = item.kind === "entry"
-    ? { ...body, ...body.pain, recorded_at: localInput(body.recorded_at),
-        locations: (body.locations || []).flatMap(({ region, side }) =>
-          side === "both" ? [`${region}:left`, `${region}:right`] : [`${region}:${side}`]) }
-    : { ...body, started_at: localInput(body.started_at) };
+  const values = { ...body };
+  for (const [name, value] of Object.entries(body)) {
+    if (value && typeof value === "object" && !Array.isArray(value)) Object.assign(values, value); // a group: pain
+    else if (Array.isArray(value) && value.some((part) => part && typeof part === "object")) {
+      values[name] = value.flatMap(({ region, side }) => // locations: the boxes to tick
+        side === "both" ? [`${region}:left`, `${region}:right`] : [`${region}:${side}`]);
+    }
+  }
+  const timeField = about(item).time_field;
+  values[timeField] = localInput(body[timeField]);
   for (const field of form.elements) {
     if (!field.name || !(field.name in values) || field.name === "id") continue;
     const value = values[field.name];

@@ -18,8 +18,9 @@ const SHELL_FILES = [
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",
 ];
-const OFFLINE_PAGES = ["/entries/new", "/sessions"];
-const FORMS = { "/entries/new": "entry", "/sessions": "session" };
+// Filled in by the server (diary/pwa.py): each log form's page -> how to queue that form.
+const RECORD_FORMS = {};
+const OFFLINE_PAGES = Object.keys(RECORD_FORMS);
 const CDN = "https://cdn.jsdelivr.net/npm/";
 
 self.addEventListener("install", (event) => {
@@ -60,8 +61,8 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   const local = url.origin === self.location.origin;
   if (local && url.pathname.startsWith("/api/")) return; // network only, never cached
-  if (request.method === "POST" && request.mode === "navigate" && local && FORMS[url.pathname]) {
-    event.respondWith(sendOrQueue(request, FORMS[url.pathname]));
+  if (request.method === "POST" && request.mode === "navigate" && local && RECORD_FORMS[url.pathname]) {
+    event.respondWith(sendOrQueue(request, RECORD_FORMS[url.pathname]));
     return;
   }
   if (request.method !== "GET") return;
@@ -72,12 +73,12 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-async function sendOrQueue(request, kind) {
+async function sendOrQueue(request, spec) {
   const copy = request.clone();
   try {
     return await fetch(request);
   } catch {
-    await queueForm(kind, await copy.formData());
+    await queueForm(spec, await copy.formData());
     await tellPages();
     if (self.registration.sync) self.registration.sync.register("outbox").catch(() => {});
     return Response.redirect("/offline?queued=1", 303);

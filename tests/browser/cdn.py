@@ -11,7 +11,7 @@ import os
 import pytest
 
 from bench.cdn import NPM_CACHE, cached_file
-from diary.cdn import CHART_SCRIPTS
+from diary.core.cdn import CHART_SCRIPTS
 
 CDN_ORIGIN = "https://cdn.jsdelivr.net"
 CDN_PREFIX = CDN_ORIGIN + "/npm/"

@@ -9,7 +9,7 @@ import pytest
 from conftest import database_copy, make_app
 from werkzeug.serving import make_server
 
-from diary.extensions import db
+from diary.core.extensions import db
 
 from .cdn import require_npm_cache, route_cdn
 

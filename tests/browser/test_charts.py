@@ -14,8 +14,8 @@ import pytest
 from conftest import PASSWORD, Api, login, register
 from playwright.sync_api import expect
 
-from diary.cdn import CHART_SCRIPTS, script_url
 from diary.cli import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+from diary.core.cdn import CHART_SCRIPTS, script_url
 
 from .cdn import (
     AXE,

@@ -11,7 +11,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from diary.extensions import db
+from diary.core.extensions import db
 from diary.models import User
 from diary.services import accounts
 

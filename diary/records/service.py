@@ -1,18 +1,17 @@
-"""Pain entries and acupuncture sessions: owner-scoped reads, idempotent writes, versions.
+"""Every kind of record: owner-scoped reads, idempotent writes, versions.
 
-Both kinds follow the same rules (PRODUCT.md sections 5 and 6), so one set of functions serves
-both, told apart by a ``Kind``.
+All kinds follow the same rules (PRODUCT.md sections 5 and 6), so one set of functions serves
+them all, told apart by a ``RecordKind``.
 """
 
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import AcupunctureSession, Entry
-from ..timeutil import iso_instant, local_date, utcnow
+from ..core.extensions import db
+from ..core.timeutil import local_date, utcnow
+from ..models import Entry
 
 
 class Conflict(Exception):
@@ -25,61 +24,6 @@ class PreconditionFailed(Exception):
     def __init__(self, current):
         super().__init__("stale version")
         self.current = current
-
-
-@dataclass(frozen=True)
-class Kind:
-    """What differs between entries and sessions."""
-
-    model: type
-    time_field: str
-    fields: tuple  # editable fields besides the time
-    list_fields: tuple  # fields holding lists of keys, compared as sets
-
-
-ENTRY = Kind(
-    model=Entry,
-    time_field="recorded_at",
-    fields=(
-        "overall",
-        "back",
-        "leg",
-        "locations",
-        "pain_types",
-        "triggers",
-        "relievers",
-        "medications",
-        "sleep_quality",
-        "interference",
-        "notes",
-    ),
-    list_fields=("pain_types", "triggers", "relievers"),
-)
-SESSION = Kind(
-    model=AcupunctureSession,
-    time_field="started_at",
-    fields=("practitioner", "techniques", "points", "pain_before", "pain_after", "notes"),
-    list_fields=("techniques",),
-)
-
-
-def _comparable(kind, name, value):
-    if name in kind.list_fields:
-        return sorted(value)
-    if name == "locations":
-        return sorted((item["region"], item["side"]) for item in value)
-    return value
-
-
-def same_content(kind, record, cleaned):
-    """Whether a stored record holds what ``cleaned`` says (an absent time matches any time)."""
-    time = cleaned.get(kind.time_field)
-    if time is not None and time != getattr(record, kind.time_field):
-        return False
-    return all(
-        _comparable(kind, name, getattr(record, name)) == _comparable(kind, name, cleaned[name])
-        for name in kind.fields
-    )
 
 
 def get(kind, user_id, record_id, for_update=False):
@@ -133,7 +77,7 @@ def create(kind, user, cleaned, now=None):
         created_at=now,
         updated_at=now,
         **{kind.time_field: instant},
-        **{name: cleaned[name] for name in kind.fields},
+        **{name: cleaned[name] for name in kind.field_names},
     )
     db.session.add(record)
     try:
@@ -151,7 +95,7 @@ def create(kind, user, cleaned, now=None):
 
 
 def _replay(kind, user, existing, cleaned):
-    if existing.user_id != user.id or not same_content(kind, existing, cleaned):
+    if existing.user_id != user.id or not kind.same_content(existing, cleaned):
         raise Conflict()
     return existing
 
@@ -165,14 +109,14 @@ def update(kind, user, record, cleaned, expected_versions=None, now=None):
     """
     if expected_versions is not None and record.version not in expected_versions:
         raise PreconditionFailed(record)
-    if same_content(kind, record, cleaned):
+    if kind.same_content(record, cleaned):
         return record
     now = now or utcnow()
     instant = cleaned.get(kind.time_field)
     if instant is not None and instant != getattr(record, kind.time_field):
         setattr(record, kind.time_field, instant)
         record.local_date = local_date(instant, user.timezone)
-    for name in kind.fields:
+    for name in kind.field_names:
         setattr(record, name, cleaned[name])
     record.version = record.version + 1
     record.updated_at = now
@@ -196,67 +140,48 @@ def latest_entry(user_id):
     )
 
 
-def session_numbers(user_id):
-    """Session id -> its 1-based place among all the patient's sessions by start time."""
+def numbers(kind, user_id):
+    """Record id -> its 1-based place among the patient's records of ``kind`` by time."""
+    model = kind.model
     ids = db.session.scalars(
-        select(AcupunctureSession.id)
-        .where(AcupunctureSession.user_id == user_id)
-        .order_by(AcupunctureSession.started_at, AcupunctureSession.id)
+        select(model.id)
+        .where(model.user_id == user_id)
+        .order_by(getattr(model, kind.time_field), model.id)
     ).all()
-    return {session_id: index for index, session_id in enumerate(ids, start=1)}
+    return {record_id: index for index, record_id in enumerate(ids, start=1)}
 
 
-def session_number(session):
-    """One session's place among the patient's sessions by start time (ties by id)."""
-    model = AcupunctureSession
+def number_of(kind, record):
+    """One record's place among the patient's records of ``kind`` by time (ties by id)."""
+    model = kind.model
+    time = getattr(model, kind.time_field)
+    instant = getattr(record, kind.time_field)
     return db.session.scalar(
         select(func.count())
         .select_from(model)
         .where(
-            model.user_id == session.user_id,
-            or_(
-                model.started_at < session.started_at,
-                and_(model.started_at == session.started_at, model.id <= session.id),
-            ),
+            model.user_id == record.user_id,
+            or_(time < instant, and_(time == instant, model.id <= record.id)),
         )
     )
 
 
-def entry_to_dict(entry):
-    """An entry in its API shape."""
-    return {
-        "id": entry.id,
-        "recorded_at": iso_instant(entry.recorded_at),
-        "local_date": entry.local_date.isoformat(),
-        "pain": {"overall": entry.overall, "back": entry.back, "leg": entry.leg},
-        "locations": [dict(item) for item in entry.locations],
-        "pain_types": list(entry.pain_types),
-        "triggers": list(entry.triggers),
-        "relievers": list(entry.relievers),
-        "medications": entry.medications,
-        "sleep_quality": entry.sleep_quality,
-        "interference": entry.interference,
-        "notes": entry.notes,
-        "version": entry.version,
-        "created_at": iso_instant(entry.created_at),
-        "updated_at": iso_instant(entry.updated_at),
-    }
+def to_dict(kind, record):
+    """One record in its API shape (its number looked up for numbered kinds)."""
+    return kind.to_dict(record, number_of(kind, record) if kind.numbered else None)
 
 
-def session_to_dict(session, number):
-    """An acupuncture session in its API shape."""
-    return {
-        "id": session.id,
-        "started_at": iso_instant(session.started_at),
-        "local_date": session.local_date.isoformat(),
-        "number": number,
-        "practitioner": session.practitioner,
-        "techniques": list(session.techniques),
-        "points": session.points,
-        "pain_before": session.pain_before,
-        "pain_after": session.pain_after,
-        "notes": session.notes,
-        "version": session.version,
-        "created_at": iso_instant(session.created_at),
-        "updated_at": iso_instant(session.updated_at),
-    }
+def to_dicts(kind, found, user_id):
+    """Records of one patient in their API shapes, numbered with one query at most."""
+    places = numbers(kind, user_id) if kind.numbered else {}
+    return [kind.to_dict(record, places.get(record.id)) for record in found]
+
+
+def all_as_dicts(kind, user_id):
+    """Every record of ``kind`` of the patient, by time, in API shapes (for exports)."""
+    found = list_between(kind, user_id)
+    # list_between orders records as their numbers do (time, then id).
+    return [
+        kind.to_dict(record, index if kind.numbered else None)
+        for index, record in enumerate(found, start=1)
+    ]

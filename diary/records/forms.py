@@ -1,11 +1,12 @@
-"""What the HTML log pages share: saving a form through the one validation layer."""
+"""What the HTML log pages share: saving a form of any kind through the one validation layer."""
 
 from dataclasses import dataclass, field
 
 from flask_login import current_user
 
-from .services import records, terms
-from .validation import ValidationError
+from ..services import terms
+from ..validation import ValidationError
+from . import service as records
 
 
 @dataclass
@@ -24,11 +25,12 @@ def vocabulary():
     return words, terms.allowed_keys(words)
 
 
-def save_form(kind, clean, data, record=None, version=None):
-    """Validate ``data`` and create (``record`` None) or update ``record``."""
+def save_form(kind, form, record=None, version=None):
+    """Validate the posted ``form`` and create (``record`` None) or update ``record``."""
+    data = kind.form_data(form)
     allowed = terms.allowed_keys_for(current_user.id, data)
     try:
-        cleaned = clean(data, tz_name=current_user.timezone, vocabulary=allowed)
+        cleaned = kind.clean(data, tz_name=current_user.timezone, vocabulary=allowed)
     except ValidationError as error:
         return FormResult(errors=error.fields, notice="Please check the marked fields.")
     if record is None:

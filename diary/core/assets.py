@@ -8,12 +8,14 @@ changes any of them replaces the worker's cached copies too.
 """
 
 import hashlib
+import json
 from pathlib import Path
 
 from flask import request
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SW_VERSION_LINE = 'const VERSION = "v1";'
+SW_FORMS_LINE = "const RECORD_FORMS = {};"
 
 
 class StaticVersions:
@@ -67,8 +69,11 @@ def register(app):
         return response
 
 
-def service_worker_source(app):
-    """sw.js with the digest of every static file as its cache version."""
+def service_worker_source(app, record_forms):
+    """sw.js with the digest of every static file as its cache version, and the log forms it
+    keeps offline (``{page path: how to queue its form}``)."""
     versions = app.extensions["diary.static_versions"]
     source = (Path(app.static_folder) / "js" / "sw.js").read_text()
-    return source.replace(SW_VERSION_LINE, f'const VERSION = "{versions.all_files()}";', 1)
+    source = source.replace(SW_VERSION_LINE, f'const VERSION = "{versions.all_files()}";', 1)
+    forms = json.dumps(record_forms, separators=(",", ":"), sort_keys=True)
+    return source.replace(SW_FORMS_LINE, f"const RECORD_FORMS = {forms};", 1)

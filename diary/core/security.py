@@ -6,6 +6,7 @@ from flask import abort, request
 from flask_login import current_user
 
 from .cdn import CHART_SCRIPTS, script_url
+from .errors import wants_json
 
 
 def content_security_policy():
@@ -83,7 +84,7 @@ def register(app):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         # /healthz stays bare: no session, no database (it sets its own Cache-Control).
         if request.endpoint not in ("static", "health.healthz") and (
-            request.path.startswith("/api/") or current_user.is_authenticated
+            wants_json() or current_user.is_authenticated
         ):
             headers["Cache-Control"] = "no-store"
         return response

@@ -1,0 +1,24 @@
+"""An acupuncture session (PRODUCT.md sections 2, 5 and 6): when, who, how, and pain around it."""
+
+from ..models import AcupunctureSession
+from ..validation import LIMITS
+from .kind import KEYS, SCORE, TEXT, Field, RecordKind
+
+SESSION = RecordKind(
+    name="session",
+    plural="sessions",
+    noun="session",
+    title="an acupuncture session",
+    model=AcupunctureSession,
+    time_field="started_at",
+    form_page="acupuncture.sessions",
+    numbered=True,
+    fields=(
+        Field("practitioner", TEXT, limit=LIMITS["practitioner"], carry=True),
+        Field("techniques", KEYS, category="techniques", noun="technique", carry=True),
+        Field("points", TEXT, limit=LIMITS["points"], carry=True),
+        Field("pain_before", SCORE, description="Pain right before, 0-10"),
+        Field("pain_after", SCORE, description="Pain right after, 0-10"),
+        Field("notes", TEXT, limit=LIMITS["notes"]),
+    ),
+)

@@ -1,0 +1,23 @@
+"""Trends between acupuncture sessions (PRODUCT.md section 7), in three layers.
+
+``compute`` is pure maths on plain tuples; ``query`` reads what a range needs from the database
+(dialect-specific SQL) and hands it to ``compute``; ``cache`` serves the JSON bytes from a
+per-worker cache keyed by the patient's data tag.
+"""
+
+from .cache import TrendsCache, trends_for, trends_json
+from .compute import MEASURES, Point, SessionRow, Tags, compute_trends
+from .query import first_date, load_trends
+
+__all__ = [
+    "MEASURES",
+    "Point",
+    "SessionRow",
+    "Tags",
+    "TrendsCache",
+    "compute_trends",
+    "first_date",
+    "load_trends",
+    "trends_for",
+    "trends_json",
+]
