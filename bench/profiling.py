@@ -20,10 +20,10 @@ from flask_migrate import upgrade
 from sqlalchemy import event
 
 from diary import create_app
-from diary.extensions import db
+from diary.core.extensions import db
 
 from . import dataset
-from .run import DATASETS
+from .server import DATASETS
 
 OUT = Path(__file__).resolve().parents[1] / ".cache" / "bench-profiles"
 PASSWORD = "bench-patient-password"  # noqa: S105 - a throwaway account

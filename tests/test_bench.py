@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import loadgen, pages, run
+from bench import loadgen, pages, report, server, targets
 
 ROOT = Path(__file__).resolve().parents[1]
 ENDPOINT_KEYS = {"requests", "requests_per_s", "p50_ms", "p95_ms", "p99_ms", "errors", "server"}
@@ -63,7 +63,7 @@ def results(tmp_path_factory):
 
 def test_every_endpoint_is_measured_with_sane_numbers(results):
     assert results["tooling_error"] is None
-    assert set(results["endpoints"]) == set(run.ENDPOINTS)
+    assert set(results["endpoints"]) == set(report.ENDPOINTS)
     for name, measured in results["endpoints"].items():
         assert ENDPOINT_KEYS <= set(measured), name
         assert measured["requests"] > 0, name
@@ -81,7 +81,7 @@ def test_each_load_request_posts_a_new_valid_entry(results):
 
 
 def test_the_tiny_diaries_were_restored(results):
-    sizes = run.DATASETS["tiny"]
+    sizes = server.DATASETS["tiny"]
     for name in ("one_year", "five_year"):
         days, sessions = sizes[name]
         assert results["dataset"][name]["entries"] == 2 * days
@@ -108,7 +108,7 @@ def test_trends_latency_and_page_checks_are_reported(results):
     assert log_page["total_bytes"] == sum(log_page["files"].values())
     assert log_page["other_sites"] == []
     charts = results["pages"]["chart_js"]
-    assert set(charts) == {*run.PLAIN_PAGES, *run.CHART_PAGES}
+    assert set(charts) == {*targets.PLAIN_PAGES, *targets.CHART_PAGES}
     assert charts["/trends"]["loads_chart_js"] and not charts["/entries/new"]["loads_chart_js"]
 
 
@@ -132,12 +132,12 @@ def test_lighthouse_that_cannot_run_is_a_miss_with_its_reason():
         "config": {"connections": 16},
         "lighthouse": {"status": "failed", "reason": "Chromium is not at /nowhere", "pages": {}},
     }
-    targets = {target["id"]: target for target in run.evaluate(results)}
+    verdicts = {target["id"]: target for target in targets.evaluate(results)}
     for key in ("lighthouse_performance", "lighthouse_accessibility", "lighthouse_best_practices"):
-        assert targets[key]["status"] == "MISS"
-        assert "Chromium is not at /nowhere" in targets[key]["reason"]
-        assert targets[key]["value"] is None
-    assert targets["post_entry_ratio"] == {**targets["post_entry_ratio"], "status": "MISS"}
+        assert verdicts[key]["status"] == "MISS"
+        assert "Chromium is not at /nowhere" in verdicts[key]["reason"]
+        assert verdicts[key]["value"] is None
+    assert verdicts["post_entry_ratio"] == {**verdicts["post_entry_ratio"], "status": "MISS"}
 
 
 def test_wrk_output_is_read_from_the_done_line():

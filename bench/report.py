@@ -1,0 +1,122 @@
+"""What ``make bench`` shows: the printed table, and bench/results.json with every figure."""
+
+import json
+from pathlib import Path
+
+from .targets import LIGHTHOUSE_PAGES
+
+# The endpoints under load, in the order the table shows them (bench/run.py runs them in its
+# RUN_ORDER, POST last).
+ENDPOINTS = ("healthz", "post_entry", "trends_1y", "entries_new", "share_report")
+
+
+def _cell(value, digits=1):
+    """A figure with thousands separators and ``digits`` decimals, or "-" when there is none."""
+    if value is None:
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def report(results):
+    """The human-readable summary."""
+    lines = []
+    config, machine = results["config"], results["machine"]
+    tool = (
+        f"wrk ({config['threads']} threads)"
+        if config.get("loadgen") == "wrk"
+        else "the Python load generator (threads + http.client keep-alive, less exact than wrk)"
+    )
+    lines.append(
+        f"make bench: {machine['cpus']} CPUs, load average {machine['load_before']} at start, "
+        f"{machine['load_after']} at end; {tool} at {config['connections']} connections, "
+        f"{config['seconds']} s per endpoint; "
+        f"gunicorn -w {config['workers']}; dataset {config['dataset']}"
+    )
+    endpoints = results.get("endpoints") or {}
+    if endpoints:
+        lines.append("")
+        lines.append(
+            f"{'endpoint':<28} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'ratio':>6} "
+            f"{'failed':>6}   {'app p50':>7} {'app p95':>7}"
+        )
+        for name in ENDPOINTS:
+            measured = endpoints.get(name)
+            if not measured:
+                continue
+            failed = sum(measured["errors"].values())
+            server = measured.get("server") or {}
+            lines.append(
+                f"{measured['label']:<28} {_cell(measured['requests_per_s']):>8} "
+                f"{_cell(measured['p50_ms'], 2):>8} {_cell(measured['p95_ms'], 2):>8} "
+                f"{_cell(measured.get('ratio_to_healthz'), 2):>6} {failed:>6}   "
+                f"{_cell(server.get('p50_ms'), 2):>7} {_cell(server.get('p95_ms'), 2):>7}"
+            )
+        lines.append(
+            "(app p50/p95: the app's own timer from its access log; it leaves out the wait for a "
+            "free gunicorn worker and the work done before it starts, e.g. the CSRF check)"
+        )
+    sequential = results.get("trends_sequential") or {}
+    data = results.get("dataset") or {}
+    for name, patient, words in (
+        ("five_year_cold", "five_year", "5 years, whole range, computed every time"),
+        ("one_year_cold", "one_year", "1 year, whole range, computed every time"),
+        ("five_year", "five_year", "5 years, whole range, cached"),
+        ("five_year_default_range", "five_year", "5 years, default 90 days, cached"),
+        ("one_year", "one_year", "1 year, whole range, cached"),
+    ):
+        if name in sequential and patient in data:
+            figures, size = sequential[name], data[patient]
+            lines.append(
+                f"Trends, {words} ({size['entries']:,} entries, {size['sessions']} sessions): "
+                f"median {figures['median_ms']} ms, p95 {figures['p95_ms']} ms over "
+                f"{figures['requests']} sequential requests"
+            )
+    page_checks = results.get("pages") or {}
+    if page_checks:
+        weight = page_checks["log_page"]
+        kinds = weight["by_kind"]
+        lines.append(
+            f"Log page /entries/new: {weight['total_bytes']:,} bytes uncompressed (HTML "
+            f"{kinds['html']:,} + CSS {kinds['css']:,} + JS {kinds['js']:,})"
+        )
+        charts = page_checks["chart_js"]
+        on = [path for path, check in charts.items() if check["loads_chart_js"]]
+        deferred = [path for path in on if charts[path]["chart_js_deferred"]]
+        lines.append(
+            f"Chart.js loaded on: {', '.join(on) or 'no page'}; deferred on: "
+            f"{', '.join(deferred) or 'none'}"
+        )
+    light = results.get("lighthouse") or {}
+    if light.get("status") == "skipped":
+        lines.append(f"Lighthouse: skipped ({light['reason']})")
+    elif light:
+        lines.append(f"Lighthouse {light.get('version', '')} (mobile):".replace("  ", " "))
+        for path in LIGHTHOUSE_PAGES:
+            page = light["pages"].get(path, {})
+            if "error" in page or not page:
+                lines.append(f"  {path:<14} not scored: {page.get('error') or light.get('reason')}")
+                continue
+            lines.append(
+                f"  {path:<14} performance {page['performance']}, accessibility "
+                f"{page['accessibility']}, best practices {page['best-practices']}"
+            )
+    lines.append("")
+    lines.append("Targets (PRODUCT.md section 9):")
+    for target in results["targets"]:
+        value = target["value"]
+        shown = "-" if value is None else value
+        reason = f" ({target['reason']})" if target["reason"] else ""
+        lines.append(f"  {target['status']:<4} {target['target']}: {shown}{reason}")
+    for problem in results["problems"]:
+        lines.append(f"Note: {problem}")
+    if results.get("tooling_error"):
+        lines.append(f"TOOLING FAILED: {results['tooling_error']}")
+    return "\n".join(lines)
+
+
+def write(results, path):
+    """Write ``results`` as indented JSON to ``path`` (its folder created); answer the Path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    return path
