@@ -54,6 +54,10 @@ def create_app(test_config=None):
     app.config.from_prefixed_env()
     if test_config is not None:
         app.config.from_mapping(test_config)
+    # The cheap argon2 parameters only under TESTING (services/accounts.py HASH_PROFILES).
+    app.config.setdefault("PASSWORD_HASH_PROFILE", "fast" if app.testing else "full")
+    if app.config["PASSWORD_HASH_PROFILE"] != "full" and not app.testing:  # noqa: S105
+        raise RuntimeError("PASSWORD_HASH_PROFILE other than 'full' is for the test suite only")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     app.json = FastJSONProvider(app)

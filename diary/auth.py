@@ -1,11 +1,13 @@
-"""Sign up, log in, log out (PRODUCT.md section 6) and how Flask-Login finds the patient."""
+"""Sign up, log in, log out, confirm the password (PRODUCT.md section 6).
+
+Plain forms like every other page: ``request.form`` in, one validation path in
+``services.accounts``, errors by field name out; CSRFProtect checks every POST.
+"""
 
 from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField
 
 from .core.extensions import limiter
 from .core.logs import log_event
@@ -15,23 +17,6 @@ from .validation import ValidationError
 
 bp = Blueprint("auth", __name__)
 REMEMBER_FOR = timedelta(days=30)
-
-
-class RegisterForm(FlaskForm):
-    """Sign-up fields; the rules live in ``services.accounts``."""
-
-    email = EmailField("Email")
-    password = PasswordField("Password")
-    confirm = PasswordField("Repeat password")
-    timezone = HiddenField()
-
-
-class LoginForm(FlaskForm):
-    """Log-in fields."""
-
-    email = EmailField("Email")
-    password = PasswordField("Password")
-    remember = BooleanField("Keep me signed in on this device for 30 days")
 
 
 def _safe_next(target):
@@ -47,26 +32,19 @@ def _start_session(user, remember=False):
     mark_fresh()
 
 
-class ConfirmForm(FlaskForm):
-    """Typing the password again."""
-
-    password = PasswordField("Password")
-
-
 @bp.route("/confirm-password", methods=["GET", "POST"])
 @login_required
 @limiter.limit("10 per minute", methods=["POST"])
 def confirm():
     """Type the password again before exports and share links."""
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        if accounts.verify_password(current_user, form.password.data):
+    errors = {}
+    if request.method == "POST":
+        if accounts.verify_password(current_user, request.form.get("password", "")):
             mark_fresh()
             return redirect(_safe_next(request.args.get("next")), code=303)
-        form.password.errors = ["is not right"]
+        errors["password"] = "is not right"  # noqa: S105 - a message, not a password
         log_event("confirm_failed")
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/confirm.html", form=form), status
+    return render_template("auth/confirm.html", errors=errors), 422 if errors else 200
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -75,21 +53,27 @@ def register():
     """Create an account with the browser's time zone and land on today's view."""
     if current_user.is_authenticated:
         return redirect(url_for("entries.today"))
-    form = RegisterForm()
-    if form.validate_on_submit():
+    form = request.form
+    values = {"email": form.get("email", ""), "timezone": form.get("timezone", "")}
+    errors = {}
+    if request.method == "POST":
         try:
             user = accounts.register(
-                form.email.data, form.password.data, form.timezone.data, form.confirm.data
+                form.get("email", ""),
+                form.get("password", ""),
+                form.get("timezone", ""),
+                form.get("confirm"),
             )
         except ValidationError as error:
-            for name, message in error.fields.items():
-                getattr(form, name).errors = [message]
+            errors = error.fields
         else:
             _start_session(user)
             flash("Welcome! Log how your pain is right now.", "success")
             return redirect(url_for("entries.today"), code=303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/register.html", form=form), status
+    return (
+        render_template("auth/register.html", values=values, errors=errors),
+        422 if errors else 200,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -98,16 +82,20 @@ def login():
     """Log in with email and password."""
     if current_user.is_authenticated:
         return redirect(url_for("entries.today"))
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+    form = request.form
+    values = {"email": form.get("email", ""), "remember": bool(form.get("remember"))}
+    errors = {}
+    if request.method == "POST":
+        user = accounts.authenticate(form.get("email", ""), form.get("password", ""))
         if user is not None:
-            _start_session(user, remember=form.remember.data)
+            _start_session(user, remember=values["remember"])
             return redirect(_safe_next(request.args.get("next")), code=303)
-        form.password.errors = ["Email or password is not right."]
+        errors["password"] = "Email or password is not right."  # noqa: S105 - a message
         log_event("login_failed")  # no address: nothing identifying goes to the logs
-    status = 422 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form), status
+    return (
+        render_template("auth/login.html", values=values, errors=errors),
+        422 if errors else 200,
+    )
 
 
 @bp.post("/logout")

@@ -6,6 +6,7 @@ from importlib.resources import files
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import delete, select
 
 from ..core.extensions import db
@@ -14,8 +15,25 @@ from ..models import AcupunctureSession, CustomTerm, Entry, ShareLink, User, new
 from ..validation import PASSWORD_MAX, PASSWORD_MIN, ValidationError, check_text
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
+# argon2id. "full": the library's recommended parameters (RFC 9106's second choice: 64 MiB,
+# 3 passes), used everywhere but tests. "fast": the cheapest the library allows, for the test
+# suite only (create_app refuses it outside TESTING); hashes of either verify under both.
+HASH_PROFILES = {
+    "full": {},
+    "fast": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+}
+
+
+@lru_cache(maxsize=len(HASH_PROFILES))
+def _hasher_for(profile):
+    hasher = PasswordHasher(**HASH_PROFILES[profile])
+    # Checking a password for an unknown address costs as much as for a known one.
+    return hasher, hasher.hash("not-a-real-password-used-for-timing")
+
+
+def _hasher():
+    """The hasher of this app's ``PASSWORD_HASH_PROFILE`` and its dummy hash."""
+    return _hasher_for(current_app.config.get("PASSWORD_HASH_PROFILE", "full"))
 
 
 @lru_cache(maxsize=1)
@@ -57,17 +75,18 @@ def password_problem(password):
 
 def hash_password(password):
     """An argon2id hash of ``password``."""
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def verify_password(user, password):
     """Check ``password`` against ``user`` (None spends the same time and fails)."""
+    hasher, dummy_hash = _hasher()
     try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        ok = hasher.verify(user.password_hash if user else dummy_hash, password or "")
     except (VerificationError, InvalidHashError, UnicodeEncodeError, TypeError):
         return False
-    if ok and user and _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if ok and user and hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
         db.session.commit()
     return bool(ok and user)
 
