@@ -23,7 +23,8 @@ run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	@echo "Open http://127.0.0.1:5000 and log in as demo@example.com / sciatica-demo"
-	FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false $(BIN)/flask run --host 127.0.0.1 --port 5000
+	FLASK_PUBLIC_URL=http://127.0.0.1:5000 FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false \
+	  $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # $(call apt_install,package,what happens without it): a Debian package, as root or with sudo.
 define apt_install

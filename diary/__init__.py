@@ -3,7 +3,10 @@
 import gc
 import os
 import secrets
+import sys
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -13,6 +16,8 @@ from .core.fastjson import FastJSONProvider
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_ROOT = PACKAGE_DIR.parent
+# Where absolute links point when FLASK_PUBLIC_URL is not set: the address ``make run`` serves.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 
 
 def resource_dir(name):
@@ -45,6 +50,20 @@ def create_app(test_config=None):
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_API_PER_IP="1200 per minute",
         RATELIMIT_API_PER_ACCOUNT="600 per minute",
+        # Every password check (log in, confirm, delete, change) of one account, and of one
+        # address, shares these; failed checks of one account back off minute, hour, day.
+        RATELIMIT_PASSWORD_PER_ACCOUNT="10 per minute",  # noqa: S106 - a rate
+        RATELIMIT_PASSWORD_PER_IP="10 per minute;50 per hour",  # noqa: S106 - a rate
+        RATELIMIT_PASSWORD_FAILURES="30 per hour;100 per day",  # noqa: S106 - a rate
+        RATELIMIT_RESTORES="6 per hour",
+        # Browser sessions: 12 hours of use at most, 30 minutes idle (sliding); "keep me
+        # signed in": 30 days (ASVS 3.3.1-3.3.2). The cookie's signature lives as long.
+        PERMANENT_SESSION_LIFETIME=timedelta(days=30),
+        SESSION_REFRESH_EACH_REQUEST=False,
+        # Absolute links (share URLs, QR codes) are built from this, never from the Host header.
+        PUBLIC_URL=None,
+        # Database errors never carry the values of a statement (notes, pain) into the logs.
+        SQLALCHEMY_ENGINE_OPTIONS={"hide_parameters": True},
         PROXY_COUNT=0,
         RATELIMIT_HEADERS_ENABLED=True,
         JSON_SORT_KEYS=False,
@@ -60,6 +79,7 @@ def create_app(test_config=None):
         raise RuntimeError("PASSWORD_HASH_PROFILE other than 'full' is for the test suite only")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
+    _configure_public_url(app)
     app.json = FastJSONProvider(app)
 
     if app.config["PROXY_COUNT"]:
@@ -69,6 +89,7 @@ def create_app(test_config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     _init_extensions(app)
     _register_blueprints(app)
+    _warn_if_limits_are_per_worker(app)
     if int(app.config["TRENDS_CACHE_SIZE"]) > 0:
         from .services.trends import TrendsCache
 
@@ -99,6 +120,68 @@ def _instance_secret_key(instance_path):
     return path.read_text().strip()
 
 
+def _configure_public_url(app):
+    """Check ``PUBLIC_URL`` (an origin); unless ``TRUSTED_HOSTS`` is set, trust its host only."""
+    url = app.config.get("PUBLIC_URL")
+    if not url:
+        if not app.testing:
+            app.logger.warning(
+                "FLASK_PUBLIC_URL is not set: share links and QR codes point at %s. Set it to "
+                "the address patients and practitioners open (e.g. https://diary.example.org).",
+                DEFAULT_PUBLIC_URL,
+            )
+        app.config["PUBLIC_URL"] = DEFAULT_PUBLIC_URL  # trusting no particular host
+        return
+    parts = urlsplit(str(url))
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise RuntimeError(
+            f"FLASK_PUBLIC_URL must be an origin such as https://diary.example.org, not {url!r}"
+        )
+    app.config["PUBLIC_URL"] = f"{parts.scheme}://{parts.netloc}"
+    if app.config.get("TRUSTED_HOSTS") is None:
+        # A request naming another host is refused (400) before any view builds a URL.
+        app.config["TRUSTED_HOSTS"] = [parts.hostname]
+
+
+def _gunicorn_workers():
+    """How many workers the gunicorn loading this app runs, or None outside gunicorn.
+
+    Gunicorn calls the app factory from its application (or worker) object, which holds the
+    configuration: the first such caller on the stack tells.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        caller = frame.f_locals.get("self")
+        workers = getattr(getattr(caller, "cfg", None), "workers", None)
+        if type(caller).__module__.startswith("gunicorn.") and isinstance(workers, int):
+            return workers
+        frame = frame.f_back
+    return None
+
+
+def _warn_if_limits_are_per_worker(app):
+    """Say loudly when several workers each keep their own rate-limit counts (``memory://``)."""
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if not app.config.get("RATELIMIT_ENABLED") or not storage.startswith("memory://"):
+        return
+    workers = _gunicorn_workers()
+    if workers is not None and workers > 1:
+        app.logger.warning(
+            "RATE LIMITS ARE PER WORKER: RATELIMIT_STORAGE_URI is memory:// and gunicorn runs "
+            "%d workers, so every limit (log in, sign up, password checks, the API, restores) "
+            "lets %d times as many requests through. Set FLASK_RATELIMIT_STORAGE_URI to a "
+            "storage the workers share, e.g. redis://localhost:6379 (README, Deployment).",
+            workers,
+            workers,
+        )
+
+
 def _init_extensions(app):
     """Bind the extensions to ``app``."""
     from .core import security
@@ -119,6 +202,7 @@ def _register_blueprints(app):
     from . import account, acupuncture, auth, cli, entries, health, pwa, share, trends
     from .api import bp as api_bp
     from .core import assets, errors, logs, security, templating
+    from .http import is_shell
     from .validation import LIMITS, PASSWORD_MAX, PASSWORD_MIN
 
     app.register_blueprint(health.bp)
@@ -131,6 +215,7 @@ def _register_blueprints(app):
     app.register_blueprint(account.bp)
     app.register_blueprint(api_bp)
     templating.register(app)
+    app.jinja_env.globals["is_shell"] = is_shell
     # Templates take their maxlength from the validators, never from a copy.
     app.jinja_env.globals["limits"] = {
         **LIMITS,

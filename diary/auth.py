@@ -4,32 +4,21 @@ Plain forms like every other page: ``request.form`` in, one validation path in
 ``services.accounts``, errors by field name out; CSRFProtect checks every POST.
 """
 
-from datetime import timedelta
-
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from .core.extensions import limiter
-from .core.logs import log_event
-from .http import FORGET_THIS_DIARY, mark_fresh
+from .core.logs import log_event, log_success
+from .http import leave_diary, mark_fresh, safe_next, start_session
 from .services import accounts
 from .validation import ValidationError
 
 bp = Blueprint("auth", __name__)
-REMEMBER_FOR = timedelta(days=30)
 
 
-def _safe_next(target):
-    """Only same-site paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("entries.today")
-
-
-def _start_session(user, remember=False):
-    session.clear()  # nothing from before login survives into the new session
-    login_user(user, remember=remember, duration=REMEMBER_FOR)
-    mark_fresh()
+def _next_page():
+    """Where to go after logging in or confirming: ``?next=`` if it is a path here, else today."""
+    return safe_next(request.args.get("next")) or url_for("entries.today")
 
 
 @bp.route("/confirm-password", methods=["GET", "POST"])
@@ -41,7 +30,8 @@ def confirm():
     if request.method == "POST":
         if accounts.verify_password(current_user, request.form.get("password", "")):
             mark_fresh()
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            log_success("password_confirmed")
+            return redirect(_next_page(), code=303)
         errors["password"] = "is not right"  # noqa: S105 - a message, not a password
         log_event("confirm_failed")
     return render_template("auth/confirm.html", errors=errors), 422 if errors else 200
@@ -67,7 +57,7 @@ def register():
         except ValidationError as error:
             errors = error.fields
         else:
-            _start_session(user)
+            start_session(user)
             flash("Welcome! Log how your pain is right now.", "success")
             return redirect(url_for("entries.today"), code=303)
     return (
@@ -86,12 +76,14 @@ def login():
     values = {"email": form.get("email", ""), "remember": bool(form.get("remember"))}
     errors = {}
     if request.method == "POST":
-        user = accounts.authenticate(form.get("email", ""), form.get("password", ""))
-        if user is not None:
-            _start_session(user, remember=values["remember"])
-            return redirect(_safe_next(request.args.get("next")), code=303)
+        email, user = accounts.account_for_login(form.get("email", ""))
+        if accounts.verify_password(user, form.get("password", ""), email):
+            start_session(user, remember=values["remember"])
+            log_success("login", user.id, remember=values["remember"])
+            return redirect(_next_page(), code=303)
         errors["password"] = "Email or password is not right."  # noqa: S105 - a message
-        log_event("login_failed")  # no address: nothing identifying goes to the logs
+        # The account's pseudonym when the address has one; never the address typed.
+        log_event("login_failed", user_id=user.id if user else None)
     return (
         render_template("auth/login.html", values=values, errors=errors),
         422 if errors else 200,
@@ -103,9 +95,5 @@ def login():
 def logout():
     """Log out everywhere: the nonce in every copy of the cookie stops matching."""
     accounts.end_all_logins(current_user)
-    logout_user()
-    session.clear()
-    flash("You are logged out.", "info")
-    response = redirect(url_for("auth.login"), code=303)
-    response.headers["Clear-Site-Data"] = FORGET_THIS_DIARY
-    return response
+    log_success("logout")
+    return leave_diary("You are logged out.")

@@ -10,13 +10,17 @@ import re
 import time
 from datetime import date, timedelta
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import current_app, flash, jsonify, redirect, request, session, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import BadRequest
 
 from .core.database import read_alone
 from .core.errors import api_error, wants_json
-from .core.extensions import db
+from .core.extensions import db, limiter
+from .core.logs import log_event, log_success
 from .core.timeutil import EARLIEST, local_today, parse_date
 from .models import User
 from .services import backup, csv_export, fhir
@@ -40,20 +44,33 @@ def json_body():
 NOT_A_BACKUP = "This file is not a pain diary backup; nothing was changed."
 
 
-def uploaded_document():
-    """The backup sent as a multipart field ``file`` (a file or plain text), or as the JSON body."""
+def _uploaded_text():
+    """The body, or the multipart field ``file``, as text: the bytes are dropped on return."""
     if request.mimetype != "multipart/form-data":
-        return json_body()
+        return request.get_data(cache=False).decode("utf-8-sig")  # not kept in the request
     upload = request.files.get("file")
     if upload is not None:
-        raw = upload.read()
-    elif "file" in request.form:
-        raw = request.form["file"].encode()
-    else:
-        raise ValidationError({"file": "choose a backup file (.json)"}, "No backup file was sent.")
+        return upload.read().decode("utf-8-sig")
+    if "file" in request.form:
+        return request.form["file"]
+    raise ValidationError({"file": "choose a backup file (.json)"}, "No backup file was sent.")
+
+
+def uploaded_document():
+    """The backup sent as a multipart field ``file`` (a file or plain text), or as the JSON body.
+
+    Up to 20 MB: read once, not cached, decoded, then parsed, so the request holds at most
+    the text and its parsed document at once (before: the bytes, the text and the document).
+    """
+    multipart = request.mimetype == "multipart/form-data"
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        text = _uploaded_text()
+        if not multipart and text.strip() in ("", "null"):
+            return {}
+        return json.loads(text)
     except (UnicodeDecodeError, ValueError, RecursionError):
+        if not multipart:
+            raise BadRequest("The body is not valid JSON.") from None
         raise ValidationError({"file": "is not a JSON file"}, NOT_A_BACKUP) from None
 
 
@@ -175,6 +192,7 @@ def attachment(response, filename):
 def csv_response(user):
     """Every entry as one CSV row, oldest first, as a download."""
     response = current_app.response_class(csv_export.entries_csv_for(user), mimetype="text/csv")
+    log_success("export", user.id, format="csv")
     return attachment(response, "pain-diary-entries.csv")
 
 
@@ -182,12 +200,15 @@ def fhir_response(user):
     """The diary as a FHIR R4 Bundle of type collection, as a download."""
     response = jsonify(fhir.bundle_for(user))
     response.content_type = "application/fhir+json"
+    log_success("export", user.id, format="fhir")
     return attachment(response, "pain-diary-fhir.json")
 
 
 def backup_response(user):
     """The full backup (profile, own words, entries, sessions) as a download."""
-    return attachment(jsonify(backup.export_backup(user)), backup.filename(user))
+    response = attachment(jsonify(backup.export_backup(user)), backup.filename(user))
+    log_success("export", user.id, format="backup")
+    return response
 
 
 DOWNLOADS = {
@@ -208,6 +229,69 @@ FRESH_FOR_SECONDS = 15 * 60
 def mark_fresh():
     """Record that the patient has just typed their password."""
     session["auth_at"] = int(time.time())
+
+
+# ASVS 3.3.1-3.3.2: a browser session ends after 12 hours of use or 30 minutes without a
+# request; "keep me signed in" lasts 30 days from the login, however used. The times live in
+# the signed session cookie, so a copied cookie ages like the original.
+SESSION_MAX_SECONDS = 12 * 3600
+SESSION_IDLE_SECONDS = 30 * 60
+REMEMBERED_SECONDS = 30 * 24 * 3600
+# Activity is noted at most once a minute: the cookie is not rewritten on every request.
+SEEN_EVERY_SECONDS = 60
+
+
+def start_session(user, remember=False):
+    """Log ``user`` in on a new session (nothing from before survives), password just typed.
+
+    "Keep me signed in" (``remember``) makes the session cookie outlive the browser (30 days);
+    otherwise it ends with the browser, after 12 hours, or after 30 minutes unused.
+    """
+    session.clear()
+    login_user(user)
+    session.permanent = bool(remember)
+    now = int(time.time())
+    session["login_at"] = session["seen_at"] = now
+    mark_fresh()
+
+
+def _session_alive():
+    """Whether this login is within its lifetime; notes the activity when it is."""
+    now = time.time()
+    login_at = session.get("login_at")
+    seen_at = session.get("seen_at", login_at)
+    if not isinstance(login_at, int) or not isinstance(seen_at, int):
+        return False  # a login from before lifetimes (or Flask-Login's remember cookie)
+    if session.permanent:
+        return now - login_at <= REMEMBERED_SECONDS
+    if now - login_at > SESSION_MAX_SECONDS or now - seen_at > SESSION_IDLE_SECONDS:
+        return False
+    if now - seen_at >= SEEN_EVERY_SECONDS:
+        session["seen_at"] = int(now)
+    return True
+
+
+# Where to go next -------------------------------------------------------------------------------
+
+# Refused in ``next`` anywhere: control characters and whitespace (browsers drop tabs and
+# newlines, turning "/\t/evil.com" into "//evil.com"), backslashes (read as slashes), and
+# encoded slashes, backslashes or control characters (decoded once more by some servers).
+UNSAFE_NEXT = re.compile(r"[\x00-\x20\x7f\\]|%(?:2f|5c|[01][0-9a-f]|7f|20)", re.IGNORECASE)
+
+
+def safe_next(target):
+    """``target`` if it is a path on this site (``/entries?x=1``), else None.
+
+    Only printable ASCII; no scheme, no host, and exactly one leading ``/``.
+    """
+    if not isinstance(target, str) or not target.isascii() or UNSAFE_NEXT.search(target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None  # "//host" and "///host" name another site
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    return target
 
 
 def is_fresh():
@@ -233,9 +317,28 @@ def fresh_login_required(view):
                 "again after 15 minutes for exports and share links.",
             )
         target = request.full_path.rstrip("?") if request.method == "GET" else request.path
-        return redirect(url_for("auth.confirm", next=target))
+        return redirect(url_for("auth.confirm", next=safe_next(target)))
 
     return guarded
+
+
+def leave_diary(message):
+    """Log out of this browser and make the phone forget the diary: the answer to send."""
+    logout_user()
+    session.clear()
+    flash(message, "info")
+    response = redirect(url_for("auth.login"), code=303)
+    response.headers["Clear-Site-Data"] = FORGET_THIS_DIARY
+    return response
+
+
+def is_shell():
+    """Whether the service worker asks for a data-free copy of a log form to keep offline.
+
+    Such a request never changes what the person sees: without a login it gets a bare 401
+    (no redirect, no "log in" message left waiting in the session).
+    """
+    return request.headers.get("X-Diary-Shell") == "1"
 
 
 # Logins -----------------------------------------------------------------------------------------
@@ -249,9 +352,16 @@ def configure_login(login_manager):
 
     @login_manager.user_loader
     def load_user(user_id):
-        """Load by ``id:nonce``; a rotated nonce (after logout) makes old cookies useless."""
+        """Load by ``id:nonce``; a rotated nonce (after logout) makes old cookies useless.
+
+        A login past its lifetime (12 hours, 30 minutes idle, 30 days remembered) ends here.
+        """
         row_id, _, nonce = (user_id or "").partition(":")
-        if not row_id.isdigit() or not nonce:
+        if not row_id.isascii() or not row_id.isdigit() or not nonce:
+            return None
+        if not _session_alive():
+            session.clear()
+            log_event("session_expired", user_id=int(row_id))
             return None
         user = read_alone(lambda: db.session.get(User, int(row_id)))
         if user is None or not hmac.compare_digest(user.session_nonce, nonce):
@@ -263,13 +373,32 @@ def configure_login(login_manager):
         """JSON 401 for the API; the login page, coming back afterwards, for pages."""
         if wants_json():
             return api_error(401)
+        if is_shell():
+            return "", 401
         flash(login_manager.login_message, "info")
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("auth.login", next=safe_next(request.full_path.rstrip("?"))))
 
 
 # Share links ------------------------------------------------------------------------------------
 
 
 def share_url(token):
-    """The full URL of the report for ``token``."""
-    return url_for("share.report", token=token, _external=True)
+    """The full URL of the report for ``token``: ``PUBLIC_URL``, never the request's Host."""
+    return current_app.config["PUBLIC_URL"] + url_for("share.report", token=token)
+
+
+# Rate-limit keys --------------------------------------------------------------------------------
+
+
+def account_key():
+    """Rate-limit key: the patient when logged in, else the client address."""
+    if current_user.is_authenticated:
+        return "patient:" + str(current_user.id)
+    return "ip:" + (get_remote_address() or "unknown")
+
+
+# Restores (page and API) share one budget per patient (RATELIMIT_RESTORES, a few an hour):
+# each parses and checks up to 20 MB.
+restore_limit = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_RESTORES"], scope="restore", key_func=account_key
+)

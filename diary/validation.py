@@ -54,6 +54,23 @@ class FieldErrors:
             raise ValidationError(self.fields)
 
 
+def form_integer(value, digits=5):
+    """A form's number: ``" 7 "`` -> 7 (ASCII digits only, at most ``digits``), ``""`` -> None.
+
+    Anything else (``"²"``, ``"⑤"``, ``"٣"``, ``"-1"``, ``"5.0"``) is returned as it came,
+    for the field's validator to refuse by name: ``str.isdigit`` accepts digits ``int`` cannot
+    read, and ``int`` reads digits of other scripts.
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text == "":
+        return None
+    if len(text) <= digits and text.isascii() and text.isdigit():
+        return int(text)
+    return value
+
+
 def pain_value(value, required=False):
     """A 0-10 JSON integer (not a bool, not a string, not 5.0); None allowed unless required."""
     if value is None:

@@ -1,7 +1,7 @@
 """A second patient gets 404 on every route of the first patient's objects, and changes nothing."""
 
 import pytest
-from conftest import entry_body, page_csrf, session_body
+from helpers import entry_body, page_csrf, session_body
 
 API_ROUTES = [
     ("GET", "/entries/{entry}"),

@@ -6,7 +6,7 @@ unsafe request may get 400 instead, when the CSRF check runs before the login ch
 
 import re
 
-from conftest import new_id, page_csrf
+from helpers import new_id, page_csrf
 
 # Routes the contract makes public.
 PUBLIC = {("/api/v1/openapi.json", "GET")}

@@ -1,7 +1,7 @@
 """Sign up, log in, log out: the forms, password rules, and what a copied cookie can do."""
 
 import pytest
-from conftest import PASSWORD, Api, login, page_csrf, register
+from helpers import PASSWORD, Api, login, page_csrf, register
 from sqlalchemy import select
 
 from diary.core.extensions import db
@@ -13,7 +13,7 @@ def test_register_lands_on_today_logged_in(client):
     response = register(client, email="  New.Patient@Example.COM ", timezone="America/Denver")
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
-    assert "Hello, Patient" in client.get("/").get_data(as_text=True)
+    assert "<h1>Hello</h1>" in client.get("/").get_data(as_text=True)
     me = client.get("/api/v1/me").get_json()
     assert me["email"] == "new.patient@example.com"
     assert me["timezone"] == "America/Denver"
@@ -146,14 +146,14 @@ def test_remember_me_cookie_also_dies_at_logout(client, app):
     register(client)
     client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
     login(client, remember="y")
-    remember = client.get_cookie("remember_token")
-    assert remember is not None
+    remember = client.get_cookie("session")
+    assert remember is not None and remember.expires is not None, "kept past the browser"
     thief = app.test_client()
-    thief.set_cookie("remember_token", remember.value)
+    thief.set_cookie("session", remember.value)
     assert thief.get("/api/v1/me").status_code == 200
     client.post("/logout", data={"csrf_token": page_csrf(client, "/")})
     other = app.test_client()
-    other.set_cookie("remember_token", remember.value)
+    other.set_cookie("session", remember.value)
     assert other.get("/api/v1/me").status_code == 401
 
 
@@ -171,7 +171,7 @@ def test_api_helper_works_after_login(client):
 
 
 def test_login_is_rate_limited(database_path):
-    from conftest import make_app
+    from helpers import make_app
 
     limited = make_app(database_path, RATELIMIT_ENABLED=True)
     client = limited.test_client()
@@ -181,7 +181,7 @@ def test_login_is_rate_limited(database_path):
 
 
 def test_api_is_rate_limited_per_account(database_path):
-    from conftest import make_app
+    from helpers import make_app
 
     limited = make_app(
         database_path, RATELIMIT_ENABLED=True, RATELIMIT_API_PER_ACCOUNT="5 per minute"
@@ -230,7 +230,7 @@ def test_password_change_logs_out_other_devices(app, client):
 def test_rate_limits_reset_when_the_window_has_passed(database_path):
     import time
 
-    from conftest import make_app
+    from helpers import make_app
 
     limited = make_app(
         database_path, RATELIMIT_ENABLED=True, RATELIMIT_API_PER_ACCOUNT="2 per second"

@@ -4,8 +4,8 @@ import sqlite3
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import entry_body, make_app, sqlite_only
 from flask_migrate import downgrade, upgrade
+from helpers import entry_body, make_app, sqlite_only
 from sqlalchemy import func, inspect, select
 
 from diary.cli import DEMO_EMAIL, DEMO_PASSWORD, SESSION_COUNT

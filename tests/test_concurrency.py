@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import PASSWORD, database_uri
+from helpers import PASSWORD, database_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITERS = 16

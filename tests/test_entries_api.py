@@ -4,7 +4,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import entry_body, new_id
+from helpers import entry_body, new_id
 
 
 def test_create_returns_the_stored_entry(api):

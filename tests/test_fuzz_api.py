@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import pytest
 import schemathesis
-from conftest import PASSWORD, Api, entry_body, make_app, register, session_body
+from helpers import PASSWORD, Api, entry_body, make_app, register, session_body
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (

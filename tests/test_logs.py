@@ -3,7 +3,7 @@
 import json
 import logging
 
-from conftest import entry_body, login
+from helpers import entry_body, login
 
 
 def test_logs_hold_no_email_note_token_or_body(caplog, api):

@@ -1,7 +1,7 @@
 """/api/v1/me and /api/v1/vocabulary."""
 
 import pytest
-from conftest import entry_body, session_body
+from helpers import entry_body, session_body
 from sqlalchemy import func, select
 
 from diary.core.extensions import db

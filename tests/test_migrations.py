@@ -4,8 +4,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import entry_body, session_body, sqlite_only
 from flask_migrate import downgrade, upgrade
+from helpers import entry_body, session_body, sqlite_only
 from sqlalchemy import inspect, text
 
 from diary import resource_dir

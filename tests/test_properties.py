@@ -4,6 +4,7 @@ Validators: any JSON-like input is either normalised into values that keep the r
 refused with a ValidationError naming exactly the offending fields (checked against a small
 independent statement of the rules). API: any body posted or put to /entries and /sessions is
 answered 2xx or with a section 6 error, never 5xx, and a refused request changes nothing.
+The inputs are drawn by tests/strategies.py, the rules stated in tests/oracle.py.
 
 Hostile inputs that once answered 500 are tested directly at the end: lone surrogates and NUL
 characters in text (refused, 422), instants whose offset or time zone takes them past year 1 or
@@ -11,69 +12,49 @@ characters in text (refused, 422), instants whose offset or time zone takes them
 """
 
 import json
-import re
-import uuid
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 import pytest
-from conftest import entry_body, session_body
-from hypothesis import HealthCheck, event, given, settings
+from helpers import entry_body, session_body
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle import (
+    ENTRY_FIELDS,
+    NOW,
+    SESSION_FIELDS,
+    VOCABULARY,
+    check_answer,
+    check_cleaned_or_refused,
+    check_keys,
+    check_locations,
+    check_nullable_pain,
+    check_text,
+    entry_offences,
+    expected_instant,
+    is_location_list,
+    is_pain,
+    is_text,
+    normalised_text,
+    session_offences,
+)
+from strategies import (
+    ENTRY_API_BODIES,
+    ENTRY_BODIES,
+    IF_MATCH,
+    INSTANT_FIELD,
+    JSON_VALUES,
+    KNOWN_ENTRY_ID,
+    KNOWN_SESSION_ID,
+    LOCATIONS_FIELD,
+    PAIN_VALUES,
+    SESSION_API_BODIES,
+    SESSION_BODIES,
+    ZONES,
+    text_field,
+)
 
 from diary.records import ENTRY, SESSION
-from diary.validation import (
-    LIMITS,
-    MAX_KEYS,
-    MAX_LOCATIONS,
-    ValidationError,
-    location_list,
-    pain_value,
-    text_value,
-)
-from diary.vocabulary import BUILT_IN, REGIONS, SIDES
-
-NOW = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-VOCABULARY = {category: set(terms) for category, terms in BUILT_IN.items()}
-ZONES = ["UTC", "Europe/London", "America/Los_Angeles", "Pacific/Kiritimati", "Pacific/Niue"]
-ENTRY_FIELDS = {
-    "body",
-    "id",
-    "recorded_at",
-    "pain",
-    "pain.overall",
-    "pain.back",
-    "pain.leg",
-    "locations",
-    "pain_types",
-    "triggers",
-    "relievers",
-    "medications",
-    "sleep_quality",
-    "interference",
-    "notes",
-}
-SESSION_FIELDS = {
-    "body",
-    "id",
-    "started_at",
-    "practitioner",
-    "techniques",
-    "points",
-    "pain_before",
-    "pain_after",
-    "notes",
-}
-# The section 6 errors a write to /entries or /sessions may answer, with their codes.
-ERROR_STATUSES = {
-    400: "bad_request",
-    404: "not_found",
-    409: "conflict",
-    412: "precondition_failed",
-    413: "payload_too_large",
-    422: "validation_error",
-}
+from diary.validation import LIMITS, ValidationError, location_list, pain_value, text_value
 
 VALIDATOR_SETTINGS = settings(max_examples=500, deadline=None, derandomize=True, database=None)
 API_SETTINGS = settings(
@@ -83,335 +64,6 @@ API_SETTINGS = settings(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-
-# --- strategies ---------------------------------------------------------------------------
-
-# Text without NUL; a lone surrogate can still be drawn (`storable` expects it refused).
-TEXT = st.text(st.characters(exclude_characters="\x00"), max_size=40)
-JSON_SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**63), max_value=2**63)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | TEXT
-)
-JSON_VALUES = st.recursive(
-    JSON_SCALARS,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(TEXT, children, max_size=4),
-    max_leaves=12,
-)
-
-
-def _or_junk(strategy):
-    """A field's plausible values, or any JSON value at all (wrong types included)."""
-    return st.one_of(strategy, JSON_VALUES)
-
-
-GOOD_PAIN = st.integers(min_value=0, max_value=10)
-PAIN = st.integers(min_value=-2, max_value=12) | st.sampled_from([5.0, 7.5, True, False, "5"])
-PADDING = st.sampled_from(["", " ", "\n", "\r\n", "\t "])
-
-
-@st.composite
-def texts_near(draw, limit):
-    """Text around ``limit`` characters once trimmed, with a CRLF that becomes one LF."""
-    length = draw(st.integers(min_value=max(0, limit - 3), max_value=limit + 1))
-    core = "x" * (length // 2) + "\r\n" + "x" * (length - length // 2)
-    return draw(PADDING) + core + draw(PADDING)
-
-
-def text_field(limit):
-    """(good, any): short text; or also text around the limit, and junk."""
-    return TEXT, _or_junk(TEXT | texts_near(limit))
-
-
-def keys_field(category):
-    """(good, any): a few known keys; or also too many, unknown words, and junk."""
-    known = st.sampled_from(sorted(VOCABULARY[category]))
-    items = known | TEXT | JSON_SCALARS
-    anything = _or_junk(
-        st.lists(known, max_size=5)
-        | st.lists(items, max_size=5)
-        | st.lists(known, min_size=MAX_KEYS - 1, max_size=MAX_KEYS + 2)
-    )
-    return st.lists(known, max_size=5), anything
-
-
-def pain_field():
-    """(good, any) for a nullable 0-10 value."""
-    return st.none() | GOOD_PAIN, _or_junk(PAIN)
-
-
-LOCATION = st.fixed_dictionaries(
-    {"region": st.sampled_from(sorted(REGIONS)), "side": st.sampled_from(SIDES)}
-)
-LOCATIONS_FIELD = _or_junk(
-    st.lists(LOCATION, max_size=6)
-    | st.lists(LOCATION | JSON_VALUES, max_size=4)
-    | st.lists(LOCATION, min_size=MAX_LOCATIONS - 1, max_size=MAX_LOCATIONS + 2)
-    | st.lists(
-        st.fixed_dictionaries({"region": TEXT | JSON_SCALARS, "side": TEXT | JSON_SCALARS}),
-        max_size=3,
-    )
-)
-OFFSETS = st.sampled_from(["", "Z", "+00:00", "+05:30", "-11:00", "+14:00"])
-
-
-def _instant_text(strategy):
-    return st.tuples(strategy, OFFSETS).map(lambda pair: pair[0].isoformat() + pair[1])
-
-
-# Years 1000-3000 only: the calendar's edges are a known bug (tested below).
-INSTANT_FIELD = (
-    _instant_text(st.datetimes(min_value=datetime(2000, 1, 2), max_value=datetime(2026, 3, 4))),
-    _or_junk(
-        _instant_text(st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(3000, 1, 1)))
-        | _instant_text(
-            st.datetimes(min_value=datetime(1999, 12, 31), max_value=datetime(2026, 3, 7))
-        )
-        | st.sampled_from(["", "2026-03-01", "2026-03-01T25:00", "yesterday", "2026-03-01T08:30"])
-    ),
-)
-UUIDS = st.uuids().map(str) | st.uuids().map(lambda value: value.hex.upper())
-ID_FIELD = (UUIDS, _or_junk(UUIDS))
-
-ENTRY_FIELD_VALUES = {
-    "id": ID_FIELD,
-    "recorded_at": INSTANT_FIELD,
-    "pain": (
-        st.fixed_dictionaries(
-            {"overall": GOOD_PAIN}, optional={"back": GOOD_PAIN, "leg": GOOD_PAIN}
-        ),
-        _or_junk(
-            st.fixed_dictionaries(
-                {}, optional={"overall": _or_junk(PAIN), "back": PAIN, "leg": PAIN}
-            )
-        ),
-    ),
-    "locations": (st.lists(LOCATION, max_size=6), LOCATIONS_FIELD),
-    "pain_types": keys_field("pain_types"),
-    "triggers": keys_field("triggers"),
-    "relievers": keys_field("relievers"),
-    "medications": text_field(LIMITS["medications"]),
-    "sleep_quality": pain_field(),
-    "interference": pain_field(),
-    "notes": text_field(LIMITS["notes"]),
-}
-SESSION_FIELD_VALUES = {
-    "id": ID_FIELD,
-    "started_at": INSTANT_FIELD,
-    "practitioner": text_field(LIMITS["practitioner"]),
-    "techniques": keys_field("techniques"),
-    "points": text_field(LIMITS["points"]),
-    "pain_before": pain_field(),
-    "pain_after": pain_field(),
-    "notes": text_field(LIMITS["notes"]),
-}
-
-
-def bodies(fields, required=()):
-    """Valid bodies, valid ones with one field anything, and bodies of anything at all."""
-    optional_good = {name: good for name, (good, _) in fields.items() if name not in required}
-    good = st.fixed_dictionaries(
-        {name: fields[name][0] for name in required}, optional=optional_good
-    )
-    one_off = st.tuples(good, st.sampled_from(sorted(fields))).flatmap(
-        lambda pair: fields[pair[1]][1].map(lambda value: {**pair[0], pair[1]: value})
-    )
-    anything = st.fixed_dictionaries(
-        {}, optional={**{name: any_ for name, (_, any_) in fields.items()}, "extra": JSON_VALUES}
-    )
-    return good | one_off | anything
-
-
-ENTRY_BODIES = bodies(ENTRY_FIELD_VALUES, required=("pain",))
-SESSION_BODIES = bodies(SESSION_FIELD_VALUES)
-PAIN_VALUES = _or_junk(PAIN)
-
-# --- the rules of section 5, stated independently of diary.validation ----------------------
-
-
-def is_pain(value, required=False):
-    """A JSON integer 0-10 (never a bool or 5.0); null unless required."""
-    if value is None:
-        return not required
-    return type(value) is int and 0 <= value <= 10
-
-
-def normalised_text(value):
-    """Trimmed, with CRLF and CR as LF."""
-    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def storable(text):
-    """No NUL and no lone surrogate: text every database can store."""
-    return "\x00" not in text and not any("\ud800" <= char <= "\udfff" for char in text)
-
-
-def is_text(value, limit):
-    """Absent, or storable text of at most ``limit`` characters once normalised."""
-    return value is None or (
-        isinstance(value, str) and storable(value) and len(normalised_text(value)) <= limit
-    )
-
-
-def is_key_list(value, allowed):
-    """Absent, or at most 30 known keys."""
-    if value is None:
-        return True
-    return (
-        isinstance(value, list)
-        and len(value) <= MAX_KEYS
-        and all(isinstance(key, str) and key in allowed for key in value)
-    )
-
-
-def is_location_list(value):
-    """Absent, or at most 30 ``{region, side}`` objects with known values."""
-    if value is None:
-        return True
-    return (
-        isinstance(value, list)
-        and len(value) <= MAX_LOCATIONS
-        and all(
-            isinstance(item, dict)
-            and isinstance(item.get("region"), str)
-            and item["region"] in REGIONS
-            and isinstance(item.get("side"), str)
-            and item["side"] in SIDES
-            for item in value
-        )
-    )
-
-
-def is_record_id(value):
-    """Absent, or a UUID in any of the forms Python reads."""
-    if value is None:
-        return True
-    if not isinstance(value, str):
-        return False
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def entry_offences(body):
-    """The fields of an entry body that break a rule (instants aside: see expected_instant)."""
-    if not isinstance(body, dict):
-        return {"body"}
-    offences = set()
-    pain = body.get("pain")
-    if pain is not None and not isinstance(pain, dict):
-        offences.add("pain")
-    pain = pain if isinstance(pain, dict) else {}
-    checks = {
-        "id": is_record_id(body.get("id")),
-        "pain.overall": is_pain(pain.get("overall"), required=True),
-        "pain.back": is_pain(pain.get("back")),
-        "pain.leg": is_pain(pain.get("leg")),
-        "locations": is_location_list(body.get("locations")),
-        "medications": is_text(body.get("medications"), LIMITS["medications"]),
-        "sleep_quality": is_pain(body.get("sleep_quality")),
-        "interference": is_pain(body.get("interference")),
-        "notes": is_text(body.get("notes"), LIMITS["notes"]),
-    }
-    for category in ("pain_types", "triggers", "relievers"):
-        checks[category] = is_key_list(body.get(category), VOCABULARY[category])
-    return offences | {field for field, ok in checks.items() if not ok}
-
-
-def session_offences(body):
-    """The fields of a session body that break a rule (instants aside)."""
-    if not isinstance(body, dict):
-        return {"body"}
-    checks = {
-        "id": is_record_id(body.get("id")),
-        "practitioner": is_text(body.get("practitioner"), LIMITS["practitioner"]),
-        "techniques": is_key_list(body.get("techniques"), VOCABULARY["techniques"]),
-        "points": is_text(body.get("points"), LIMITS["points"]),
-        "pain_before": is_pain(body.get("pain_before")),
-        "pain_after": is_pain(body.get("pain_after")),
-        "notes": is_text(body.get("notes"), LIMITS["notes"]),
-    }
-    return {field for field, ok in checks.items() if not ok}
-
-
-# An instant as section 5 and its examples write it: a date and a time (seconds optional), an
-# optional offset; anything else that is not absent is refused.
-INSTANT_FORM = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?", re.ASCII
-)
-
-
-def expected_instant(raw, tz_name):
-    """(accepted, the UTC instant or None): absent is accepted as None; a date-time (no offset:
-    read in ``tz_name``) is accepted from 2000-01-01Z to 24 h after NOW; all else is refused."""
-    if raw is None or raw == "":
-        return True, None
-    if not isinstance(raw, str) or not INSTANT_FORM.fullmatch(raw):
-        return False, None
-    try:
-        instant = datetime.fromisoformat(raw)
-    except ValueError:
-        return False, None
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=ZoneInfo(tz_name))
-    instant = instant.astimezone(UTC)
-    return EARLIEST <= instant <= NOW + timedelta(hours=24), instant
-
-
-def check_cleaned_or_refused(clean, body, tz_name, *, offences, fields, instant_field):
-    """``clean`` either refuses ``body`` naming exactly its faults (instant included), each with
-    a message, and this returns None; or, when it has none, returns the cleaned fields, whose id
-    and instant are as sent."""
-    expected = offences(body)
-    instant = None
-    if isinstance(body, dict):
-        accepted, instant = expected_instant(body.get(instant_field), tz_name)
-        if not accepted:
-            expected.add(instant_field)
-    try:
-        cleaned = clean(body, tz_name=tz_name, vocabulary=VOCABULARY, now=NOW)
-    except ValidationError as error:
-        named = set(error.fields)
-        assert named and named <= fields
-        assert all(isinstance(message, str) and message for message in error.fields.values())
-        assert named == expected
-        return None
-    assert not expected
-    assert cleaned[instant_field] == instant
-    if instant is not None:
-        assert cleaned[instant_field].utcoffset() == timedelta(0)
-    assert cleaned["id"] is None or cleaned["id"] == str(uuid.UUID(body["id"]))
-    return cleaned
-
-
-def check_text(value, limit):
-    """Normalised text: no CR, trimmed, within the limit."""
-    assert isinstance(value, str) and "\r" not in value
-    assert value == value.strip() and len(value) <= limit
-
-
-def check_keys(keys, allowed):
-    """Known keys, each once, at most 30."""
-    assert isinstance(keys, list) and len(keys) <= MAX_KEYS
-    assert len(set(keys)) == len(keys) and set(keys) <= allowed
-
-
-def check_locations(locations):
-    """Known regions, each once, with a known side."""
-    assert isinstance(locations, list) and len(locations) <= MAX_LOCATIONS
-    regions = [item["region"] for item in locations]
-    assert len(set(regions)) == len(regions) and set(regions) <= set(REGIONS)
-    assert all(item["side"] in SIDES and set(item) == {"region", "side"} for item in locations)
-
-
-def check_nullable_pain(value):
-    """Null or an integer 0-10."""
-    assert value is None or (type(value) is int and 0 <= value <= 10)
-
 
 # --- validators ---------------------------------------------------------------------------
 
@@ -521,60 +173,11 @@ def test_clean_session_normalises_or_names_each_bad_field(body, tz_name):
 
 # --- the API ------------------------------------------------------------------------------
 
-KNOWN_ENTRY_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "properties-entry"))
-KNOWN_SESSION_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "properties-session"))
-# Bodies sometimes reuse a stored id, so that replays and conflicts (409) come up too; raw
-# bytes stand for bodies that are not JSON at all.
-RAW_BODIES = st.binary(max_size=64)
-ENTRY_API_BODIES = (
-    JSON_VALUES
-    | RAW_BODIES
-    | ENTRY_BODIES.flatmap(lambda body: st.sampled_from([body, {**body, "id": KNOWN_ENTRY_ID}]))
-)
-SESSION_API_BODIES = (
-    JSON_VALUES
-    | RAW_BODIES
-    | SESSION_BODIES.flatmap(lambda body: st.sampled_from([body, {**body, "id": KNOWN_SESSION_ID}]))
-)
-IF_MATCH = st.none() | st.sampled_from(['"1"', '"2"', "*", 'W/"1"', "junk", '"99"'])
-
-
-def stored(api):
-    """Everything the patient has: entries and sessions, as the API lists them."""
-    return (
-        api.get("/entries").get_json()["entries"],
-        api.get("/sessions").get_json()["sessions"],
-    )
-
 
 def seed_records(api):
     """One entry and one session with known ids, for PUT paths and conflicting POSTs."""
     assert api.post("/entries", entry_body(id=KNOWN_ENTRY_ID)).status_code == 201
     assert api.post("/sessions", session_body(id=KNOWN_SESSION_ID)).status_code == 201
-
-
-def check_answer(api, method, path, body, headers=None):
-    """2xx, or a section 6 error in its shape that changed nothing; never 5xx."""
-    before = stored(api)
-    headers = {"Content-Type": "application/json", **(headers or {})}
-    data = body if isinstance(body, bytes) else json.dumps(body)
-    response = api.call(method, path, data=data, headers=headers)
-    status = response.status_code
-    answer = response.get_json()
-    event(f"{method} answered {status}")
-    assert status < 500, response.get_data(as_text=True)
-    if status in (200, 201):
-        assert isinstance(answer, dict) and answer["version"] >= 1
-        return response
-    assert status in ERROR_STATUSES, (status, answer)
-    error = answer["error"]
-    assert error["code"] == ERROR_STATUSES[status]
-    assert isinstance(error["message"], str) and error["message"]
-    assert isinstance(error.get("fields", {}), dict)
-    if status == 412:
-        assert answer["current"]["id"] == path.rsplit("/", 1)[1]
-    assert stored(api) == before, "a refused request changed the diary"
-    return response
 
 
 @API_SETTINGS
@@ -709,8 +312,9 @@ def test_the_rules_as_stated_here_agree_with_known_cases():
         True,
         datetime(2026, 3, 1, 8, 30, tzinfo=UTC),
     )
-    assert expected_instant("2026-03-06T10:00:00-01:00", "UTC")[0]  # 11:00Z: within 24 h
-    for refused in ("2026-03-06T13:00:00Z", "1999-12-31T23:59:59Z", "2026-03-01", "yesterday"):
+    assert expected_instant("2026-03-05T12:30:00-00:30", "UTC")[0]  # 13:00Z: within 1 h
+    refusals = ("2026-03-05T13:01:00Z", "2026-03-06T13:00:00Z", "1999-12-31T23:59:59Z")
+    for refused in (*refusals, "2026-03-01", "yesterday"):
         assert not expected_instant(refused, "UTC")[0], refused
     assert not expected_instant("2026-03-01T25:00", "UTC")[0]
     assert not expected_instant(1772353800, "UTC")[0]

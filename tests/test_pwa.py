@@ -1,6 +1,6 @@
 """The installable app's server side: manifest, service worker, offline page, logout cleanup."""
 
-from conftest import PASSWORD, page_csrf
+from helpers import PASSWORD, page_csrf
 
 
 def test_manifest_names_the_app_and_its_icons(client):

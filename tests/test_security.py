@@ -1,7 +1,7 @@
 """Security headers on each kind of page, and the cookie flags."""
 
 import pytest
-from conftest import make_app, register
+from helpers import make_app, register
 
 from diary.core.cdn import CHART_SCRIPTS, script_url
 

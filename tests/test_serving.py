@@ -48,7 +48,7 @@ def test_the_app_answers_with_it(app, api, path):
 
 
 def test_a_served_app_freezes_what_it_made_out_of_the_collectors_way(database_path):
-    from conftest import make_app
+    from helpers import make_app
 
     gc.unfreeze()
     try:

@@ -1,6 +1,6 @@
 """The /api/v1/sessions contract: the entry rules, plus numbering by start time."""
 
-from conftest import session_body
+from helpers import session_body
 
 
 def test_create_replay_and_conflict(api):

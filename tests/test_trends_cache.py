@@ -4,7 +4,7 @@ every worker, and nothing of one patient can reach another."""
 import sqlite3
 import threading
 
-from conftest import (
+from helpers import (
     Api,
     entry_body,
     login,

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import entry_body, session_body
+from helpers import entry_body, session_body
 
 from diary.records import ENTRY
 from diary.validation import ValidationError, location_list, pain_value, text_value
@@ -62,9 +62,15 @@ def test_bad_entry_fields_are_422_naming_the_field(api, change, field):
     assert api.get("/entries").get_json()["entries"] == []
 
 
-def test_more_than_24_hours_ahead_is_refused_but_23_is_fine(api):
-    assert api.post("/entries", entry_body(recorded_at=_future(25))).status_code == 422
-    assert api.post("/entries", entry_body(recorded_at=_future(23))).status_code == 201
+def test_more_than_an_hour_ahead_is_refused_but_50_minutes_is_fine(api):
+    """Section 5 (2026-11-25): a mistyped date a day ahead is refused, naming the field."""
+    tomorrow = api.post("/entries", entry_body(recorded_at=_future(23)))
+    assert tomorrow.status_code == 422
+    assert "future" in tomorrow.get_json()["error"]["fields"]["recorded_at"]
+    assert api.post("/entries", entry_body(recorded_at=_future(1.1))).status_code == 422
+    assert api.post("/entries", entry_body(recorded_at=_future(50 / 60))).status_code == 201
+    session = api.post("/sessions", session_body(started_at=_future(2)))
+    assert session.status_code == 422 and "started_at" in session.get_json()["error"]["fields"]
 
 
 @pytest.mark.parametrize(

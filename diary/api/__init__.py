@@ -1,27 +1,24 @@
 """The JSON API under /api/v1 (PRODUCT.md section 6)."""
 
 from flask import Blueprint, current_app, request
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from ..core.errors import api_error
 from ..core.extensions import limiter
+from ..http import account_key
 from ..validation import ValidationError
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PUBLIC_ENDPOINTS = {"api.openapi"}
 
-
-def account_key():
-    """Rate-limit key: the patient when logged in, else the client address."""
-    if current_user.is_authenticated:
-        return "patient:" + str(current_user.id)
-    return "ip:" + (get_remote_address() or "unknown")
-
-
-# Per address and per patient; the numbers are settings (RATELIMIT_API_*).
-limiter.limit(lambda: current_app.config["RATELIMIT_API_PER_IP"])(bp)
-limiter.limit(lambda: current_app.config["RATELIMIT_API_PER_ACCOUNT"], key_func=account_key)(bp)
+# Per address and per patient, each one budget shared by every API route (a limit per route
+# would multiply it by the number of routes); the numbers are settings (RATELIMIT_API_*).
+limiter.shared_limit(lambda: current_app.config["RATELIMIT_API_PER_IP"], scope="api-address")(bp)
+limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_API_PER_ACCOUNT"],
+    scope="api-patient",
+    key_func=account_key,
+)(bp)
 
 
 @bp.before_request

@@ -8,6 +8,7 @@ from ..http import (
     csv_response,
     fhir_response,
     fresh_login_required,
+    restore_limit,
     uploaded_document,
 )
 from ..services import backup
@@ -36,6 +37,7 @@ def export_backup():
 
 
 @bp.post("/import/backup")
+@restore_limit
 def import_backup():
     """Restore a backup, idempotent on ids: answers how many items were newly created."""
     document = uploaded_document()

@@ -6,6 +6,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..core.errors import api_error
 from ..core.extensions import db
+from ..core.logs import log_event, log_success
 from ..http import FORGET_THIS_DIARY, json_body, mark_fresh
 from ..services import accounts, terms
 from ..validation import clean_profile
@@ -48,6 +49,7 @@ def delete_me():
             422, "Enter your password to delete the account.", {"password": "is required"}
         )
     if not accounts.verify_password(current_user, password):
+        log_event("delete_refused")
         return api_error(422, "The password is not right.", {"password": "is not right"})
     accounts.delete_account(current_user)
     logout_user()
@@ -60,8 +62,10 @@ def confirm_password():
     body = json_body()
     password = body.get("password") if isinstance(body, dict) else None
     if not isinstance(password, str) or not accounts.verify_password(current_user, password):
+        log_event("confirm_failed")
         return api_error(422, "The password is not right.", {"password": "is not right"})
     mark_fresh()
+    log_success("password_confirmed")
     return "", 204
 
 

@@ -1,7 +1,10 @@
 """Error answers: the JSON error shape of PRODUCT.md section 6 under /api, plain pages elsewhere."""
 
+import traceback
+from pathlib import Path
+
 from flask import current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .logs import log_event
 
@@ -63,7 +66,13 @@ def _handle_http(error):
         if status == 429:
             response.headers.update(getattr(error, "headers", {}) or {})
         return response
-    return render_template("error.html", status=status, description=_page_message(error)), status
+    if isinstance(error, SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
+        plain = {"Content-Type": "text/plain; charset=utf-8"}
+        return "This site does not answer to that host name.", status, plain
+    headers = (getattr(error, "headers", None) or {}) if status == 429 else {}
+    page = render_template("error.html", status=status, description=_page_message(error))
+    return page, status, headers
 
 
 def _bad_request_message(error):
@@ -81,12 +90,28 @@ def _page_message(error):
     return MESSAGES.get(error.code, error.description)
 
 
+def _where(error):
+    """Where ``error`` was raised, as ``file:line in function`` frames (innermost last)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return " <- ".join(
+        f"{Path(frame.filename).name}:{frame.lineno} in {frame.name}" for frame in reversed(frames)
+    )
+
+
 def _handle_unexpected(error):
     if isinstance(error, HTTPException):
         return _handle_http(error)
-    # The route pattern, not the path: paths can hold share tokens.
+    # The route pattern, not the path (paths can hold share tokens), and the exception's class
+    # and frames without its message: a database error's message quotes the statement, and a
+    # parsing error's quotes the input (notes, pain values).
     route = request.url_rule.rule if request.url_rule else "unmatched"
-    current_app.logger.exception("Unhandled error on %s %s", request.method, route)
+    current_app.logger.error(
+        "Unhandled %s on %s %s at %s",
+        f"{type(error).__module__}.{type(error).__qualname__}",
+        request.method,
+        route,
+        _where(error),
+    )
     if wants_json():
         return api_error(500, "Something went wrong on our side; nothing was saved.")
     return render_template("error.html", status=500, description="Something went wrong."), 500

@@ -5,7 +5,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-FUTURE_SLACK = timedelta(hours=24)
+FUTURE_SLACK = timedelta(hours=1)  # PRODUCT.md section 5 (1 hour since 2026-11-25)
 
 
 def utcnow():
@@ -56,12 +56,12 @@ def parse_instant(text, tz_name):
 
 
 def check_instant_bounds(instant, now=None):
-    """Raise ValueError when an instant is before 2000 or more than 24 hours ahead."""
+    """Raise ValueError when an instant is before 2000 or more than 1 hour ahead."""
     now = now or utcnow()
     if instant < EARLIEST:
         raise ValueError("must not be before 2000-01-01")
     if instant > now + FUTURE_SLACK:
-        raise ValueError("must not be more than 24 hours in the future")
+        raise ValueError("must not be more than 1 hour in the future (check the date)")
 
 
 def local_date(instant, tz_name):

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from flask_login import current_user
 
 from ..services import terms
-from ..validation import ValidationError
+from ..validation import ValidationError, form_integer
 from . import service as records
 
 
@@ -42,8 +42,15 @@ def save_form(kind, form, record=None, version=None):
                 notice="You already saved this form once (see History). "
                 "Save again to add it as another entry.",
             )
+        except records.QuotaExceeded:
+            return FormResult(
+                errors={"form": "diary full"},
+                notice=f"This diary holds {records.MAX_PER_ACCOUNT} {kind.plural}, the most "
+                "one account can hold. Delete some old ones to add more.",
+            )
         return FormResult(record=created)
-    expected = {int(version)} if version and str(version).isdigit() else None
+    number = form_integer(version, digits=9)
+    expected = {number} if isinstance(number, int) else None
     try:
         return FormResult(record=records.update(kind, current_user, record, cleaned, expected))
     except records.PreconditionFailed as stale:

@@ -12,6 +12,7 @@ from ..core.timeutil import iso_instant, local_input_value
 from ..validation import (
     FieldErrors,
     ValidationError,
+    form_integer,
     instant_value,
     key_list,
     location_list,
@@ -34,6 +35,7 @@ class Field:
 
     name: str
     type: str
+    label: str = ""  # how pages and the offline outbox name it to the patient
     group: str | None = None
     required: bool = False
     limit: int | None = None
@@ -232,15 +234,19 @@ class RecordKind:
                 {"name": item.name, "type": item.type, "group": item.group}
                 for item in self.fields
             ],
+            # Error messages name fields by path (pain.overall): the outbox shows these words.
+            "labels": {
+                "id": f"This {self.noun}",
+                self.time_field: "When",
+                **{item.path: item.label for item in self.fields},
+                **{group: group.capitalize() for group in self.groups},
+            },
         }
 
 
 def _number(value):
     """``"7"`` -> 7, ``""`` -> None; anything else is passed on for the validator to refuse."""
-    if value is None or value.strip() == "":
-        return None
-    value = value.strip()
-    return int(value) if value.isdigit() and len(value) < 6 else value
+    return form_integer(value)
 
 
 def _location(value):

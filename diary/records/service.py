@@ -13,9 +13,17 @@ from ..core.extensions import db
 from ..core.timeutil import local_date, utcnow
 from ..models import Entry
 
+# Records of one kind one account may hold: 25 years at two entries a day (a five-year diary
+# is about 4,000 entries). It bounds what one account makes the server store, check and send.
+MAX_PER_ACCOUNT = 20_000
+
 
 class Conflict(Exception):
     """The id is taken by other content (or by another patient)."""
+
+
+class QuotaExceeded(Exception):
+    """The patient already holds ``MAX_PER_ACCOUNT`` records of this kind."""
 
 
 class PreconditionFailed(Exception):
@@ -41,8 +49,12 @@ def get(kind, user_id, record_id, for_update=False):
     return record if record is not None and record.user_id == user_id else None
 
 
-def list_between(kind, user_id, date_from=None, date_to=None):
-    """The patient's records with ``local_date`` in [from, to] (open ends allowed), by time."""
+def list_between(kind, user_id, date_from=None, date_to=None, after=None, limit=None):
+    """The patient's records with ``local_date`` in [from, to] (open ends allowed), by time.
+
+    ``after`` (a ``(time, id)`` pair) starts past that record and ``limit`` caps how many:
+    pages in the same order.
+    """
     model = kind.model
     query = select(model).where(model.user_id == user_id)
     if date_from is not None:
@@ -50,7 +62,20 @@ def list_between(kind, user_id, date_from=None, date_to=None):
     if date_to is not None:
         query = query.where(model.local_date <= date_to)
     time = getattr(model, kind.time_field)
-    return db.session.scalars(query.order_by(time, model.id)).all()
+    if after is not None:
+        instant, record_id = after
+        query = query.where(or_(time > instant, and_(time == instant, model.id > record_id)))
+    query = query.order_by(time, model.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return db.session.scalars(query).all()
+
+
+def count(kind, user_id):
+    """How many records of ``kind`` the patient holds."""
+    model = kind.model
+    query = select(func.count()).select_from(model).where(model.user_id == user_id)
+    return db.session.scalar(query)
 
 
 def with_notes(user_id, date_from, date_to):
@@ -65,7 +90,8 @@ def with_notes(user_id, date_from, date_to):
 
 
 def create(kind, user, cleaned, now=None):
-    """Store a new record, or answer a replay: returns ``(record, created)``; raises Conflict."""
+    """Store a new record, or answer a replay: returns ``(record, created)``; raises Conflict,
+    or QuotaExceeded when the patient holds ``MAX_PER_ACCOUNT`` records of the kind."""
     now = now or utcnow()
     record_id = cleaned.get("id") or str(uuid.uuid4())
     instant = cleaned.get(kind.time_field) or now
@@ -81,6 +107,12 @@ def create(kind, user, cleaned, now=None):
     )
     db.session.add(record)
     try:
+        db.session.flush()
+        # Counted after the insert, inside its transaction: a replay (the insert fails)
+        # still answers at the quota, and on SQLite no other write can slip in between.
+        if count(kind, user.id) > MAX_PER_ACCOUNT:
+            db.session.rollback()
+            raise QuotaExceeded()
         db.session.commit()
     except IntegrityError:
         # The id is taken (a replay, or another request with the same id won a race): the
@@ -130,14 +162,12 @@ def remove(record):
     db.session.commit()
 
 
-def latest_entry(user_id):
-    """The patient's most recent entry by time, or None."""
-    return db.session.scalar(
-        select(Entry)
-        .where(Entry.user_id == user_id)
-        .order_by(Entry.recorded_at.desc(), Entry.id.desc())
-        .limit(1)
-    )
+def latest(kind, user_id):
+    """The patient's most recent record of ``kind`` by time, or None."""
+    model = kind.model
+    time = getattr(model, kind.time_field)
+    query = select(model).where(model.user_id == user_id)
+    return db.session.scalar(query.order_by(time.desc(), model.id.desc()).limit(1))
 
 
 def numbers(kind, user_id):

@@ -11,14 +11,16 @@ SESSION = RecordKind(
     title="an acupuncture session",
     model=AcupunctureSession,
     time_field="started_at",
-    form_page="acupuncture.sessions",
+    form_page="acupuncture.new_session",
     numbered=True,
     fields=(
-        Field("practitioner", TEXT, limit=LIMITS["practitioner"], carry=True),
-        Field("techniques", KEYS, category="techniques", noun="technique", carry=True),
-        Field("points", TEXT, limit=LIMITS["points"], carry=True),
-        Field("pain_before", SCORE, description="Pain right before, 0-10"),
-        Field("pain_after", SCORE, description="Pain right after, 0-10"),
-        Field("notes", TEXT, limit=LIMITS["notes"]),
+        Field("practitioner", TEXT, "Practitioner", limit=LIMITS["practitioner"], carry=True),
+        Field(
+            "techniques", KEYS, "Techniques", category="techniques", noun="technique", carry=True
+        ),
+        Field("points", TEXT, "Points", limit=LIMITS["points"], carry=True),
+        Field("pain_before", SCORE, "Pain right before", description="Pain right before, 0-10"),
+        Field("pain_after", SCORE, "Pain right after", description="Pain right after, 0-10"),
+        Field("notes", TEXT, "Note", limit=LIMITS["notes"]),
     ),
 )

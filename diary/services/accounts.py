@@ -1,4 +1,9 @@
-"""Accounts: password rules and hashing, registration, authentication, deletion."""
+"""Accounts: password rules and hashing, registration, authentication, deletion.
+
+Accounts are read in a transaction of their own (``read_alone``) and passwords hashed or
+checked outside any write: on SQLite a write request holds the database's write lock from its
+first query, and argon2 takes long enough to stall every other patient's writes.
+"""
 
 import re
 from functools import lru_cache
@@ -8,8 +13,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
+from ..core.database import read_alone
 from ..core.extensions import db
+from ..core.logs import log_event, log_success
+from ..core.throttle import TooManyAttempts, password_attempt, password_failed
 from ..core.timeutil import is_timezone, utcnow
 from ..models import AcupunctureSession, CustomTerm, Entry, ShareLink, User, new_session_nonce
 from ..validation import PASSWORD_MAX, PASSWORD_MIN, ValidationError, check_text
@@ -78,17 +87,30 @@ def hash_password(password):
     return _hasher()[0].hash(password)
 
 
-def verify_password(user, password):
-    """Check ``password`` against ``user`` (None spends the same time and fails)."""
+def verify_password(user, password, email=None):
+    """Check ``password`` against ``user`` (None spends the same time and fails).
+
+    Every check counts against the account (``email``, by default the user's) and the address;
+    over budget it raises TooManyAttempts (a 429) without checking anything.
+    """
+    email = email if email is not None else user.email
+    try:
+        password_attempt(email)
+    except TooManyAttempts:
+        log_event("password_throttled", user_id=user.id if user else None)
+        raise
     hasher, dummy_hash = _hasher()
     try:
         ok = hasher.verify(user.password_hash if user else dummy_hash, password or "")
     except (VerificationError, InvalidHashError, UnicodeEncodeError, TypeError):
+        ok = False
+    if not (ok and user):
+        password_failed(email)
         return False
-    if ok and user and hasher.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
         db.session.commit()
-    return bool(ok and user)
+    return True
 
 
 def find_by_email(email):
@@ -108,29 +130,40 @@ def register(email, password, timezone, confirm=None):
         fields["password"] = problem
     elif confirm not in (None, "") and confirm != password:
         fields["confirm"] = "does not match the password"
-    if "email" not in fields and find_by_email(email):
-        fields["email"] = "already has an account; log in instead"
+    taken = "already has an account; log in instead"
+    if "email" not in fields and read_alone(lambda: find_by_email(email)):
+        fields["email"] = taken
     if fields:
         raise ValidationError(fields)
     user = User(
         email=email,
-        password_hash=hash_password(password),
+        password_hash=hash_password(password),  # before the insert takes the write lock
         timezone=timezone if is_timezone(timezone) else "UTC",
         display_name="",
     )
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # the same address signed up a moment ago
+        raise ValidationError({"email": taken}) from None
+    log_success("signed_up", user.id)
     return user
+
+
+def account_for_login(email):
+    """``(e-mail, patient or None)`` for what was typed, read without holding a write lock."""
+    try:
+        email = normalise_email(email)
+    except ValueError:
+        return (email.strip().lower() if isinstance(email, str) else ""), None
+    return email, read_alone(lambda: find_by_email(email))
 
 
 def authenticate(email, password):
     """The patient whose email and password match, or None."""
-    try:
-        email = normalise_email(email)
-    except ValueError:
-        email = None
-    user = find_by_email(email) if email else None
-    return user if verify_password(user, password) else None
+    email, user = account_for_login(email)
+    return user if verify_password(user, password, email) else None
 
 
 def end_all_logins(user):
@@ -146,6 +179,7 @@ def delete_account(user):
         db.session.execute(delete(model).where(model.user_id == user_id))
     db.session.execute(delete(User).where(User.id == user_id))
     db.session.commit()
+    log_success("account_deleted", user_id)
 
 
 def change_password(user, current, new, confirm=None):
@@ -159,8 +193,11 @@ def change_password(user, current, new, confirm=None):
     elif confirm not in (None, "") and confirm != new:
         fields["confirm_password"] = "does not match the new password"  # noqa: S105 - a message
     if fields:
+        if "current_password" in fields:
+            log_event("password_change_refused", user.id)
         raise ValidationError(fields)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     user.session_nonce = new_session_nonce()
     db.session.commit()
+    log_success("password_changed", user.id)

@@ -1,19 +1,26 @@
 """The full JSON backup of a patient's diary, and restoring one (PRODUCT.md sections 6 and 8).
 
-A restore checks the whole document before it writes anything, then writes everything in one
-transaction: a broken, foreign or conflicting file changes nothing. It is idempotent on ids, and
-keeps each record's times, local date and version, so restoring into a new account gives back
-identical API objects.
+A restore checks the whole document before it writes anything: a broken, foreign or conflicting
+file changes nothing. It is idempotent on ids, and keeps each record's times, local date and
+version, so restoring into a new account gives back identical API objects.
+
+Checking reads in transactions of their own (``read_alone``) and the rows are written in
+batches of ``WRITE_BATCH``, each its own short transaction: on SQLite, whose write lock covers
+the whole database, other patients' writes wait at most one batch, never for the check. Should
+another request store one of the same ids meanwhile, the batches already written are taken out
+again, so a restore still writes all or nothing (and restoring again is safe).
 """
 
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from ..core.database import read_alone
 from ..core.extensions import db
+from ..core.logs import log_event, log_success
 from ..core.timeutil import iso_instant, local_date, local_today, parse_date, parse_instant, utcnow
 from ..models import CustomTerm, retag
 from ..records import KINDS
@@ -28,9 +35,14 @@ KEY_PATTERN = re.compile(r"[a-z0-9_]{1,64}")
 # Ids are looked up with one IN query per this many (well under SQLite's and PostgreSQL's
 # parameter limits), so a five-year backup needs a single query.
 ID_LOOKUP_CHUNK = 10_000
+# Rows written per transaction: a few milliseconds of SQLite's write lock each.
+WRITE_BATCH = 200
 MAX_REPORTED_PROBLEMS = 50
-MAX_VERSION = 2**31 - 1  # the largest value of the version column on every database
+# A restored version leaves room for a billion edits before the version column (a 32-bit
+# integer on PostgreSQL) would overflow; a million edits of one entry is no diary.
+MAX_VERSION = 1_000_000
 REFUSED = "This backup cannot be restored; nothing was changed."
+TOO_MANY = "This backup holds more than one account can; nothing was changed."
 
 
 class BackupConflict(Exception):
@@ -102,27 +114,77 @@ def restore_backup(user, document, now=None):
     BackupConflict (nothing written) when an id is taken by other content.
     """
     now = now or utcnow()
-    plan = check_document(user, document, now)
-    new_rows = {kind: _new_rows(kind, user, plan.rows[kind]) for kind in KINDS}
     try:
-        db.session.add_all(
-            CustomTerm(user_id=user.id, category=category, key=key, label=label, created_at=now)
-            for category, key, label in plan.new_terms
-        )
-        for kind, rows in new_rows.items():
-            if rows:
-                db.session.execute(insert(kind.model), rows)
-        if any(new_rows.values()):
-            retag(db.session, user.id)  # the bulk insert bypasses the flush that retags
-        db.session.commit()
-    except IntegrityError:
-        # Someone stored one of these ids in the meantime: write nothing, as for any conflict.
-        db.session.rollback()
-        raise BackupConflict({"id": "was stored by another request just now; try again"}) from None
-    return {
+        new_rows, plan = read_alone(lambda: _checked_rows(user, document, now))
+    except (ValidationError, BackupConflict) as refused:
+        log_event("restore_refused", user.id, reason=type(refused).__name__)
+        raise
+    _write(user, plan.new_terms, new_rows, now)
+    counts = {
         **{kind.plural: len(rows) for kind, rows in new_rows.items()},
         "vocabulary": len(plan.new_terms),
     }
+    log_success("restore", user.id, **counts)
+    return counts
+
+
+def _checked_rows(user, document, now):
+    """The checked plan and the rows it adds, within the quotas (reads only)."""
+    plan = check_document(user, document, now)
+    new_rows = {kind: _new_rows(kind, user, plan.rows[kind]) for kind in KINDS}
+    over, most = {}, records.MAX_PER_ACCOUNT
+    for kind, rows in new_rows.items():
+        total = records.count(kind, user.id) + len(rows) if rows else 0
+        if total > most:
+            over[kind.plural] = f"would hold {total}; an account holds at most {most}"
+    if over:
+        raise ValidationError(over, TOO_MANY)
+    return new_rows, plan
+
+
+def _write(user, new_terms, new_rows, now):
+    """Insert the new words and rows in short transactions; all or nothing (module docstring)."""
+    written = {kind: [] for kind in KINDS}
+    terms_written = False
+    try:
+        if new_terms:
+            db.session.add_all(
+                CustomTerm(
+                    user_id=user.id, category=category, key=key, label=label, created_at=now
+                )
+                for category, key, label in new_terms
+            )
+            db.session.commit()
+            terms_written = True
+        for kind, rows in new_rows.items():
+            for start in range(0, len(rows), WRITE_BATCH):
+                batch = rows[start : start + WRITE_BATCH]
+                db.session.execute(insert(kind.model), batch)
+                retag(db.session, user.id)  # the bulk insert bypasses the flush that retags
+                db.session.commit()
+                written[kind].extend(row["id"] for row in batch)
+    except IntegrityError:
+        # Someone stored one of these ids (or words) in the meantime: take back what this
+        # restore wrote, as for any conflict.
+        db.session.rollback()
+        _take_back(user, new_terms if terms_written else [], written)
+        raise BackupConflict({"id": "was stored by another request just now; try again"}) from None
+
+
+def _take_back(user, new_terms, written):
+    """Delete the rows and words a failed restore had already written."""
+    for kind, ids in written.items():
+        for start in range(0, len(ids), ID_LOOKUP_CHUNK):
+            chunk = ids[start : start + ID_LOOKUP_CHUNK]
+            model = kind.model
+            db.session.execute(delete(model).where(model.user_id == user.id, model.id.in_(chunk)))
+            db.session.commit()
+    for category, key, _ in new_terms:
+        own_word = (CustomTerm.category == category) & (CustomTerm.key == key)
+        db.session.execute(delete(CustomTerm).where(CustomTerm.user_id == user.id, own_word))
+    if any(written.values()):
+        retag(db.session, user.id)
+    db.session.commit()
 
 
 def check_document(user, document, now):
@@ -223,6 +285,11 @@ def _check_records(kind, name, items, key_maps, allowed, user, now, problems):
     if not isinstance(items, list):
         problems.add(name, "must be a list")
         return []
+    most = records.MAX_PER_ACCOUNT  # of each kind, in one backup as in one account
+    if len(items) > most:
+        # Refused before checking a single item: the check is what costs.
+        problem = f"holds {len(items)}; a backup holds at most {most}"
+        raise ValidationError({name: problem}, TOO_MANY)
     keyed = [item for item in kind.fields if item.category]  # fields of vocabulary keys
     rows, seen = [], {}
     for index, item in enumerate(items):
@@ -307,7 +374,7 @@ def _date_near(instant):
 
 def _version(value):
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VERSION:
-        raise ValueError("must be a whole number from 1")
+        raise ValueError(f"must be a whole number from 1 to {MAX_VERSION}")
     return value
 
 
@@ -324,7 +391,7 @@ def _new_rows(kind, user, planned):
         if existing is None:
             new_rows.append(row)
         elif existing.user_id != user.id:
-            clashes[f"{path}.id"] = "is used by a record that is not in your diary"
+            clashes[f"{path}.id"] = "is taken"  # whose, this patient need not know
         elif not kind.same_content(existing, cleaned):
             clashes[f"{path}.id"] = "is used by a different record in your diary (edited since?)"
     if clashes:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import unicodedata
 
 from ..records import ENTRY
 from ..records import service as records
@@ -18,16 +19,28 @@ COLUMNS = (
 )
 KEY_LISTS = tuple(item.name for item in ENTRY.fields if item.type == "keys")
 LIST_SEPARATOR = ";"
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection); the
+# full-width forms too, which some spreadsheets read as the ASCII ones.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
 
 def safe_cell(value):
-    """A cell's text: null is empty; text a spreadsheet would run as a formula gets a ``'``."""
+    """A cell's text: null is empty; text a spreadsheet would run as a formula gets a ``'``,
+    also behind invisible characters (a zero-width space, a byte order mark: format marks)."""
     if value is None:
         return ""
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    start = 0
+    while start < len(text) and unicodedata.category(text[start]) == "Cf":
+        start += 1
+    return "'" + text if text[start:].startswith(FORMULA_STARTS) else text
+
+
+def _cell(value):
+    """Numbers as numbers (written unquoted), everything else as safe text (quoted)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return safe_cell(value)
 
 
 def entry_row(entry):
@@ -40,13 +53,15 @@ def entry_row(entry):
         ),
         **{name: LIST_SEPARATOR.join(entry[name]) for name in KEY_LISTS},
     }
-    return [safe_cell(values[column]) for column in COLUMNS]
+    return [_cell(values[column]) for column in COLUMNS]
 
 
 def entries_csv(entries):
     """A header row and one row per entry (API shapes, in the order given), as CSV text."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    # Every text cell is quoted: in a locale whose separator is ";" (lists are joined with
+    # it), an unquoted "a;=1+1" would split into a formula cell.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(COLUMNS)
     writer.writerows(entry_row(entry) for entry in entries)
     return buffer.getvalue()

@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ..core.extensions import db
+from ..core.logs import log_success
 from ..core.timeutil import iso_instant, utcnow
 from ..models import ShareLink
 from ..validation import LIMITS, FieldErrors, ValidationError, text_value
@@ -77,6 +78,7 @@ def create_share(user_id, label, expires_in_days, include_notes, now=None):
     )
     db.session.add(link)
     db.session.commit()
+    log_success("share_created", user_id, days=expires_in_days, include_notes=include_notes)
     return link, token
 
 
@@ -104,6 +106,7 @@ def revoke(link, now=None):
     if link.revoked_at is None:
         link.revoked_at = now or utcnow()
         db.session.commit()
+        log_success("share_revoked", link.user_id)
 
 
 def is_active(link, now=None):

@@ -3,12 +3,14 @@
 import os
 import re
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import database_copy, make_app
+from helpers import Api, database_copy, login, make_app
 from werkzeug.serving import make_server
 
+from diary.cli import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from diary.core.extensions import db
 
 from .cdn import require_npm_cache, route_cdn
@@ -163,3 +165,64 @@ def cdn_context(new_context):
         return route_cdn(new_context(**options), tamper)
 
     return open_context
+
+
+# Fixtures for the modules that read the demo patient's charts and printed report
+# (test_report_print.py, test_long_ranges.py, test_daily_life.py): one seeded server per module.
+
+
+@dataclass
+class Seeded:
+    """The seeded server's URL, a share token for the report, and the demo's login state."""
+
+    url: str
+    token: str
+    login_state: dict
+
+    @property
+    def report(self):
+        """The practitioner report's path."""
+        return f"/s/{self.token}"
+
+
+@pytest.fixture(scope="module")
+def seeded(module_app, module_live_server, browser):
+    """The demo patient (``flask seed-demo``) with a share link, logged in once in a browser."""
+    require_npm_cache()
+    with module_app.app_context():
+        seed_demo()
+    client = module_app.test_client()
+    assert login(client, DEMO_EMAIL, DEMO_PASSWORD).status_code in (302, 303)
+    created = Api(client).post("/shares", {"label": "Dr Lee"})
+    assert created.status_code == 201, created.get_json()
+    context = browser.new_context(base_url=module_live_server)
+    page = context.new_page()
+    page.goto("/login")
+    page.locator("#email").fill(DEMO_EMAIL)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    state = context.storage_state()
+    context.close()
+    return Seeded(module_live_server, created.get_json()["token"], state)
+
+
+@pytest.fixture
+def seeded_page(cdn_context, seeded):
+    """``seeded_page(path, viewport=PHONE, patient=True, storage_state=None, **options)``: a
+    page of the seeded server once its charts are drawn, as the demo patient (``patient``),
+    anonymous (the report), or as ``storage_state``'s login."""
+
+    def open_page(path, viewport=PHONE, patient=True, storage_state=None, **options):
+        state = storage_state or (seeded.login_state if patient else None)
+        context = cdn_context(base_url=seeded.url, storage_state=state, **options)
+        page = context.new_page()
+        page.set_viewport_size(viewport)
+        page.goto(path)
+        # A function, not an expression: polling an expression needs eval, which the CSP forbids.
+        page.wait_for_function(
+            "() => !document.getElementById('trends-data') || document.body.dataset.charts"
+        )
+        return page
+
+    return open_page

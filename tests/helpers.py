@@ -1,0 +1,362 @@
+"""Helpers the tests share: apps on test databases, sign-up and login, the API client, bodies.
+
+Fixtures live in conftest.py; tests import these with ``from helpers import ...`` (pytest puts
+tests/ on ``sys.path``, so tests/browser/ imports them the same way).
+"""
+
+import csv
+import io
+import os
+import re
+import shutil
+import subprocess
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from diary import create_app
+from diary.core.extensions import db
+
+PASSWORD = "correct horse battery"
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+sqlite_only = pytest.mark.skipif(ON_POSTGRES, reason="checks SQLite itself")
+
+# --- apps and databases -------------------------------------------------------------------
+
+
+def database_uri(database):
+    """A SQLAlchemy URL for a SQLite file path, or the URL itself."""
+    text = str(database)
+    return text if "://" in text else f"sqlite:///{text}"
+
+
+def make_app(database, **overrides):
+    """An app for tests on ``database`` (a SQLite file path or a database URL)."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_uri(database),
+        "RATELIMIT_ENABLED": False,
+        # The test client speaks plain HTTP; production cookies are Secure by default.
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        # Absolute links (share URLs) point here. The names the tests call the app by are
+        # trusted; TRUSTED_HOSTS=None trusts PUBLIC_URL's host only, as in production.
+        "PUBLIC_URL": "http://localhost",
+        "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "diary.example", "alias.example"],
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+def postgres_execute(statement):
+    """Run one statement on the PostgreSQL server, outside any transaction."""
+    import psycopg
+
+    url = make_url(TEST_DATABASE_URL).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def postgres_url(name):
+    """The URL of database ``name`` on the test PostgreSQL server."""
+    return make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def migrate_database(database):
+    """Migrate ``database`` (what ``make_app`` takes) to head."""
+    app = make_app(database)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@contextmanager
+def database_copy(folder, template):
+    """A fresh copy of the migrated ``template``: a SQLite file in ``folder``, or a PostgreSQL
+    database (dropped afterwards); yields what ``make_app`` takes."""
+    if ON_POSTGRES:
+        name = f"diary_test_{uuid.uuid4().hex[:16]}"
+        postgres_execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+        try:
+            yield postgres_url(name)
+        finally:
+            postgres_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        return
+    path = folder / "diary.sqlite"
+    shutil.copy(template, path)
+    yield path
+
+
+@contextmanager
+def sql_statements(app):
+    """The SQL statements ``app`` sends while the block runs (a list, filled as they go)."""
+    sent = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+# --- forms and the API --------------------------------------------------------------------
+
+
+def page_csrf(client, path="/login"):
+    """The CSRF token of the form on ``path``."""
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html).group(1)
+
+
+# A list while the session includes the check of recorded answers (tests/conftest.py turns it
+# on): every answer ``Api`` gets is kept, and tests/test_openapi_clients.py checks each one
+# against the OpenAPI document after the other tests.
+recorded_answers = None
+
+
+@dataclass(frozen=True)
+class RecordedAnswer:
+    """One call through ``Api``: the test that made it, the request line and the whole answer."""
+
+    test: str
+    method: str
+    path: str
+    query: str
+    status: int
+    headers: tuple
+    body: bytes
+
+
+def answer_of(response):
+    """A test client's ``response`` as a ``RecordedAnswer``."""
+    request = response.request
+    return RecordedAnswer(
+        test=os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0],
+        method=request.method,
+        path=request.path,
+        query=request.query_string.decode("latin-1"),
+        status=response.status_code,
+        headers=tuple(response.headers.items()),
+        body=response.get_data(),
+    )
+
+
+def record_answer(response):
+    """Keep ``response`` (a test client's answer) while recording is on; returns it."""
+    if recorded_answers is not None:
+        recorded_answers.append(answer_of(response))
+    return response
+
+
+class Api:
+    """Calls /api/v1 as a logged-in patient, sending the CSRF header on unsafe methods."""
+
+    def __init__(self, client):
+        self.client = client
+        self._token = None
+
+    def token(self):
+        """The CSRF token from GET /api/v1/me."""
+        if self._token is None:
+            self._token = record_answer(self.client.get("/api/v1/me")).get_json()["csrf_token"]
+        return self._token
+
+    def call(self, method, path, json=None, headers=None, **kwargs):
+        """Any request; ``json`` is sent as the body."""
+        headers = dict(headers or {})
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
+            headers.setdefault("X-CSRFToken", self.token())
+        return record_answer(
+            self.client.open("/api/v1" + path, method=method, json=json, headers=headers, **kwargs)
+        )
+
+    def get(self, path, **kwargs):
+        """GET."""
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        """POST."""
+        return self.call("POST", path, json=json, **kwargs)
+
+    def put(self, path, json=None, **kwargs):
+        """PUT."""
+        return self.call("PUT", path, json=json, **kwargs)
+
+    def patch(self, path, json=None, **kwargs):
+        """PATCH."""
+        return self.call("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path, json=None, **kwargs):
+        """DELETE."""
+        return self.call("DELETE", path, json=json, **kwargs)
+
+
+def register(client, email="pat@example.com", password=PASSWORD, timezone="Europe/London"):
+    """Sign up through the real form (with its CSRF token)."""
+    token = page_csrf(client, "/register")
+    return client.post(
+        "/register",
+        data={"email": email, "password": password, "timezone": timezone, "csrf_token": token},
+    )
+
+
+def login(client, email="pat@example.com", password=PASSWORD, **extra):
+    """Log in through the real form."""
+    token = page_csrf(client, "/login")
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token, **extra}
+    )
+
+
+# --- bodies -------------------------------------------------------------------------------
+
+
+def new_id():
+    """A fresh client-side UUID."""
+    return str(uuid.uuid4())
+
+
+def entry_body(**overrides):
+    """A valid entry body."""
+    body = {
+        "id": new_id(),
+        "recorded_at": "2026-03-02T08:30:00Z",
+        "pain": {"overall": 6, "back": 4, "leg": 7},
+        "locations": [{"region": "buttock", "side": "left"}],
+        "pain_types": ["burning"],
+        "triggers": ["sitting"],
+        "relievers": ["heat"],
+        "medications": "Ibuprofen 400 mg",
+        "sleep_quality": 5,
+        "interference": 6,
+        "notes": "Long drive.",
+    }
+    body.update(overrides)
+    return body
+
+
+def session_body(**overrides):
+    """A valid acupuncture session body."""
+    body = {
+        "id": new_id(),
+        "started_at": "2026-03-03T10:00:00Z",
+        "practitioner": "Dr Lee",
+        "techniques": ["manual", "electroacupuncture"],
+        "points": "BL23, GB30",
+        "pain_before": 6,
+        "pain_after": 3,
+        "notes": "",
+    }
+    body.update(overrides)
+    return body
+
+
+# --- exports (test_csv_export, test_fhir, test_backup, test_exports) ----------------------
+
+
+def fill_diary(api):
+    """Two custom words, three entries (one edited, one sparse) and two sessions."""
+    assert api.post("/vocabulary/triggers", {"label": "Gardening"}).status_code == 201
+    assert api.post("/vocabulary/techniques", {"label": "Gua sha"}).status_code == 201
+    full = entry_body(triggers=["sitting", "gardening"])
+    sparse = {
+        "id": new_id(),
+        "recorded_at": "2026-03-01T20:00:00Z",
+        "pain": {"overall": 3},
+    }
+    edited = entry_body(recorded_at="2026-03-04T07:15:00Z", notes="Before the edit")
+    for body in (full, sparse, edited):
+        assert api.post("/entries", body).status_code == 201
+    assert api.put(f"/entries/{edited['id']}", {**edited, "notes": "After"}).status_code == 200
+    for body in (
+        session_body(techniques=["manual", "gua_sha"]),
+        session_body(started_at="2026-03-06T10:00:00Z", practitioner="", points=""),
+    ):
+        assert api.post("/sessions", body).status_code == 201
+    return {"entries": [full, sparse, edited]}
+
+
+def csv_rows(response):
+    """The rows of a CSV download, as dicts."""
+    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def backup_document(entries=(), sessions=(), vocabulary=None):
+    """A backup document (format version 1) holding these records and own words."""
+    return {
+        "format": "pain-diary-backup",
+        "version": 1,
+        "exported_at": "2026-03-10T12:00:00Z",
+        "profile": {"email": "pat@example.com", "display_name": "", "timezone": "UTC"},
+        "vocabulary": vocabulary or {},
+        "entries": list(entries),
+        "sessions": list(sessions),
+    }
+
+
+def valid_backup_document():
+    """A small valid backup: two entries, two sessions and one own word."""
+    return backup_document(
+        [entry_body(triggers=["gardening"]), entry_body(recorded_at="2026-03-04T08:00:00Z")],
+        [session_body(), session_body(started_at="2026-03-09T10:00:00Z")],
+        {"triggers": [{"key": "gardening", "label": "Gardening"}]},
+    )
+
+
+# --- printed pages (poppler-utils: pdftotext, pdftoppm) ------------------------------------
+
+POPPLER = {tool: shutil.which(tool) for tool in ("pdfinfo", "pdftotext", "pdftoppm")}
+
+
+def require_poppler():
+    """Skip (fail under CI=true) unless poppler-utils can read the printed PDFs."""
+    missing = [tool for tool, path in POPPLER.items() if path is None]
+    if missing:
+        message = f"install poppler-utils: {', '.join(missing)} missing"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _poppler(tool, *args, data):
+    done = subprocess.run(  # noqa: S603 - poppler on our own PDF bytes, no shell
+        [POPPLER[tool], *args], input=data, capture_output=True, check=True
+    )
+    return done.stdout
+
+
+def pdf_page_texts(pdf):
+    """The text of each page of ``pdf`` (bytes), laid out as printed (``pdftotext -layout``)."""
+    text = _poppler("pdftotext", "-layout", "-enc", "UTF-8", "-", "-", data=pdf).decode()
+    pages = text.split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+def pdf_page_size(pdf):
+    """The first page's size in points (width, height), as ``pdfinfo`` reports it."""
+    info = _poppler("pdfinfo", "-", data=pdf).decode()
+    width, height = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info).groups()
+    return float(width), float(height)
+
+
+def pdf_page_brightness(pdf, page=1):
+    """The mean grey level (0 black - 255 white) of one printed page, rendered small."""
+    image = _poppler(
+        "pdftoppm", "-gray", "-r", "20", "-f", str(page), "-l", str(page), "-", data=pdf
+    )
+    # A binary PGM: "P5", width, height, maxval, then one byte per pixel.
+    header = re.match(rb"P5\s+(\d+)\s+(\d+)\s+(\d+)\s", image)
+    pixels = image[header.end() :]
+    return sum(pixels) / len(pixels)
