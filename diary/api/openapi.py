@@ -1,10 +1,17 @@
-"""The OpenAPI 3.1 document describing every /api/v1 route (public, no login)."""
+"""The OpenAPI 3.1 document describing every /api/v1 route (public, no login).
+
+Written for generated clients (openapi-python-client, openapi-core, Schemathesis): every
+operation has an ``operationId`` and a tag, declares the headers it sends, 429 and a ``default``
+error; every answer's shape is typed, and requests say what the server accepts, not less.
+"""
 
 from functools import lru_cache
 
+from ..core.errors import CODES
 from ..records import KINDS
+from ..services.trends import MEASURES
 from ..validation import LIMITS, MAX_KEYS, MAX_LOCATIONS
-from ..vocabulary import REGIONS, SIDES
+from ..vocabulary import CUSTOMISABLE, REGIONS, SIDES
 from . import bp
 
 
@@ -12,27 +19,75 @@ def _ref(name):
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _json(schema, description="OK"):
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _headers(*names):
+    """References to response headers declared in ``HEADERS``."""
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
 
 
-def _error(description):
-    return _json(_ref("Error"), description)
+def _json(schema, description="OK", headers=()):
+    response = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        response["headers"] = _headers(*headers)
+    return response
+
+
+def _error(description, schema="Error", headers=()):
+    return _json(_ref(schema), description, headers)
+
+
+RATE_LIMIT_HEADERS = (
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+)
+
+
+def _rate_limited(description):
+    return _error(description, headers=RATE_LIMIT_HEADERS)
 
 
 PAIN = {"type": "integer", "minimum": 0, "maximum": 10}
 NULLABLE_PAIN = {"type": ["integer", "null"], "minimum": 0, "maximum": 10}
 INSTANT = {"type": "string", "format": "date-time"}
+NULLABLE_INSTANT = {"type": ["string", "null"], "format": "date-time"}
 DATE = {"type": "string", "format": "date"}
 KEYS = {"type": "array", "items": {"type": "string"}, "maxItems": MAX_KEYS}
+# What a request may send for an instant: ISO 8601 with or without an offset. Not ``format:
+# date-time`` (RFC 3339 needs the offset): without one the server reads the profile's time zone.
+INSTANT_INPUT = {
+    "type": ["string", "null"],
+    "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$",
+    "description": "ISO 8601 date and time: 2026-03-01T08:30:00Z, 2026-03-01T09:30+01:00, or "
+    "2026-03-01T08:30 without an offset, read in the profile's time zone. null or absent: now. "
+    "From 2000-01-01 to 1 hour ahead.",
+}
+INTEGER_NOTE = 'a JSON integer: 5.0, "5" and true are refused (422)'
+NULL_NOTE = "null is the same as leaving it out"
 
 
 def _text(limit):
     return {"type": "string", "maxLength": limit}
 
 
-def _field_schema(field):
-    """The JSON Schema of one record field (from its ``diary.records`` definition)."""
+def _describe(schema, *notes):
+    """``schema`` with its description followed by ``notes`` (each a phrase)."""
+    text = "; ".join(note for note in (schema.get("description"), *notes) if note)
+    return {**schema, "description": text} if text else schema
+
+
+def _nullable(schema, *notes):
+    """``schema`` that also takes null (a request field where null means absent), described."""
+    kinds = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    return _describe({**schema, "type": [*dict.fromkeys([*kinds, "null"])]}, *notes)
+
+
+def _field_schema(field, output=True):
+    """The JSON Schema of one record field (from its ``diary.records`` definition).
+
+    Answers always hold every field (text "" and lists [] when empty); requests may send null
+    for any optional field, meaning absent.
+    """
     if field.type == "score":
         schema = dict(PAIN if field.required else NULLABLE_PAIN)
     elif field.type == "text":
@@ -43,15 +98,27 @@ def _field_schema(field):
         schema = {"type": "array", "items": _ref("Location"), "maxItems": MAX_LOCATIONS}
     if field.description:
         schema["description"] = field.description
-    return schema
+    if output:
+        return schema
+    if field.type == "score":
+        return _describe(schema, INTEGER_NOTE, None if field.required else "null: not given")
+    if field.type == "text":
+        return _nullable(schema, f'{NULL_NOTE} (stored as "")')
+    return _nullable(schema, f"{NULL_NOTE} (stored as [])")
 
 
 def _record_schemas(kind):
-    """``<Kind>Input`` and ``<Kind>`` for a record kind: what a client sends and gets back."""
+    """``<Kind>Input``, ``<Kind>`` and ``<Kind>PreconditionFailed`` for a record kind: what a
+    client sends, gets back, and gets with a 412."""
     name = kind.name.capitalize()
     inputs = {
-        "id": {"type": "string", "format": "uuid", "description": "Client-chosen idempotency key"},
-        kind.time_field: {**INSTANT, "description": "Default now; no offset = profile time zone"},
+        "id": {
+            "type": ["string", "null"],
+            "format": "uuid",
+            "description": "Client-chosen idempotency key (null or absent: the server picks one; "
+            "on PUT it must match the URL)",
+        },
+        kind.time_field: INSTANT_INPUT,
     }
     outputs = {
         "id": {"type": "string", "format": "uuid"},
@@ -77,7 +144,7 @@ def _record_schemas(kind):
                 if output or field.required:
                     group["required"].append(field.name)
                 target = group["properties"]
-            target[field.name] = _field_schema(field)
+            target[field.name] = _field_schema(field, output)
         if field.required:
             required_inputs.append(field.group or field.name)
     outputs.update(
@@ -93,24 +160,153 @@ def _record_schemas(kind):
     return {
         f"{name}Input": input_schema,
         name: {"type": "object", "required": list(outputs), "properties": outputs},
+        f"{name}PreconditionFailed": {
+            "type": "object",
+            "description": f"412: {kind.title} changed since that version; `current` is it now",
+            "required": ["error", "current"],
+            "properties": {"error": _ref("ErrorDetail"), "current": _ref(name)},
+        },
     }
 
+
+# Every code an error answer can carry (diary.core.errors), "server_error" for any other status.
+ERROR_CODES = [*dict.fromkeys(CODES.values()), "server_error"]
+CATEGORIES = ["substantial", "moderate", "minimal", "no_change", "worse", "too_early"]
+MEAN = {"type": "number", "minimum": 0, "maximum": 10}
+NULLABLE_MEAN = {"type": ["number", "null"], "minimum": 0, "maximum": 10}
+COUNT = {"type": "integer", "minimum": 0}
+NULLABLE_COUNT = {"type": ["integer", "null"], "minimum": 0}
+
+
+def _object(properties, description=None):
+    """An object whose every property is always present (null where the type allows)."""
+    schema = {"type": "object", "required": list(properties), "properties": properties}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+# PRODUCT.md section 7, shape by shape; every number is rounded to 2 decimals.
+TRENDS_SCHEMAS = {
+    "DateRange": _object({"from": DATE, "to": DATE}),
+    "TrendsDay": _object(
+        {
+            "date": DATE,
+            "overall": {**NULLABLE_MEAN, "description": "Mean overall pain of the day's entries"},
+            "overall_max": NULLABLE_PAIN,
+            "back": NULLABLE_MEAN,
+            "leg": NULLABLE_MEAN,
+            "entries": COUNT,
+            "rolling7": {
+                **NULLABLE_MEAN,
+                "description": "Mean of the day means of overall over this date and the 6 before",
+            },
+            "sleep_quality": {**NULLABLE_MEAN, "description": "Mean, 0 worst - 10 best"},
+            "interference": {**NULLABLE_MEAN, "description": "Mean, 0 none - 10 complete"},
+            "medicated": {
+                "type": ["boolean", "null"],
+                "description": "Any entry with medications or the reliever `medication`; null "
+                "on a day without entries",
+            },
+        },
+        "One date of the range; a day without entries has nulls and `entries: 0`",
+    ),
+    "TrendsSession": _object(
+        {
+            "id": {"type": "string", "format": "uuid"},
+            "number": {"type": "integer", "minimum": 1},
+            "started_at": INSTANT,
+            "local_date": DATE,
+            "practitioner": {"type": "string"},
+            "techniques": {"type": "array", "items": {"type": "string"}},
+            "pain_before": NULLABLE_PAIN,
+            "pain_after": NULLABLE_PAIN,
+        }
+    ),
+    "Interval": _object(
+        {
+            "session_id": {"type": "string", "format": "uuid"},
+            "number": {"type": "integer", "minimum": 1},
+            "entries": COUNT,
+            "mean_overall": NULLABLE_MEAN,
+            "min_overall": NULLABLE_PAIN,
+            "max_overall": NULLABLE_PAIN,
+            "days": {
+                "type": ["integer", "null"],
+                "description": "Days from this session's local date to the next one's; null if "
+                "none",
+            },
+            "pre_session": {
+                **NULLABLE_MEAN,
+                "description": "Mean overall in the 72 hours before the session",
+            },
+            "relief_days": NULLABLE_COUNT,
+        },
+        "From a session to the next one (or the end of the range)",
+    ),
+    "ProgressWindow": _object({"from": DATE, "to": DATE, "mean": MEAN, "entries": COUNT}),
+    "Progress": _object(
+        {
+            "baseline": _ref("ProgressWindow"),
+            "current": _ref("ProgressWindow"),
+            "absolute": {
+                "type": ["number", "null"],
+                "description": "current - baseline; null when too early",
+            },
+            "percent": {
+                "type": ["number", "null"],
+                "description": "absolute / baseline x 100; null when too early or baseline is 0",
+            },
+            "category": {
+                "type": "string",
+                "enum": CATEGORIES,
+                "description": "IMMPACT (Dworkin 2008) by the reduction; `too_early` when the "
+                "windows overlap or either has fewer than 3 dates with the measure",
+            },
+            "clinically_important": {"type": "boolean"},
+        },
+        "One measure's change from the baseline to the latest 7 days",
+    ),
+    "LocationDays": _object(
+        {
+            "region": {"type": "string", "enum": list(REGIONS)},
+            "side": {"type": "string", "enum": list(SIDES)},
+            "days": {"type": "integer", "minimum": 1},
+        }
+    ),
+    "KeyDays": _object({"key": {"type": "string"}, "days": {"type": "integer", "minimum": 1}}),
+    "TriggerDays": _object(
+        {
+            "key": {"type": "string"},
+            "days": {"type": "integer", "minimum": 1},
+            "mean_with": NULLABLE_MEAN,
+            "mean_without": NULLABLE_MEAN,
+        }
+    ),
+}
 
 SCHEMAS = {
     "Error": {
         "type": "object",
         "required": ["error"],
+        "properties": {"error": _ref("ErrorDetail")},
+    },
+    "ErrorDetail": {
+        "type": "object",
+        "required": ["code", "message"],
         "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-                },
+            "code": {
+                "type": "string",
+                "enum": ERROR_CODES,
+                "description": "Stable; the HTTP status says the same (405 is "
+                "`method_not_allowed`, any unlisted status `server_error`)",
             },
-            "current": {"description": "With 412: the current object"},
+            "message": {"type": "string", "description": "For the patient to read"},
+            "fields": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "A message per bad field, by path (`pain.overall`)",
+            },
         },
     },
     "Location": {
@@ -147,29 +343,38 @@ SCHEMAS = {
             "triggers",
         ],
         "properties": {
-            "range": {
-                "type": "object",
-                "properties": {"from": DATE, "to": DATE},
-            },
-            "days": {"type": "array", "items": {"type": "object"}},
-            "sessions": {"type": "array", "items": {"type": "object"}},
-            "intervals": {"type": "array", "items": {"type": "object"}},
-            "progress": {
-                "type": "object",
-                "properties": {m: {"type": ["object", "null"]} for m in ("overall", "back", "leg")},
-            },
-            "locations": {"type": "array", "items": {"type": "object"}},
-            "pain_types": {"type": "array", "items": {"type": "object"}},
-            "relievers": {"type": "array", "items": {"type": "object"}},
-            "triggers": {"type": "array", "items": {"type": "object"}},
+            "range": _ref("DateRange"),
+            "days": {"type": "array", "items": _ref("TrendsDay")},
+            "sessions": {"type": "array", "items": _ref("TrendsSession")},
+            "intervals": {"type": "array", "items": _ref("Interval")},
+            "progress": _object(
+                {
+                    measure: {
+                        "anyOf": [_ref("Progress"), {"type": "null"}],
+                        "description": "null when the measure has no entry on or before `to`",
+                    }
+                    for measure in MEASURES
+                }
+            ),
+            "locations": {"type": "array", "items": _ref("LocationDays")},
+            "pain_types": {"type": "array", "items": _ref("KeyDays")},
+            "relievers": {"type": "array", "items": _ref("KeyDays")},
+            "triggers": {"type": "array", "items": _ref("TriggerDays")},
         },
     },
+    **TRENDS_SCHEMAS,
     "ShareInput": {
         "type": "object",
         "properties": {
-            "label": _text(LIMITS["label"]),
-            "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 365, "default": 30},
-            "include_notes": {"type": "boolean", "default": False},
+            "label": _nullable(_text(LIMITS["label"]), f'{NULL_NOTE} (stored as "")'),
+            "expires_in_days": _nullable(
+                {"type": "integer", "minimum": 1, "maximum": 365, "default": 30},
+                INTEGER_NOTE,
+                f"{NULL_NOTE} (30)",
+            ),
+            "include_notes": _nullable(
+                {"type": "boolean", "default": False}, f"{NULL_NOTE} (false)"
+            ),
         },
     },
     "CreatedShare": {
@@ -202,10 +407,10 @@ SCHEMAS = {
             "label": {"type": "string"},
             "created_at": INSTANT,
             "expires_at": INSTANT,
-            "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+            "revoked_at": NULLABLE_INSTANT,
             "include_notes": {"type": "boolean"},
             "view_count": {"type": "integer", "minimum": 0},
-            "last_viewed_at": {"type": ["string", "null"], "format": "date-time"},
+            "last_viewed_at": NULLABLE_INSTANT,
         },
     },
     "Backup": {
@@ -223,27 +428,24 @@ SCHEMAS = {
             "format": {"const": "pain-diary-backup"},
             "version": {"const": 1},
             "exported_at": INSTANT,
-            "profile": {
-                "type": "object",
-                "properties": {
+            "profile": _object(
+                {
                     "email": {"type": "string"},
                     "display_name": {"type": "string"},
                     "timezone": {"type": "string"},
                 },
-            },
-            "vocabulary": {
-                "type": "object",
-                "properties": {
+                "Shown for reference; a restore never changes the profile",
+            ),
+            "vocabulary": _object(
+                {
                     category: {
                         "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {"key": {"type": "string"}, "label": {"type": "string"}},
-                        },
+                        "items": _object({"key": {"type": "string"}, "label": {"type": "string"}}),
                     }
-                    for category in ("pain_types", "triggers", "relievers", "techniques")
+                    for category in CUSTOMISABLE
                 },
-            },
+                "The patient's own words; a restore maps them onto this patient's by label",
+            ),
             **{
                 kind.plural: {"type": "array", "items": _ref(kind.name.capitalize())}
                 for kind in KINDS
@@ -261,26 +463,149 @@ SCHEMAS = {
     },
 }
 
-CSRF = {"name": "X-CSRFToken", "in": "header", "required": True, "schema": {"type": "string"}}
 IF_MATCH = {
     "name": "If-Match",
     "in": "header",
     "required": False,
     "schema": {"type": "string"},
-    "description": 'The version you last saw, e.g. "3"',
+    "description": 'The ETag of the version you last saw, e.g. "3" (several: "2", "3"); a '
+    "stale one answers 412 with the current record. Without it the last write wins.",
 }
 RECORD_ID = {"name": "record_id", "in": "path", "required": True, "schema": {"type": "string"}}
 RANGE = [
     {"name": "from", "in": "query", "required": False, "schema": DATE},
     {"name": "to", "in": "query", "required": False, "schema": DATE},
 ]
+PAGING = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "description": "At most this many, with `next_cursor` for the rest. Without it, "
+        "up to 5,000 (a whole small diary), and `next_cursor` only when more remain.",
+    },
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "The `next_cursor` of the previous page (same from/to)",
+    },
+]
 UNAUTHORIZED = {"401": _error("Not logged in")}
+PASSWORD_CHECKED = {
+    "429": _rate_limited(
+        "Too many password checks for this account or from this address (Retry-After says "
+        "how long to wait)"
+    )
+}
 UNSAFE = {
     "400": _error("Malformed JSON or missing CSRF token"),
     "401": _error("Not logged in"),
     "413": _error("Body over 1 MB"),
     "422": _error("A field breaks a data rule"),
 }
+RATE_LIMITED = _rate_limited(
+    "Too many requests from this address or for this patient (every /api/v1 route shares "
+    "one budget of each); wait Retry-After seconds"
+)
+DEFAULT_ERROR = _error("Any other error, in the same shape (e.g. 500 `server_error`)")
+UNSAFE_METHODS = ("post", "put", "patch", "delete")
+# The session cookie proves who is asking; unsafe methods also need the CSRF token.
+SECURITY = [{"session": []}]
+UNSAFE_SECURITY = [{"session": [], "csrf": []}]
+TAGS = [
+    {"name": "account", "description": "The logged-in patient"},
+    {"name": "vocabulary", "description": "The words entries and sessions use (section 4)"},
+    *({"name": kind.plural, "description": f"{kind.title.capitalize()}s"} for kind in KINDS),
+    {"name": "trends", "description": "The numbers behind the charts (section 7)"},
+    {"name": "shares", "description": "Read-only links for a practitioner"},
+    {"name": "exports", "description": "The diary as CSV, FHIR or a backup, and restores"},
+    {"name": "document", "description": "This document"},
+]
+RECORD_HEADERS = ("ETag",)
+SECONDS = {"type": "integer", "minimum": 0}
+HEADERS = {
+    "ETag": {
+        "description": 'The record\'s version, quoted ("3"): send it back as If-Match',
+        "required": True,
+        "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+    },
+    "Location": {
+        "description": "The record's URL (a path on this server)",
+        "required": True,
+        "schema": {"type": "string", "format": "uri-reference"},
+    },
+    "Content-Disposition": {
+        "description": 'attachment; filename="..." (a download)',
+        "required": True,
+        "schema": {"type": "string", "pattern": '^attachment; filename="[^"]+"$'},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before asking again",
+        "required": True,
+        "schema": SECONDS,
+    },
+    "X-RateLimit-Limit": {
+        "description": "Requests allowed in the current window of the limit nearest to running "
+        "out (sent on every answer while rate limiting is on)",
+        "schema": SECONDS,
+    },
+    "X-RateLimit-Remaining": {
+        "description": "Requests left in that window",
+        "schema": SECONDS,
+    },
+    "X-RateLimit-Reset": {
+        "description": "When that window ends, in seconds since 1970 (UTC)",
+        "schema": SECONDS,
+    },
+    "Set-Cookie": {
+        "description": "The session cookie, when the session changed (the first GET /me keeps "
+        "the CSRF secret there; a confirmed password, a logout). DELETE /me also clears a "
+        "`remember_token` cookie if one was sent.",
+        "schema": {"type": "string"},
+    },
+    "Clear-Site-Data": {
+        "description": 'The browser forgets this site\'s caches and storage: "cache", "storage"',
+        "required": True,
+        "schema": {"type": "string"},
+    },
+}
+SECURITY_SCHEMES = {
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "session",
+        "description": "The signed session cookie the HTML login sets: GET /login for its "
+        "`csrf_token` field, then POST /login with `email`, `password` and `csrf_token` (a "
+        'form). "Keep me signed in" (`remember`) makes this same cookie last 30 days; the app '
+        "issues no `remember_token` cookie, and one alone is not a login (401).",
+    },
+    "csrf": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-CSRFToken",
+        "description": "The `csrf_token` of GET /api/v1/me, for the life of the session; POST, "
+        "PUT, PATCH and DELETE need it with the cookie (else 400 `bad_request`).",
+    },
+}
+DESCRIPTION = """The pain diary's JSON API (PRODUCT.md section 6).
+
+- **Login**: the session cookie (security scheme `session`, set by the HTML login form);
+  unsafe methods also send the header `X-CSRFToken` (scheme `csrf`). Without a session every
+  route answers 401, never a redirect. Keep the cookies each answer sets (`Set-Cookie`): the
+  session notes activity and password confirmations in its cookie.
+- **Errors** are `{"error": {"code", "message", "fields"?}}` with the codes of `ErrorDetail`;
+  every operation lists its own and a `default`.
+- **Rate limits**: every route shares one budget per address and one per patient; answers
+  carry `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` and `Retry-After`,
+  and 429 says how long to wait.
+- **Lost updates**: record answers carry `ETag: "<version>"`; send it as `If-Match` with PUT.
+- **Requests**: null in an optional field means the same as leaving it out; numbers that must
+  be whole are JSON integers (5.0 is refused); instants may omit the offset (the profile's
+  time zone is used). Bodies over 1 MB (restores: 20 MB) answer 413.
+"""
 
 
 def _body(schema):
@@ -288,30 +613,44 @@ def _body(schema):
 
 
 def _record_paths(plural, singular, input_schema, schema, what):
+    name, names = singular.capitalize(), plural.capitalize()
+    tags = [plural]
     collection = {
         "post": {
+            "operationId": f"create{name}",
+            "tags": tags,
             "summary": f"Create {what} (idempotent on a client-supplied id)",
-            "parameters": [CSRF],
             "requestBody": _body(_ref(input_schema)),
             "responses": {
-                "201": _json(_ref(schema), "Created"),
-                "200": _json(_ref(schema), "Replay of the same id and content"),
+                "201": _json(_ref(schema), "Created", ("ETag", "Location")),
+                "200": _json(
+                    _ref(schema), "Replay of the same id and content", ("ETag", "Location")
+                ),
                 "409": _error("The id is used by other content"),
                 **UNSAFE,
             },
         },
         "get": {
-            "summary": f"List {plural} by local date",
-            "parameters": RANGE,
+            "operationId": f"list{names}",
+            "tags": tags,
+            "summary": f"List {plural} by local date, in pages",
+            "parameters": RANGE + PAGING,
             "responses": {
                 "200": _json(
                     {
                         "type": "object",
                         "required": [plural],
-                        "properties": {plural: {"type": "array", "items": _ref(schema)}},
+                        "properties": {
+                            plural: {"type": "array", "items": _ref(schema)},
+                            "next_cursor": {
+                                "type": ["string", "null"],
+                                "description": "Pass as `cursor` for the next page; null or "
+                                "absent at the end",
+                            },
+                        },
                     }
                 ),
-                "422": _error("Bad date range"),
+                "422": _error("Bad date range, limit or cursor"),
                 **UNAUTHORIZED,
             },
         },
@@ -319,31 +658,54 @@ def _record_paths(plural, singular, input_schema, schema, what):
     item = {
         "parameters": [RECORD_ID],
         "get": {
+            "operationId": f"get{name}",
+            "tags": tags,
             "summary": f"Read {what}",
             "responses": {
-                "200": _json(_ref(schema)),
+                "200": _json(_ref(schema), headers=RECORD_HEADERS),
                 "404": _error("Not found"),
                 **UNAUTHORIZED,
             },
         },
         "put": {
+            "operationId": f"replace{name}",
+            "tags": tags,
             "summary": f"Replace {what}'s editable fields",
-            "parameters": [CSRF, IF_MATCH],
+            "parameters": [IF_MATCH],
             "requestBody": _body(_ref(input_schema)),
             "responses": {
-                "200": _json(_ref(schema)),
+                "200": _json(_ref(schema), headers=RECORD_HEADERS),
                 "404": _error("Not found"),
-                "412": _error("Stale If-Match version; `current` holds the current object"),
+                "412": _error(
+                    "Stale If-Match version; `current` holds the current record, ETag its version",
+                    f"{schema}PreconditionFailed",
+                    RECORD_HEADERS,
+                ),
                 **UNSAFE,
             },
         },
         "delete": {
+            "operationId": f"delete{name}",
+            "tags": tags,
             "summary": f"Delete {what}",
-            "parameters": [CSRF],
             "responses": {"204": {"description": "Deleted"}, "404": _error("Not found"), **UNSAFE},
         },
     }
     return {f"/api/v1/{plural}": collection, f"/api/v1/{plural}/{{record_id}}": item}
+
+
+def _finish(paths):
+    """What every operation shares: its security, 429 (every route is rate limited) and a
+    ``default`` error. Operations that say more (public, their own 429) keep theirs."""
+    for item in paths.values():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            if method in UNSAFE_METHODS:
+                operation.setdefault("security", UNSAFE_SECURITY)
+            operation["responses"].setdefault("429", RATE_LIMITED)
+            operation["responses"]["default"] = DEFAULT_ERROR
+    return paths
 
 
 @lru_cache(maxsize=1)
@@ -353,9 +715,20 @@ def document():
         category: {"type": "array", "items": _ref("Term")}
         for category in ("regions", "pain_types", "triggers", "relievers", "techniques")
     }
+    password_body = _body(
+        {"type": "object", "required": ["password"], "properties": {"password": {"type": "string"}}}
+    )
+    needs_fresh_password = {
+        "401": _error(
+            "Not logged in, or the password was typed more than 15 minutes ago (POST "
+            "/api/v1/me/confirm, then try again)"
+        )
+    }
     paths = {
         "/api/v1/openapi.json": {
             "get": {
+                "operationId": "getOpenapiDocument",
+                "tags": ["document"],
                 "summary": "This document",
                 "security": [],
                 "responses": {"200": _json({"type": "object"})},
@@ -363,71 +736,97 @@ def document():
         },
         "/api/v1/me": {
             "get": {
+                "operationId": "getMe",
+                "tags": ["account"],
                 "summary": "The logged-in patient and a CSRF token",
-                "responses": {"200": _json(_ref("Me")), **UNAUTHORIZED},
+                "responses": {"200": _json(_ref("Me"), headers=("Set-Cookie",)), **UNAUTHORIZED},
             },
             "patch": {
+                "operationId": "updateMe",
+                "tags": ["account"],
                 "summary": "Change time zone or display name",
-                "parameters": [CSRF],
                 "requestBody": _body(
                     {
                         "type": "object",
                         "properties": {
-                            "timezone": {"type": "string"},
-                            "display_name": _text(LIMITS["display_name"]),
+                            "timezone": {
+                                "type": "string",
+                                "description": "An IANA time zone name, e.g. Europe/London",
+                            },
+                            "display_name": _nullable(
+                                _text(LIMITS["display_name"]), f'{NULL_NOTE} (stored as "")'
+                            ),
                         },
                     }
                 ),
                 "responses": {"200": _json(_ref("Me")), **UNSAFE},
             },
             "delete": {
+                "operationId": "deleteMe",
+                "tags": ["account"],
                 "summary": "Delete the account and all its data",
-                "parameters": [CSRF],
-                "requestBody": _body(
-                    {
-                        "type": "object",
-                        "required": ["password"],
-                        "properties": {"password": {"type": "string"}},
-                    }
-                ),
-                "responses": {"204": {"description": "Deleted"}, **UNSAFE},
+                "requestBody": password_body,
+                "responses": {
+                    "204": {
+                        "description": "Deleted; the session ends and the browser is told to "
+                        "forget the diary",
+                        "headers": _headers("Set-Cookie", "Clear-Site-Data"),
+                    },
+                    **UNSAFE,
+                    "422": _error("The password is missing or not right"),
+                    **PASSWORD_CHECKED,
+                },
             },
         },
         "/api/v1/me/confirm": {
             "post": {
+                "operationId": "confirmPassword",
+                "tags": ["account"],
                 "summary": "Type the password again (exports and share links need it every 15 min)",
-                "parameters": [CSRF],
-                "requestBody": _body(
-                    {
-                        "type": "object",
-                        "required": ["password"],
-                        "properties": {"password": {"type": "string"}},
-                    }
-                ),
-                "responses": {"204": {"description": "Confirmed"}, **UNSAFE},
+                "requestBody": password_body,
+                "responses": {
+                    "204": {
+                        "description": "Confirmed (noted in the session cookie)",
+                        "headers": _headers("Set-Cookie"),
+                    },
+                    **UNSAFE,
+                    "422": _error("The password is not right"),
+                    **PASSWORD_CHECKED,
+                },
             }
         },
         "/api/v1/vocabulary": {
             "get": {
+                "operationId": "getVocabulary",
+                "tags": ["vocabulary"],
                 "summary": "Built-in and custom keys of every category",
-                "responses": {
-                    "200": _json({"type": "object", "properties": vocabulary}),
-                    **UNAUTHORIZED,
-                },
+                "responses": {"200": _json(_object(vocabulary)), **UNAUTHORIZED},
             }
         },
         "/api/v1/vocabulary/{category}": {
             "parameters": [
-                {"name": "category", "in": "path", "required": True, "schema": {"type": "string"}}
+                {
+                    "name": "category",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "enum": list(CUSTOMISABLE)},
+                    "description": "Regions are fixed: any other name answers 404",
+                }
             ],
             "post": {
+                "operationId": "addVocabularyTerm",
+                "tags": ["vocabulary"],
                 "summary": "Add an item of the patient's own",
-                "parameters": [CSRF],
                 "requestBody": _body(
                     {
                         "type": "object",
                         "required": ["label"],
-                        "properties": {"label": {"type": "string", "maxLength": 60}},
+                        "properties": {
+                            "label": {
+                                **_text(LIMITS["term_label"]),
+                                "description": "Not equal (ignoring case) to one in the list",
+                            }
+                        },
                     }
                 ),
                 "responses": {
@@ -439,27 +838,32 @@ def document():
         },
         "/api/v1/trends": {
             "get": {
+                "operationId": "getTrends",
+                "tags": ["trends"],
                 "summary": "Trends for a date range (default: the 90 days to today)",
                 "parameters": RANGE,
                 "responses": {
                     "200": _json(_ref("Trends")),
-                    "422": _error("Bad dates, or from after to"),
+                    "422": _error("Bad dates, from after to, or a range over 10 years"),
                     **UNAUTHORIZED,
                 },
             }
         },
         "/api/v1/shares": {
             "post": {
+                "operationId": "createShare",
+                "tags": ["shares"],
                 "summary": "Create a share link for a practitioner (the token is shown only here)",
-                "parameters": [CSRF],
                 "requestBody": _body(_ref("ShareInput")),
                 "responses": {
                     "201": _json(_ref("CreatedShare"), "Created"),
                     **UNSAFE,
-                    "401": _error("Not logged in, or the password is older than 15 minutes"),
+                    **needs_fresh_password,
                 },
             },
             "get": {
+                "operationId": "listShares",
+                "tags": ["shares"],
                 "summary": "The patient's share links with their views",
                 "responses": {
                     "200": _json(
@@ -478,8 +882,9 @@ def document():
                 {"name": "share_id", "in": "path", "required": True, "schema": {"type": "string"}}
             ],
             "delete": {
+                "operationId": "revokeShare",
+                "tags": ["shares"],
                 "summary": "Revoke a share link at once",
-                "parameters": [CSRF],
                 "responses": {
                     "204": {"description": "Revoked"},
                     "404": _error("Not found"),
@@ -489,40 +894,72 @@ def document():
         },
         "/api/v1/export/entries.csv": {
             "get": {
+                "operationId": "exportEntriesCsv",
+                "tags": ["exports"],
                 "summary": "Every entry as a CSV row (needs a password typed in the last 15 min)",
                 "responses": {
                     "200": {
-                        "description": "CSV with a header row",
+                        "description": "CSV with a header row, as a download",
+                        "headers": _headers("Content-Disposition"),
                         "content": {"text/csv": {"schema": {"type": "string"}}},
                     },
-                    **UNAUTHORIZED,
+                    **needs_fresh_password,
                 },
             }
         },
         "/api/v1/export/fhir": {
             "get": {
+                "operationId": "exportFhir",
+                "tags": ["exports"],
                 "summary": "A FHIR R4 Bundle (collection) of the diary (recent password)",
                 "responses": {
                     "200": {
-                        "description": "FHIR R4 Bundle",
-                        "content": {"application/fhir+json": {"schema": {"type": "object"}}},
+                        "description": "FHIR R4 Bundle, as a download",
+                        "headers": _headers("Content-Disposition"),
+                        "content": {
+                            "application/fhir+json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["resourceType", "type"],
+                                    "properties": {
+                                        "resourceType": {"const": "Bundle"},
+                                        "type": {"const": "collection"},
+                                        "entry": {"type": "array", "items": {"type": "object"}},
+                                    },
+                                }
+                            }
+                        },
                     },
-                    **UNAUTHORIZED,
+                    **needs_fresh_password,
                 },
             }
         },
         "/api/v1/export/backup.json": {
             "get": {
+                "operationId": "exportBackup",
+                "tags": ["exports"],
                 "summary": "The full backup (password in the last 15 min)",
-                "responses": {"200": _json(_ref("Backup")), **UNAUTHORIZED},
+                "responses": {
+                    "200": _json(
+                        _ref("Backup"), "The backup, as a download", ("Content-Disposition",)
+                    ),
+                    **needs_fresh_password,
+                },
             }
         },
         "/api/v1/import/backup": {
             "post": {
-                "summary": "Restore a backup, idempotent on ids",
-                "parameters": [CSRF],
+                "operationId": "importBackup",
+                "tags": ["exports"],
+                "summary": "Restore a backup, idempotent on ids (at most 20,000 entries and "
+                "20,000 sessions per account)",
                 "requestBody": {
-                    "required": True,
+                    # Not marked required although a restore needs a document (an empty body
+                    # answers 422): openapi-python-client 0.29 writes a client that cannot be
+                    # imported for a required body with two media types (its issue #1451).
+                    "required": False,
+                    "description": "A backup (GET /api/v1/export/backup.json) as the JSON body, "
+                    "or as the multipart field `file` (a file or plain text). Without one: 422.",
                     "content": {
                         "application/json": {"schema": _ref("Backup")},
                         "multipart/form-data": {
@@ -532,7 +969,9 @@ def document():
                                 "properties": {
                                     "file": {
                                         "type": "string",
+                                        "format": "binary",
                                         "contentMediaType": "application/json",
+                                        "description": "The backup file, UTF-8 JSON",
                                     }
                                 },
                             }
@@ -541,18 +980,22 @@ def document():
                 },
                 "responses": {
                     "200": _json(
-                        {
-                            "type": "object",
-                            "description": "How many items were newly created",
-                            "properties": {
-                                name: {"type": "integer", "minimum": 0}
-                                for name in ("entries", "sessions", "vocabulary")
-                            },
-                        }
+                        _object(
+                            {name: COUNT for name in ("entries", "sessions", "vocabulary")},
+                            "How many items were newly created (0 for those already there)",
+                        )
                     ),
                     **UNSAFE,
                     "409": _error("An id is used by other content or by another patient"),
                     "413": _error("Body over 20 MB"),
+                    "422": _error(
+                        "No document, a part of it breaks a data rule, or it would take the "
+                        "account past 20,000 entries or sessions"
+                    ),
+                    "429": _rate_limited(
+                        "More restores than a few an hour (RATELIMIT_RESTORES), or too many "
+                        "requests"
+                    ),
                 },
             }
         },
@@ -570,18 +1013,16 @@ def document():
     }
     return {
         "openapi": "3.1.0",
-        "info": {
-            "title": "Pain diary API",
-            "version": "1",
-            "description": "Session-cookie authentication; unsafe methods need X-CSRFToken.",
-        },
+        "info": {"title": "Pain diary API", "version": "1", "description": DESCRIPTION},
         "servers": [{"url": "/"}],
+        "tags": TAGS,
         "components": {
             "schemas": SCHEMAS,
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+            "headers": HEADERS,
+            "securitySchemes": SECURITY_SCHEMES,
         },
-        "security": [{"session": []}],
-        "paths": paths,
+        "security": SECURITY,
+        "paths": _finish(paths),
     }
 
 

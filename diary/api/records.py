@@ -1,6 +1,11 @@
 """/api/v1/entries, /api/v1/sessions, ...: the same five routes and rules for every kind."""
 
-from flask import jsonify, url_for
+import base64
+import binascii
+import uuid
+from datetime import datetime
+
+from flask import jsonify, request, url_for
 from flask_login import current_user
 
 from ..core.errors import api_error
@@ -30,15 +35,74 @@ def _create(kind, endpoint):
         record, created = records.create(kind, current_user, cleaned)
     except records.Conflict:
         return api_error(409, "This id is already used by a different record.", {"id": "is taken"})
+    except records.QuotaExceeded:
+        most = records.MAX_PER_ACCOUNT
+        return api_error(
+            422,
+            f"This diary holds {most} {kind.plural}, the most one account can hold.",
+            {kind.plural: f"at most {most} per account; delete some to add more"},
+        )
     response = _answer(kind, record, 201 if created else 200)
     response.headers["Location"] = url_for(endpoint, record_id=record.id)
     return response
 
 
+# Without ``limit`` a list holds up to this many records: a whole small diary, as the
+# contract's answer has it (five years is about 4,000 entries). Past it, and with ``limit``
+# (1-MAX_PAGE), the answer carries ``next_cursor`` to ask for the rest.
+DEFAULT_PAGE = 5000
+MAX_PAGE = 1000
+
+
+def _page_args():
+    """``limit`` (None when absent) and ``cursor`` (a ``(time, id)`` pair or None); 422 if bad."""
+    fields, limit, after = {}, None, None
+    raw_limit = request.args.get("limit")
+    if raw_limit is not None:
+        if raw_limit.isascii() and raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_PAGE:
+            limit = int(raw_limit)
+        else:
+            fields["limit"] = f"must be a whole number from 1 to {MAX_PAGE}"
+    raw_cursor = request.args.get("cursor")
+    if raw_cursor is not None:
+        after = _read_cursor(raw_cursor)
+        if after is None:
+            fields["cursor"] = "is not a next_cursor from this list"
+    if fields:
+        raise ValidationError(fields, "The paging parameters are not valid.")
+    return limit, after
+
+
+def _cursor(kind, record):
+    """The opaque cursor just past ``record``: its time and id, base64url."""
+    text = f"{getattr(record, kind.time_field).isoformat()}|{record.id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _read_cursor(text):
+    """The ``(time, id)`` a cursor names, or None when it is not one."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode("ascii")
+        instant_text, _, record_id = raw.partition("|")
+        instant = datetime.fromisoformat(instant_text)
+        record_id = str(uuid.UUID(record_id))
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    return (instant, record_id) if instant.tzinfo is not None else None
+
+
 def _list(kind, key):
     date_from, date_to = date_range_args()
-    found = records.list_between(kind, current_user.id, date_from, date_to)
-    return {key: records.to_dicts(kind, found, current_user.id)}
+    limit, after = _page_args()
+    size = limit or DEFAULT_PAGE
+    found = records.list_between(
+        kind, current_user.id, date_from, date_to, after=after, limit=size + 1
+    )
+    answer = {key: records.to_dicts(kind, found[:size], current_user.id)}
+    more = len(found) > size
+    if limit is not None or more:
+        answer["next_cursor"] = _cursor(kind, found[size - 1]) if more else None
+    return answer
 
 
 def _one(kind, record_id, noun, for_update=False):
@@ -63,11 +127,14 @@ def _replace(kind, record_id, noun):
     try:
         record = records.update(kind, current_user, record, cleaned, if_match_versions())
     except records.PreconditionFailed as stale:
-        return api_error(
+        response, status = api_error(
             412,
             f"This {noun} changed since you loaded it; here is the current one.",
             current=records.to_dict(kind, stale.current),
         )
+        # The current version, as on every record answer: the client retries with it.
+        response.headers["ETag"] = f'"{stale.current.version}"'
+        return response, status
     return _answer(kind, record)
 
 
