@@ -1,15 +1,17 @@
 """The account page: profile and time zone, the patient's own words, deleting everything."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
 
 from .core.extensions import db
+from .core.logs import log_event
 from .core.timeutil import timezone_names
 from .http import (
     DOWNLOADS,
-    FORGET_THIS_DIARY,
     fresh_login_required,
-    mark_fresh,
+    leave_diary,
+    restore_limit,
+    start_session,
     uploaded_document,
 )
 from .services import accounts, backup, terms
@@ -19,8 +21,8 @@ from .vocabulary import CUSTOMISABLE
 bp = Blueprint("account", __name__)
 CATEGORY_NAMES = {
     "pain_types": "What it feels like",
-    "triggers": "What set it off",
-    "relievers": "What helped",
+    "triggers": "What triggered it",
+    "relievers": "What eased it",
     "techniques": "Acupuncture techniques",
 }
 
@@ -39,6 +41,7 @@ def _page(errors=None, values=None, status=200):
             values=values or {},
             timezones=timezone_names(),
             vocabulary=terms.vocabulary_for(current_user.id),
+            own_terms=terms.custom_terms(current_user.id),
             categories=CATEGORY_NAMES,
         ),
         status,
@@ -83,18 +86,43 @@ def add_term():
     return redirect(url_for("account.account"), code=303)
 
 
+@bp.post("/account/terms/<term_id>/rename")
+def rename_term(term_id):
+    """Give one of the patient's own words a new label (every record shows the new words)."""
+    term = terms.own_term(current_user.id, term_id)
+    if term is None:
+        abort(404)
+    old = term.label
+    try:
+        terms.rename_term(term, request.form.get("label"))
+    except ValidationError as error:
+        return _page({f"term-{term.id}": error.fields["label"]}, dict(request.form), 422)
+    flash(f"Renamed “{old}” to “{term.label}”.", "success")
+    return redirect(url_for("account.account") + "#own-words", code=303)
+
+
+@bp.post("/account/terms/<term_id>/delete")
+def delete_term(term_id):
+    """Remove one of the patient's own words, unless an entry or session still uses it."""
+    term = terms.own_term(current_user.id, term_id)
+    if term is None:
+        abort(404)
+    try:
+        terms.delete_term(term)
+    except ValidationError as error:
+        return _page({f"term-{term.id}": error.fields["label"]}, status=422)
+    flash(f"Removed “{term.label}”.", "success")
+    return redirect(url_for("account.account") + "#own-words", code=303)
+
+
 @bp.post("/account/delete")
 def delete():
     """Delete the account and everything in it, once the password is typed again."""
     if not accounts.verify_password(current_user, request.form.get("password", "")):
+        log_event("delete_refused")
         return _page({"delete_password": "is not right"}, status=422)
     accounts.delete_account(current_user)
-    logout_user()
-    session.clear()
-    flash("Your account and all its data are deleted.", "info")
-    response = redirect(url_for("auth.login"), code=303)
-    response.headers["Clear-Site-Data"] = FORGET_THIS_DIARY
-    return response
+    return leave_diary("Your account and all its data are deleted.")
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -112,9 +140,7 @@ def password():
         except ValidationError as error:
             errors = error.fields
         else:
-            session.clear()
-            login_user(current_user._get_current_object())
-            mark_fresh()
+            start_session(current_user._get_current_object(), remember=session.permanent)
             flash("Password changed. Other devices have been logged out.", "success")
             return redirect(url_for("account.account"), code=303)
     status = 422 if errors else 200
@@ -131,6 +157,7 @@ def export(kind):
 
 
 @bp.post("/account/restore")
+@restore_limit
 def restore():
     """Bring a backup file back: nothing is duplicated, and a bad file changes nothing."""
     try:

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from .core.timeutil import zone
+from .http import is_shell
 from .records import SESSION
 from .records import service as records
 from .records.forms import save_form, vocabulary
@@ -17,44 +18,58 @@ def require_login():
     """Every page here belongs to a logged-in patient."""
 
 
-def _page(values, errors=None, notice="", status=200, sessions=None):
-    """The sessions page: the form (new or edit) above the list of all sessions."""
+def _form(values, errors=None, notice="", status=200):
+    """The session form: a new session, or an edit of one (``values["version"]`` set)."""
     words, _ = vocabulary()
-    if sessions is None:
-        sessions = records.list_between(SESSION, current_user.id)
-    techniques = {item["key"]: item["label"] for item in words["techniques"]}
     return (
         render_template(
-            "acupuncture/sessions.html",
+            "acupuncture/form.html",
             values=values,
             errors=errors or {},
             notice=notice,
             editing=values.get("version") is not None,
-            numbered=list(reversed(list(enumerate(sessions, start=1)))),
             vocabulary=words,
-            technique_labels=techniques,
-            tz=zone(current_user.timezone),
         ),
         status,
     )
 
 
-@bp.route("/sessions", methods=["GET", "POST"])
+@bp.get("/sessions")
 def sessions():
-    """List sessions and log a new one."""
+    """Every session, newest first; after a save, what was saved and "Log another session"."""
+    words, _ = vocabulary()
+    found = records.list_between(SESSION, current_user.id)
+    saved_id = request.args.get("saved")
+    numbered = list(enumerate(found, start=1))
+    saved = next((pair for pair in numbered if pair[1].id == saved_id), None)
+    return render_template(
+        "acupuncture/sessions.html",
+        numbered=list(reversed(numbered)),
+        saved=saved,
+        technique_labels={item["key"]: item["label"] for item in words["techniques"]},
+        tz=zone(current_user.timezone),
+    )
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+@bp.post("/sessions", endpoint="create_session")  # forms kept by an earlier service worker
+def new_session():
+    """Log a session; practitioner, techniques and points are carried from the last one.
+
+    The service worker keeps a data-free copy for offline use (``is_shell``): blank, nothing
+    carried from the diary.
+    """
     if request.method == "POST":
         result = save_form(SESSION, request.form)
         if result.record is not None:
-            flash("Session saved.", "success")
-            return redirect(url_for("acupuncture.sessions"), code=303)
+            return redirect(url_for("acupuncture.sessions", saved=result.record.id), code=303)
         values = SESSION.submitted_values(request.form)
         values["version"] = None
         if result.errors.get("form") == "already saved":
             values["id"] = SESSION.form_values()["id"]
-        return _page(values, result.errors, result.notice, status=422)
-    sessions = records.list_between(SESSION, current_user.id)  # once, for the form and the list
-    last = sessions[-1] if sessions else None
-    return _page(SESSION.form_values(carry_from=last), sessions=sessions)
+        return _form(values, result.errors, result.notice, status=422)
+    last = None if is_shell() else records.latest(SESSION, current_user.id)
+    return _form(SESSION.form_values(carry_from=last))
 
 
 def _own_session(session_id):
@@ -76,8 +91,8 @@ def edit_session(session_id):
         values = SESSION.submitted_values(request.form)
         values["id"] = session.id
         values["version"] = result.current_version or values.get("version") or session.version
-        return _page(values, result.errors, result.notice, status=422)
-    return _page(SESSION.form_values(session, current_user.timezone))
+        return _form(values, result.errors, result.notice, status=422)
+    return _form(SESSION.form_values(session, current_user.timezone))
 
 
 @bp.route("/sessions/<session_id>/delete", methods=["GET", "POST"])

@@ -1,7 +1,9 @@
 """What the chart partials need, shared by the Trends page and the practitioner's report."""
 
+from datetime import date, timedelta
+
 from .services import terms
-from .services.trends import trends_for
+from .services.trends import dates_with, trends_for
 from .vocabulary import REGIONS, location_label
 
 CATEGORY_WORDS = {
@@ -10,7 +12,9 @@ CATEGORY_WORDS = {
     "minimal": "Minimal improvement: 10% to 30% less pain",
     "no_change": "No real change: within 10%",
     "worse": "Worse: 10% or more pain",
+    "too_early": "Not enough data yet",
 }
+WINDOW_DAYS, MIN_WINDOW_DATES = 7, 3  # PRODUCT.md section 7: the windows and "too early"
 MEASURE_NAMES = {"overall": "Overall pain", "back": "Back pain", "leg": "Leg pain"}
 
 
@@ -36,15 +40,170 @@ def chart_labels(vocabulary):
     return labels
 
 
+def too_early_reasons(user, progress):
+    """measure -> why it is too early to judge progress, in words (section 7's "too early")."""
+    reasons = {}
+    for measure, result in progress.items():
+        if not result or result["category"] != "too_early":
+            continue
+        baseline, current = result["baseline"], result["current"]
+        if current["from"] <= baseline["to"]:
+            wait = (
+                date.fromisoformat(baseline["to"]) + timedelta(days=WINDOW_DAYS)
+                - date.fromisoformat(current["to"])
+            ).days
+            reasons[measure] = (
+                "the week before treatment and your latest week overlap; keep logging and in "
+                f"{wait} more day{'' if wait == 1 else 's'} your latest week stands on its own"
+            )
+            continue
+        parts = []
+        for name, window in (("baseline", baseline), ("latest week", current)):
+            days = dates_with(user.id, measure, window["from"], window["to"])
+            if days < MIN_WINDOW_DATES:
+                parts.append(
+                    f"{name} from {days} day{'' if days == 1 else 's'} of entries "
+                    f"({MIN_WINDOW_DATES} needed)"
+                )
+        reasons[measure] = "; ".join(parts) or "too few days of entries"
+    return reasons
+
+
+def _place(item):
+    return f"{item['region']}:{item['side']}"
+
+
+def _mean(values):
+    values = [value for value in values if value is not None]
+    return sum(values) / len(values) if values else None
+
+
+def _trend_words(days, name, better):
+    """"Sleep 4.5/10 on average; latest week 5.5 (better)" for one daily measure."""
+    overall = _mean(day[name] for day in days)
+    if overall is None:
+        return None
+    latest = _mean(day[name] for day in days[-7:])
+    words = f"{overall:.1f}/10 on average"
+    if latest is not None and len(days) > 7:
+        change = latest - overall
+        if abs(change) >= 0.5:
+            direction = "better" if (change > 0) == better else "worse"
+            words += f"; latest week {latest:.1f} ({direction})"
+        else:
+            words += f"; latest week {latest:.1f} (about the same)"
+    return words
+
+
+def clinical_summary(data, labels):
+    """The 60-second read, in words: where, what kind, what makes it worse and better,
+    sessions, sleep and daily life, and the data behind it. A list of (heading, text)."""
+    days = data["days"]
+    entry_days = [day for day in days if day["entries"]]
+    if not entry_days and not data["sessions"]:
+        return []
+    lines = []
+    if data["locations"]:
+        top = data["locations"][:3]
+        lines.append(
+            (
+                "Where it hurts",
+                ", ".join(
+                    f"{labels['locations'].get(_place(item))} "
+                    f"({item['days']} day{'' if item['days'] == 1 else 's'})"
+                    for item in top
+                ),
+            )
+        )
+    if data["pain_types"]:
+        lines.append(
+            (
+                "Feels like",
+                ", ".join(
+                    f"{labels['pain_types'].get(item['key'], item['key'])} ({item['days']} d)"
+                    for item in data["pain_types"][:3]
+                ),
+            )
+        )
+    worse = [
+        item
+        for item in data["triggers"]
+        if item["mean_with"] is not None and item["mean_without"] is not None
+    ]
+    if worse:
+        item = max(worse, key=lambda t: (t["mean_with"] - t["mean_without"], t["days"]))
+        name = labels["triggers"].get(item["key"], item["key"])
+        lines.append(
+            (
+                "Made worse by",
+                f"{name}: pain {item['mean_with']:.1f} on days with it, "
+                f"{item['mean_without']:.1f} without ({item['days']} days)",
+            )
+        )
+    elif data["triggers"]:
+        item = data["triggers"][0]
+        lines.append(
+            ("Made worse by", f"{labels['triggers'].get(item['key'], item['key'])} "
+             f"({item['days']} days)")
+        )
+    if data["relievers"]:
+        lines.append(
+            (
+                "Eased by",
+                ", ".join(
+                    f"{labels['relievers'].get(item['key'], item['key'])} ({item['days']} d)"
+                    for item in data["relievers"][:3]
+                ),
+            )
+        )
+    if data["sessions"]:
+        last = data["sessions"][-1]
+        text = f"{len(data['sessions'])} in this period (numbers {data['sessions'][0]['number']}"
+        text += f"–{last['number']})" if len(data["sessions"]) > 1 else ")"
+        if last["pain_before"] is not None and last["pain_after"] is not None:
+            text += f"; the last one: pain {last['pain_before']} → {last['pain_after']}"
+        lines.append(("Sessions", text))
+    sleep = _trend_words(days, "sleep_quality", better=True)
+    if sleep:
+        lines.append(("Sleep quality", sleep + " (0 worst, 10 best)"))
+    interference = _trend_words(days, "interference", better=False)
+    if interference:
+        lines.append(("Interference with daily life", interference + " (0 none, 10 complete)"))
+    medicated = [day for day in entry_days if day["medicated"]]
+    if entry_days:
+        lines.append(
+            (
+                "Medication",
+                f"on {len(medicated)} of {len(entry_days)} days with entries",
+            )
+        )
+        entries = sum(day["entries"] for day in entry_days)
+        lines.append(
+            (
+                "Based on",
+                f"{entries} entr{'y' if entries == 1 else 'ies'} on {len(entry_days)} "
+                f"day{'' if len(entry_days) == 1 else 's'}",
+            )
+        )
+    return lines
+
+
 def chart_context(user, date_from, date_to):
     """What the chart partials need for a patient's range: the trends and how to label them."""
     data = trends_for(user, date_from, date_to)
+    labels = chart_labels(terms.vocabulary_for(user.id))
     return {
         "data": data,
-        "labels": chart_labels(terms.vocabulary_for(user.id)),
+        "labels": labels,
+        "summary": clinical_summary(data, labels),
         "heat": heat_map(data["locations"]),
         "regions": REGIONS,
         "category_words": CATEGORY_WORDS,
         "measure_names": MEASURE_NAMES,
         "has_entries": any(day["entries"] for day in data["days"]),
+        "has_daily_life": any(
+            day["sleep_quality"] is not None or day["interference"] is not None or day["medicated"]
+            for day in data["days"]
+        ),
+        "too_early": too_early_reasons(user, data["progress"]),
     }

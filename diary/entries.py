@@ -6,12 +6,14 @@ from itertools import groupby
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .charts import CATEGORY_WORDS, too_early_reasons
 from .core.timeutil import local_today, parse_date, zone
+from .http import is_shell
 from .records import ENTRY, SESSION
 from .records import service as records
 from .records.forms import save_form, vocabulary
 from .services import terms
-from .services.trends import trends_for
+from .services.trends import first_date, last_date, trends_for
 from .vocabulary import REGIONS, location_label
 
 bp = Blueprint("entries", __name__)
@@ -26,8 +28,10 @@ def require_login():
 
 def _form_page(values, errors=None, notice="", entry=None, status=200, has_last=None):
     words, _ = vocabulary()
+    if is_shell():  # the service worker's offline copy: nothing from the diary on it
+        has_last = False
     if has_last is None:
-        has_last = entry is None and records.latest_entry(current_user.id) is not None
+        has_last = entry is None and records.latest(ENTRY, current_user.id) is not None
     return (
         render_template(
             "entries/form.html",
@@ -51,13 +55,17 @@ def today():
     latest = list(reversed(latest))[:5]
     sessions = records.list_between(SESSION, current_user.id)
     fortnight = trends_for(current_user, today_date - timedelta(days=13), today_date)
+    overall = {"overall": fortnight["progress"]["overall"]}
     return render_template(
         "entries/today.html",
         fortnight=fortnight,
+        progress=overall["overall"],
+        too_early=too_early_reasons(current_user, overall).get("overall"),
+        category_words=CATEGORY_WORDS,
         latest=latest,
         last_session=sessions[-1] if sessions else None,
         session_count=len(sessions),
-        has_any=bool(latest) or records.latest_entry(current_user.id) is not None,
+        has_any=bool(latest) or records.latest(ENTRY, current_user.id) is not None,
         labels=terms.labels(terms.vocabulary_for(current_user.id)),
         tz=zone(current_user.timezone),
         location_label=location_label,
@@ -77,7 +85,7 @@ def new_entry():
             values["id"] = ENTRY.form_values()["id"]
         return _form_page(values, result.errors, result.notice, status=422)
     if request.args.get("copy") == "last":
-        last = records.latest_entry(current_user.id)
+        last = records.latest(ENTRY, current_user.id)
         if last is not None:
             return _form_page(
                 ENTRY.form_values(carry_from=last),
@@ -130,26 +138,44 @@ def delete_entry(entry_id):
 
 @bp.get("/entries")
 def history():
-    """Entries by day, newest first, thirty days a page."""
+    """Entries and sessions by day, newest first throughout, thirty days a page.
+
+    The first page ends at the latest day with anything on it (an entry timed up to an hour
+    ahead may fall on tomorrow), and "Older" stops at the first entry or session.
+    """
     today_date = local_today(current_user.timezone)
+    newest = max(filter(None, (today_date, last_date(current_user.id))))
     try:
-        until = parse_date(request.args["until"]) if request.args.get("until") else today_date
+        until = parse_date(request.args["until"]) if request.args.get("until") else newest
     except ValueError:
-        until = today_date
+        until = newest
     since = until - timedelta(days=HISTORY_DAYS - 1)
-    found = records.list_between(ENTRY, current_user.id, since, until)
-    days = [
-        (day, list(reversed(list(group))))
-        for day, group in groupby(reversed(found), key=lambda entry: entry.local_date)
+    items = [
+        *((entry.recorded_at, "entry", entry, None)
+          for entry in records.list_between(ENTRY, current_user.id, since, until)),
+        *((session.started_at, "session", session, number)
+          for session, number in _numbered_sessions(since, until)),
     ]
+    items.sort(key=lambda item: (item[0], item[2].id), reverse=True)
+    days = [
+        (day, list(group)) for day, group in groupby(items, key=lambda item: item[2].local_date)
+    ]
+    first = first_date(current_user.id)
     return render_template(
         "entries/history.html",
         days=days,
         since=since,
         until=until,
-        newer=min(until + timedelta(days=HISTORY_DAYS), today_date) if until < today_date else None,
-        older=since - timedelta(days=1),
+        newer=min(until + timedelta(days=HISTORY_DAYS), newest) if until < newest else None,
+        older=since - timedelta(days=1) if first is not None and first < since else None,
         labels=terms.labels(terms.vocabulary_for(current_user.id)),
         tz=zone(current_user.timezone),
         location_label=location_label,
     )
+
+
+def _numbered_sessions(since, until):
+    """The patient's sessions dated ``since``..``until`` with their numbers."""
+    numbers = records.numbers(SESSION, current_user.id)
+    found = records.list_between(SESSION, current_user.id, since, until)
+    return [(session, numbers[session.id]) for session in found]

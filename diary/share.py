@@ -1,7 +1,7 @@
 """Share links (the patient's page) and the practitioner's read-only report ``/s/<token>``."""
 
 import segno
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from .charts import chart_context
@@ -21,7 +21,7 @@ from .records import SESSION
 from .records import service as records
 from .services import sharing
 from .services.trends import first_date
-from .validation import ValidationError
+from .validation import ValidationError, form_integer
 
 bp = Blueprint("share", __name__)
 REPORT_HEADERS = {
@@ -59,19 +59,29 @@ def _shares_page(created=None, errors=None, values=None, status=200):
 @bp.get("/shares")
 @login_required
 def shares():
-    """The patient's links, their views, and a form for a new one."""
-    return _shares_page()
+    """The patient's links, their views, and a form for a new one.
+
+    A link just created is shown here once, with its QR code: the token waits in the session
+    for exactly this one view (post/redirect/get: reloading never makes a second link).
+    """
+    created = None
+    new = session.pop("new_share", None)
+    link = sharing.get_share(current_user.id, new["id"]) if new else None
+    if link is not None:
+        url = share_url(new["token"])
+        created = {"link": link, "url": url, "qr": qr_svg(url)}
+    return _shares_page(created=created)
 
 
 @bp.post("/shares")
 @login_required
 @fresh_login_required
 def create():
-    """Create a link and show it once, with its QR code."""
+    """Create a link, then show it once on the links page."""
     raw_days = request.form.get("expires_in_days", "30")
     data = {
         "label": request.form.get("label", ""),
-        "expires_in_days": int(raw_days) if raw_days.isdigit() else raw_days,
+        "expires_in_days": form_integer(raw_days),
         "include_notes": bool(request.form.get("include_notes")),
     }
     try:
@@ -79,19 +89,23 @@ def create():
     except ValidationError as error:
         return _shares_page(errors=error.fields, values=dict(request.form), status=422)
     link, token = sharing.create_share(current_user.id, **cleaned)
-    url = share_url(token)
-    return _shares_page(created={"link": link, "url": url, "qr": qr_svg(url)})
+    session["new_share"] = {"id": link.id, "token": token}
+    return redirect(url_for("share.shares"), code=303)
 
 
-@bp.post("/shares/<share_id>/revoke")
+@bp.route("/shares/<share_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke(share_id):
-    """Revoke one of the patient's links."""
+    """Ask, then revoke one of the patient's links."""
     link = sharing.get_share(current_user.id, share_id)
     if link is None:
         return render_template("error.html", status=404, description="No such link."), 404
+    if request.method == "GET":
+        return render_template("share/revoke.html", link=link, tz=zone(current_user.timezone))
     sharing.revoke(link)
-    return _shares_page()
+    label = f"“{link.label}”" if link.label else "The link"
+    flash(f"{label} is revoked: it no longer opens the report.", "success")
+    return redirect(url_for("share.shares"), code=303)
 
 
 def _gone():
@@ -106,7 +120,9 @@ def report(token):
     link = sharing.find_active(token)
     if link is None:
         return _gone()
-    if request.method == "GET":  # a HEAD (a link checker, a chat app's preview) is no view
+    # An opening is a GET of the link itself: a HEAD (a link checker, a chat app's preview) is
+    # none, and neither is choosing another period on the report (``?days=``, ``?from=``).
+    if request.method == "GET" and not request.args:
         sharing.record_view(link)
     user = db.session.get(User, link.user_id)
     # A bad custom range shows the last 3 months, as the patient's own Trends page does.

@@ -1,9 +1,11 @@
 """The HTML pages and their no-JavaScript forms: the same rules as the API, errors by the field."""
 
 import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import PASSWORD, entry_body, page_csrf, session_body, sql_statements
+from helpers import PASSWORD, entry_body, page_csrf, session_body, sql_statements
 
 
 @pytest.fixture
@@ -143,20 +145,44 @@ def test_delete_asks_first(patient):
     assert patient.get(f"/entries/{body['id']}").status_code == 404
 
 
-def test_history_groups_by_day_and_pages_back(patient):
-    patient.post("/entries", entry_body(recorded_at="2026-03-02T08:00:00Z", notes="first"))
-    patient.post("/entries", entry_body(recorded_at="2026-03-02T20:00:00Z", notes="second"))
+def test_history_runs_newest_first_with_sessions_and_stops_at_the_start(patient):
+    patient.post("/entries", entry_body(recorded_at="2026-01-20T08:00:00Z", notes="oldest note"))
+    patient.post("/entries", entry_body(recorded_at="2026-03-02T08:00:00Z", notes="morning note"))
+    patient.post("/entries", entry_body(recorded_at="2026-03-02T20:00:00Z", notes="evening note"))
+    patient.post("/sessions", session_body(started_at="2026-03-02T12:00:00Z"))
     html = patient.client.get("/entries?until=2026-03-10").get_data(as_text=True)
     assert "Monday 02 March" in html
-    assert html.index("first") < html.index("second")
+    evening, session, morning = (
+        html.index(text) for text in ("evening note", "Acupuncture session 1", "morning note")
+    )
+    assert evening < session < morning, "newest first within the day, sessions among entries"
     assert "Older" in html and "until=2026-02-08" in html
-    assert "first" not in patient.client.get("/entries?until=2026-02-20").get_data(as_text=True)
+    older = patient.client.get("/entries?until=2026-02-08").get_data(as_text=True)
+    assert "oldest note" in older and "morning note" not in older
+    assert ">Older<" not in older, "no pages of empty months before the first entry"
+    assert "This is where your diary starts" in older
+
+
+def test_history_lists_an_entry_dated_after_today(patient):
+    """An entry up to an hour ahead may fall on tomorrow's date: History still shows it."""
+    now = datetime.now(UTC)
+    ahead = now + timedelta(minutes=59, seconds=30)
+    # A zone where that instant is already tomorrow (every whole-hour offset exists in Etc/).
+    zone_name = next(
+        name
+        for name in [f"Etc/GMT{sign}{hours}" for sign in "+-" for hours in range(13)]
+        if ahead.astimezone(ZoneInfo(name)).date() > now.astimezone(ZoneInfo(name)).date()
+    )
+    assert patient.patch("/me", {"timezone": zone_name}).status_code == 200
+    body = entry_body(recorded_at=ahead.isoformat(), notes="a little ahead")
+    assert patient.post("/entries", body).status_code == 201
+    assert "a little ahead" in patient.client.get("/entries").get_data(as_text=True)
 
 
 def test_sessions_page_logs_edits_and_deletes(patient):
     response = form_post(
         patient.client,
-        "/sessions",
+        "/sessions/new",
         {
             "practitioner": "Dr Lee",
             "techniques": ["manual", "cupping"],
@@ -165,15 +191,21 @@ def test_sessions_page_logs_edits_and_deletes(patient):
             "pain_after": "3",
             "started_at": "2026-03-03T10:00",
         },
-        "/sessions",
+        "/sessions/new",
     )
     assert response.status_code == 303
     [session] = patient.get("/sessions").get_json()["sessions"]
     assert session["techniques"] == ["manual", "cupping"]
     assert session["pain_before"] == 6 and session["pain_after"] == 3
+    saved = patient.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Saved: session 1" in saved and "Log another session" in saved
+    assert 'name="pain_before"' not in saved, "no filled-in form to tap Save on twice"
     html = patient.client.get("/sessions").get_data(as_text=True)
     assert "Session 1" in html and "Pain 6 → 3" in html
-    assert 'value="Dr Lee"' in html, "the next session's form carries the practitioner"
+    form = patient.client.get("/sessions/new").get_data(as_text=True)
+    assert 'value="Dr Lee"' in form, "the next session's form carries the practitioner"
+    shell = patient.client.get("/sessions/new", headers={"X-Diary-Shell": "1"})
+    assert "Dr Lee" not in shell.get_data(as_text=True), "the offline copy holds no diary data"
     edit = f"/sessions/{session['id']}/edit"
     assert (
         form_post(
@@ -190,9 +222,8 @@ def test_sessions_page_logs_edits_and_deletes(patient):
 
 
 def test_session_form_errors(patient):
-    response = form_post(
-        patient.client, "/sessions", {"pain_before": "12", "practitioner": "p" * 121}, "/sessions"
-    )
+    fields = {"pain_before": "12", "practitioner": "p" * 121}
+    response = form_post(patient.client, "/sessions/new", fields, "/sessions/new")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'id="pain_before-error"' in html and 'id="practitioner-error"' in html

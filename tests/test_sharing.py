@@ -6,7 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import PASSWORD, entry_body, page_csrf, session_body
+from helpers import PASSWORD, entry_body, page_csrf, session_body
 from sqlalchemy import func, select, update
 
 from diary.core.extensions import db
@@ -245,25 +245,33 @@ def test_deleting_the_account_removes_its_link_rows(app, diary, other_api):
 def test_shares_page_creates_shows_once_and_revokes(diary):
     client = diary.client
     token = page_csrf(client, "/shares")
-    response = client.post(
-        "/shares",
-        data={"csrf_token": token, "label": "Physio", "expires_in_days": "7", "include_notes": "y"},
-    )
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    form = {"csrf_token": token, "label": "Physio", "expires_in_days": "7", "include_notes": "y"}
+    response = client.post("/shares", data=form)
+    assert response.status_code == 303, "post/redirect/get: a reload cannot post again"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
     url = re.search(r'value="(http[^"]+/s/[^"]+)"', html).group(1)
     assert "<svg" in html and "qr-code" in html
-    assert client.get(url.split("localhost")[1]).status_code == 200
+    reloaded = client.get("/shares").get_data(as_text=True)
+    assert url not in reloaded, "the link is shown once"
+    assert len(diary.get("/shares").get_json()["shares"]) == 1, "a reload makes no second link"
+    path = url.split("localhost")[1]
+    assert client.get(path).status_code == 200
+    assert client.get(path + "?days=all").status_code == 200  # another period: not an opening
     listing = client.get("/shares").get_data(as_text=True)
-    assert url not in listing, "the link is shown once"
     assert "Opened 1 time" in listing
     [link] = diary.get("/shares").get_json()["shares"]
     assert link["include_notes"] is True and link["label"] == "Physio"
+    assert link["view_count"] == 1
+    ask = client.get(f"/shares/{link['id']}/revoke")
+    assert ask.status_code == 200 and "Revoke “Physio”?" in ask.get_data(as_text=True)
+    assert client.get(path).status_code == 200, "asking is not revoking"
     revoke = client.post(
         f"/shares/{link['id']}/revoke", data={"csrf_token": page_csrf(client, "/shares")}
     )
-    assert revoke.status_code == 200
-    assert client.get(url.split("localhost")[1]).status_code == 404
+    assert revoke.status_code == 303
+    done = client.get(revoke.headers["Location"]).get_data(as_text=True)
+    assert "“Physio” is revoked" in done
+    assert client.get(path).status_code == 404
 
 
 def test_shares_page_refuses_bad_expiry(diary):
@@ -276,7 +284,7 @@ def test_shares_page_refuses_bad_expiry(diary):
 
 
 def test_share_views_are_rate_limited(database_path):
-    from conftest import Api, make_app, register
+    from helpers import Api, make_app, register
 
     app = make_app(database_path, RATELIMIT_ENABLED=True)
     patient = app.test_client()
@@ -322,4 +330,5 @@ def test_share_page_sends_a_stale_login_to_confirm_and_back(api):
     )
     assert confirm.status_code == 303 and confirm.headers["Location"] == "/shares"
     created = client.post("/shares", data={"csrf_token": token, "label": "Physio"})
-    assert created.status_code == 200 and "qr-code" in created.get_data(as_text=True)
+    assert created.status_code == 303
+    assert "qr-code" in client.get(created.headers["Location"]).get_data(as_text=True)

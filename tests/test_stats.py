@@ -15,10 +15,10 @@ def at(text, tz="UTC"):
     return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
-def point(text, overall, back=None, leg=None, tz="UTC"):
+def point(text, overall, back=None, leg=None, tz="UTC", **extra):
     """An entry's numbers; its local date is taken in ``tz``."""
     local = datetime.fromisoformat(text)
-    return Point(at(text, tz), local.date(), overall, back, leg)
+    return Point(at(text, tz), local.date(), overall, back, leg, **extra)
 
 
 def session(sid, text, tz="UTC", before=None, after=None):
@@ -55,6 +55,9 @@ def test_days_cover_the_range_with_nulls_on_empty_days():
         "leg": None,
         "entries": 0,
         "rolling7": None,
+        "sleep_quality": None,
+        "interference": None,
+        "medicated": None,
     }
     assert result["range"] == {"from": "2026-03-01", "to": "2026-03-03"}
 
@@ -72,6 +75,24 @@ def test_several_entries_a_day_and_nulls_in_back_and_leg():
     assert row["leg"] == 7
     assert row["entries"] == 3
 
+
+def test_sleep_interference_and_medication_per_day():
+    points = [
+        point("2026-03-02T08:00", 5, sleep_quality=3, interference=6),
+        point("2026-03-02T20:00", 6, sleep_quality=None, interference=7, medicated=True),
+        point("2026-03-03T08:00", 4, sleep_quality=8),
+        point("2026-03-04T08:00", 4, sleep_quality=6, interference=2),
+        point("2026-03-04T21:00", 3, sleep_quality=7, interference=3),
+    ]
+    result = trends(points, date_from="2026-03-01", date_to="2026-03-04")
+    assert [
+        (row["sleep_quality"], row["interference"], row["medicated"]) for row in result["days"]
+    ] == [
+        (None, None, None),  # no entries: unknown, not "not medicated"
+        (3, 6.5, True),  # sleep from the one entry that has it; any medicated entry counts
+        (8, None, False),
+        (6.5, 2.5, False),
+    ]
 
 def test_rolling7_is_a_mean_of_day_means_and_counts_days_before_from():
     points = [
@@ -230,6 +251,7 @@ def test_baseline_is_the_week_before_the_first_session():
         point("2026-03-08T09:00", 7),
         point("2026-03-08T11:00", 1),  # after the session starts
         point("2026-03-20T08:00", 4),
+        point("2026-03-21T08:00", 3),
         point("2026-03-22T08:00", 2),
     ]
     result = progress(points, [session("s1", "2026-03-08T10:00")])
@@ -243,7 +265,7 @@ def test_baseline_is_the_week_before_the_first_session():
         "from": "2026-03-16",
         "to": "2026-03-22",
         "mean": 3.0,
-        "entries": 2,
+        "entries": 3,
     }
     assert result["absolute"] == -4.0
     assert result["percent"] == pytest.approx(-57.14)
@@ -322,7 +344,8 @@ def test_back_and_leg_windows_use_only_entries_with_the_measure():
     ],
 )
 def test_categories_and_clinical_importance(baseline, current, percent, category, important):
-    points = [point("2026-03-01T08:00", baseline), point("2026-03-20T08:00", current)]
+    points = [point(f"2026-03-0{day}T08:00", baseline) for day in (1, 2, 3)]
+    points += [point(f"2026-03-{day}T08:00", current) for day in (18, 19, 20)]
     result = progress(points)
     assert result["percent"] == (pytest.approx(percent) if percent is not None else None)
     assert result["category"] == category
@@ -334,20 +357,62 @@ def test_category_boundaries_between_whole_points():
     points = [
         point("2026-03-01T08:00", 7),
         point("2026-03-02T08:00", 8),
-        point("2026-03-20T08:00", 6),
+        point("2026-03-03T08:00", 7),
+        point("2026-03-03T09:00", 8),
+        point("2026-03-19T08:00", 6),
         point("2026-03-20T09:00", 7),
         point("2026-03-21T08:00", 7),
         point("2026-03-21T09:00", 7),
     ]
     result = progress(points)
-    assert result["current"]["mean"] == 6.75
+    assert result["baseline"]["mean"] == 7.5 and result["current"]["mean"] == 6.75
     assert result["percent"] == -10.0 and result["category"] == "minimal"
-    points = [
-        point("2026-03-01T08:00", 5),
+    points = [point(f"2026-03-0{day}T08:00", 5) for day in (1, 2, 3)] + [
+        point("2026-03-18T08:00", 5),
+        point("2026-03-19T08:00", 6),
         point("2026-03-20T08:00", 5),
         point("2026-03-20T09:00", 6),
     ]
     assert progress(points)["category"] == "worse"  # 5 -> 5.5: +10 %
+
+
+def test_too_early_when_the_windows_overlap():
+    """A few days of entries: the baseline week and the latest week are the same days."""
+    points = [point(f"2026-03-0{day}T08:00", 8 - day) for day in (1, 2, 3, 4, 5)]
+    result = progress(points, date_to="2026-03-05")
+    assert result["baseline"] == {"from": "2026-03-01", "to": "2026-03-07", "mean": 5.0,
+                                  "entries": 5}
+    assert result["current"]["from"] == "2026-02-27"  # on or before the baseline's end
+    assert result["absolute"] is None and result["percent"] is None
+    assert result["category"] == "too_early" and result["clinically_important"] is False
+
+
+def test_too_early_with_a_baseline_from_fewer_than_three_dates():
+    """Two morning-and-evening days before the first session are not a baseline."""
+    points = [
+        point("2026-03-06T08:00", 8),
+        point("2026-03-06T20:00", 8),
+        point("2026-03-07T08:00", 8),
+        *(point(f"2026-03-{day}T08:00", 2) for day in (20, 21, 22)),
+    ]
+    result = progress(points, [session("s1", "2026-03-08T10:00")])
+    assert result["baseline"]["entries"] == 3 and result["baseline"]["mean"] == 8.0
+    assert result["category"] == "too_early" and result["percent"] is None
+    points.append(point("2026-03-05T08:00", 8))  # a third date: now a verdict
+    assert progress(points, [session("s1", "2026-03-08T10:00")])["category"] == "substantial"
+
+
+def test_too_early_with_a_latest_week_from_fewer_than_three_dates():
+    points = [point(f"2026-03-0{day}T08:00", 8) for day in (1, 2, 3)]
+    points += [point("2026-03-20T08:00", 2), point("2026-03-20T20:00", 2)]
+    result = progress(points)
+    assert result["current"] == {"from": "2026-03-14", "to": "2026-03-20", "mean": 2.0,
+                                 "entries": 2}
+    assert result["category"] == "too_early" and result["absolute"] is None
+    points.append(point("2026-03-16T08:00", 2))
+    points.append(point("2026-03-18T08:00", 2))
+    result = progress(points)
+    assert result["category"] == "substantial" and result["absolute"] == -6.0
 
 
 def tags(text, locations=(), pain_types=(), triggers=(), relievers=()):

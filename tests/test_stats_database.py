@@ -36,6 +36,9 @@ def _diary(rng, user_id):
                     overall=rng.randrange(11),
                     back=rng.choice((None, rng.randrange(11))),
                     leg=rng.choice((None, None, rng.randrange(11))),
+                    sleep_quality=rng.choice((None, rng.randrange(11))),
+                    interference=rng.choice((None, None, rng.randrange(11))),
+                    medications=rng.choice(("", "", "", "Ibuprofen")),
                     locations=rng.sample(
                         [
                             {"region": "lower_back", "side": "both"},
@@ -45,7 +48,7 @@ def _diary(rng, user_id):
                     ),
                     pain_types=rng.sample(["aching", "burning", "shooting"], rng.randrange(3)),
                     triggers=rng.sample(["sitting", "lifting", "poor_sleep"], rng.randrange(3)),
-                    relievers=rng.sample(["heat", "walking"], rng.randrange(2)),
+                    relievers=rng.sample(["heat", "walking", "medication"], rng.randrange(3)),
                 )
             )
     sessions = []
@@ -87,7 +90,19 @@ def test_database_sums_give_what_the_definitions_give(app, api, seed):
         db.session.commit()
         entries.sort(key=lambda e: (e.recorded_at, e.id))
         sessions.sort(key=lambda s: (s.started_at, s.id))
-        points = [Point(e.recorded_at, e.local_date, e.overall, e.back, e.leg) for e in entries]
+        points = [
+            Point(
+                e.recorded_at,
+                e.local_date,
+                e.overall,
+                e.back,
+                e.leg,
+                e.sleep_quality,
+                e.interference,
+                bool(e.medications) or "medication" in e.relievers,
+            )
+            for e in entries
+        ]
         rows = [
             SessionRow(
                 s.id,

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from conftest import Api, entry_body, login, session_body, sql_statements
+from helpers import Api, entry_body, login, session_body, sql_statements
 from sqlalchemy import select
 
 from diary.cli import seed_demo
@@ -114,9 +114,9 @@ def test_query_count_does_not_grow_with_the_data(app, api, other_api):
         assert response.status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
-    # BEGIN and the patient; BEGIN, then sessions, per-date sums, the session windows' entries
-    # and the range's lists.
-    assert counts[0] <= 7
+    # BEGIN and the patient; BEGIN, then sessions, per-date sums, the range's sleep,
+    # interference and medication per date, the session windows' entries and the range's lists.
+    assert counts[0] <= 8
 
 
 def test_the_demo_tells_its_story(app, api):

@@ -1,12 +1,57 @@
-"""Jinja settings and globals every template may use."""
+"""Jinja settings, globals and filters every template may use."""
+
+from datetime import date, datetime
 
 from .cdn import CHART_SCRIPTS, plugin_source, script_url
 
+# English names, whatever the server's locale: strftime's %a and %b follow LC_TIME.
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _as_date(value, tz=None):
+    """A date from a date, an aware datetime (seen in ``tz`` when given) or ISO text."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        return (value.astimezone(tz) if tz else value).date()
+    return value
+
+
+def friendly_date(value, tz=None):
+    """``Wed 25 Nov 2026`` for a date, a datetime (in ``tz``) or ISO text; ``–`` for none."""
+    if value is None or value == "":
+        return "–"
+    day = _as_date(value, tz)
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def friendly_datetime(value, tz=None):
+    """``Wed 25 Nov 2026, 10:00`` for an aware datetime seen in ``tz``."""
+    if value is None:
+        return "–"
+    local = value.astimezone(tz) if tz else value
+    return f"{friendly_date(local)}, {local:%H:%M}"
+
+
+def friendly_range(first, last):
+    """``Fri 28 Aug – Wed 25 Nov 2026``: the year once when both ends share it."""
+    start, end = _as_date(first), _as_date(last)
+    text = friendly_date(start)
+    if start.year == end.year:
+        text = text.rsplit(" ", 1)[0]
+    return f"{text} – {friendly_date(end)}"
+
 
 def register(app):
-    """Trim block whitespace and expose the pinned chart scripts to templates."""
+    """Trim block whitespace, expose the pinned chart scripts, add the date filters."""
     # Block tags leave no blank lines behind: the log page must stay light (PRODUCT.md section 9).
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals.update(chart_scripts=CHART_SCRIPTS, script_url=script_url)
-    app.jinja_env.filters["plugin_source"] = plugin_source
+    app.jinja_env.filters.update(
+        plugin_source=plugin_source,
+        day=friendly_date,
+        day_time=friendly_datetime,
+        day_range=friendly_range,
+    )

@@ -22,8 +22,12 @@ ENTRY = RecordKind(
             "pain_types", KEYS, "What it feels like", category="pain_types", noun="pain type",
             carry=True,
         ),
-        Field("triggers", KEYS, "What set it off", category="triggers", noun="trigger", carry=True),
-        Field("relievers", KEYS, "What helped", category="relievers", noun="reliever", carry=True),
+        Field(
+            "triggers", KEYS, "What triggered it", category="triggers", noun="trigger", carry=True
+        ),
+        Field(
+            "relievers", KEYS, "What eased it", category="relievers", noun="reliever", carry=True
+        ),
         Field("medications", TEXT, "Medication", limit=LIMITS["medications"], carry=True),
         Field("sleep_quality", SCORE, "Sleep quality", carry=True, description="0 worst - 10 best"),
         Field(

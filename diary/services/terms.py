@@ -3,11 +3,11 @@
 import re
 import unicodedata
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..core.extensions import db
-from ..models import CustomTerm
+from ..models import AcupunctureSession, CustomTerm, Entry
 from ..validation import ValidationError, term_label
 from ..vocabulary import BUILT_IN, CUSTOMISABLE
 
@@ -112,3 +112,64 @@ def add_term(user_id, category, raw_label):
         db.session.rollback()
         raise ValidationError({"label": "was just added; reload the list"}) from None
     return {"key": term.key, "label": term.label, "custom": True}
+
+
+# Where each list's keys are stored: the column that holds them, and what a record is called.
+USED_IN = {
+    "pain_types": (Entry.pain_types, "entry", "entries"),
+    "triggers": (Entry.triggers, "entry", "entries"),
+    "relievers": (Entry.relievers, "entry", "entries"),
+    "techniques": (AcupunctureSession.techniques, "session", "sessions"),
+}
+
+
+def own_term(user_id, term_id):
+    """The patient's own item with this id, or None (another patient's is None too)."""
+    term = db.session.get(CustomTerm, term_id) if str(term_id).isdecimal() else None
+    return term if term is not None and term.user_id == user_id else None
+
+
+def times_used(term):
+    """How many of the patient's records name this item."""
+    column = USED_IN[term.category][0]
+    return db.session.scalar(
+        select(func.count())
+        .select_from(column.class_)
+        .where(
+            column.class_.user_id == term.user_id,
+            # Keys are lower-case snake_case: the quoted key cannot match inside another key.
+            cast(column, Text).like(f'%"{term.key}"%'),
+        )
+    )
+
+
+def rename_term(term, raw_label):
+    """Give an own item a new label; its key stays, so every record shows the new words."""
+    try:
+        label = term_label(raw_label)
+    except ValueError as error:
+        raise ValidationError({"label": f"The new name {error}"}) from None
+    clash = any(
+        item["label"].casefold() == label.casefold() and item["key"] != term.key
+        for item in vocabulary_for(term.user_id)[term.category]
+    )
+    if clash:
+        raise ValidationError({"label": f"“{label}” is already in the list"})
+    term.label = label
+    db.session.commit()
+    return term
+
+
+def delete_term(term):
+    """Remove an own item no record uses; raises ValidationError saying how often it is used."""
+    used = times_used(term)
+    if used:
+        _, one, many = USED_IN[term.category]
+        raise ValidationError(
+            {
+                "label": f"“{term.label}” is used by {used} {one if used == 1 else many}: "
+                "rename it instead, or take it off those first"
+            }
+        )
+    db.session.delete(term)
+    db.session.commit()

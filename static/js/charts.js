@@ -1,16 +1,82 @@
-// Charts for the trends page and today's view, drawn from the JSON block the page carries
-// (no inline script, so a strict Content-Security-Policy can follow). Every chart has a data
-// table next to it; if Chart.js cannot load, the tables are opened instead.
+// Charts for the trends page, the report and today's view, drawn from the JSON block the page
+// carries (no inline script, so a strict Content-Security-Policy can follow). Every chart has a
+// data table next to it; if Chart.js cannot load, the tables are opened instead.
 
-const COLOURS = {
-  overall: "#0f5c63",
+// Colours come from charts.css's custom properties, so a dark theme can change them there. The
+// series colours read on light and dark paper alike; paper is always light, so print uses these.
+const LIGHT = {
+  overall: "#1f7f89",
   rolling: "#1c2a30",
-  back: "#7a4fa0",
-  leg: "#b3361e",
-  session: "#a35200",
-  bar: "#2f7f88",
-  barMuted: "#9fb4ba",
+  back: "#8a5cc4",
+  leg: "#d0502a",
+  session: "#b35c00",
+  sessionInk: "#ffffff",
+  bar: "#2f8791",
+  barMuted: "#7d9299",
+  sleep: "#3b74c4",
+  interference: "#b8468f",
+  medicated: "#3d8b4a",
+  text: "#52646b",
+  grid: "#e1e8ea",
 };
+const VARIABLES = {
+  overall: "--chart-overall",
+  rolling: "--chart-rolling",
+  back: "--chart-back",
+  leg: "--chart-leg",
+  session: "--chart-session",
+  sessionInk: "--chart-session-ink",
+  bar: "--chart-bar",
+  barMuted: "--chart-bar-muted",
+  sleep: "--chart-sleep",
+  interference: "--chart-interference",
+  medicated: "--chart-medicated",
+  text: "--chart-text",
+  grid: "--chart-grid",
+};
+const colours = { ...LIGHT };
+
+function readPalette() {
+  const style = getComputedStyle(document.documentElement);
+  const palette = {};
+  for (const [key, name] of Object.entries(VARIABLES)) {
+    palette[key] = style.getPropertyValue(name).trim() || LIGHT[key];
+  }
+  return palette;
+}
+
+// Scriptable: Chart.js asks again on each update, so a palette change needs only an update.
+const colour = (key) => () => colours[key];
+
+function usePalette(palette) {
+  Object.assign(colours, palette);
+  window.Chart.defaults.color = colours.text;
+  window.Chart.defaults.borderColor = colours.grid;
+}
+
+// Dates: the pages say "Wed 25 Nov 2026" (diary/core/templating.py); the charts say the same.
+const DAY_MS = 24 * 60 * 60 * 1000;
+const FULL_DAY = new Intl.DateTimeFormat("en", { weekday: "short", day: "numeric", month: "short", year: "numeric" });
+const DAY_MONTH = new Intl.DateTimeFormat("en", { day: "numeric", month: "short" });
+const MONTH_YEAR = new Intl.DateTimeFormat("en", { month: "short", year: "numeric" });
+
+function parts(format, value) {
+  return Object.fromEntries(format.formatToParts(value).map((part) => [part.type, part.value]));
+}
+
+function friendlyDay(value) {
+  const { weekday, day, month, year } = parts(FULL_DAY, value);
+  return `${weekday} ${day} ${month} ${year}`;
+}
+
+function tickLabel(value, unit) {
+  if (unit === "month") {
+    const { month, year } = parts(MONTH_YEAR, value);
+    return `${month} ${year}`;
+  }
+  const { day, month } = parts(DAY_MONTH, value);
+  return `${day} ${month}`;
+}
 
 function readData(id) {
   const block = document.getElementById(id);
@@ -19,60 +85,158 @@ function readData(id) {
 
 const noon = (date) => `${date}T12:00:00`;
 
-function sessionMarkers(sessions) {
-  const markers = {};
+// Every chart on a date axis gets a left axis of this width, so the pain chart and the strip
+// under it put each date at the same x.
+const AXIS_WIDTH = 48;
+const fixedWidth = (scale) => {
+  scale.width = AXIS_WIDTH;
+};
+
+// The axis starts at the first entry or session in the range (the range itself stays as asked):
+// a year's preset with ten weeks of diary would otherwise squeeze them into the right sixth.
+function firstDataDate(trends) {
+  const firstEntry = trends.days.find((day) => day.entries > 0);
+  const dates = [firstEntry?.date, trends.sessions[0]?.local_date].filter(Boolean).sort();
+  return dates[0] || trends.range.from;
+}
+
+function timeAxis(trends) {
+  const first = firstDataDate(trends);
+  const days = (Date.parse(trends.range.to) - Date.parse(first)) / DAY_MS + 1;
+  const unit = days > 200 ? "month" : days > 60 ? "week" : "day";
+  return {
+    type: "time",
+    min: `${first}T00:00:00`,
+    max: `${trends.range.to}T23:59:59`,
+    time: { unit, isoWeekday: true },
+    ticks: {
+      maxRotation: 0,
+      autoSkip: true,
+      maxTicksLimit: 6,
+      color: colour("text"),
+      callback: (value) => tickLabel(value, unit),
+    },
+    grid: { color: colour("grid") },
+  };
+}
+
+const tooltip = { callbacks: { title: (items) => (items.length ? friendlyDay(items[0].parsed.x) : "") } };
+
+// Session markers: a dashed line per session. Labels ("#3") are placed once the axis is known:
+// sessions closer than their labels share one ("#3–5"), so labels never overlap.
+const LABEL_FONT = { size: 11, weight: "bold" };
+const LABEL_PADDING = 3;
+const LABEL_GAP = 4;
+
+function sessionLines(sessions, withLabels) {
+  const lines = {};
   for (const session of sessions) {
-    markers[`session${session.number}`] = {
+    lines[`session${session.number}`] = {
       type: "line",
       xMin: noon(session.local_date),
       xMax: noon(session.local_date),
-      borderColor: COLOURS.session,
-      borderWidth: 2,
+      borderColor: colour("session"),
+      borderWidth: withLabels ? 2 : 1.5,
       borderDash: [4, 3],
       label: {
-        display: true,
+        display: false,
         content: `#${session.number}`,
-        position: "start",
-        backgroundColor: COLOURS.session,
-        color: "#fff",
-        font: { size: 11, weight: "bold" },
-        padding: 3,
+        position: "end",
+        backgroundColor: colour("session"),
+        color: colour("sessionInk"),
+        font: LABEL_FONT,
+        padding: LABEL_PADDING,
+        xAdjust: 0,
       },
     };
   }
-  return markers;
+  return lines;
 }
 
-const painAxis = {
+function labelText(group) {
+  return group.first === group.last ? `#${group.first}` : `#${group.first}–${group.last}`;
+}
+
+// Groups of consecutive sessions whose labels would touch, each with its label's centre.
+function labelGroups(points, measure, left, right) {
+  const width = (group) => measure(labelText(group)) + 2 * LABEL_PADDING;
+  const centre = (group) => {
+    const half = width(group) / 2;
+    const middle = (group.xs[0] + group.xs[group.xs.length - 1]) / 2;
+    // Kept off the chart's edges, where the plugin clips what crosses them.
+    return Math.min(Math.max(middle, left + half + LABEL_GAP / 2), right - half - LABEL_GAP / 2);
+  };
+  const groups = points.map((point) => ({ first: point.number, last: point.number, xs: [point.x] }));
+  for (let i = 0; i < groups.length - 1; ) {
+    const [a, b] = [groups[i], groups[i + 1]];
+    if (centre(b) - width(b) / 2 < centre(a) + width(a) / 2 + LABEL_GAP) {
+      groups.splice(i, 2, { first: a.first, last: b.last, xs: [...a.xs, ...b.xs] });
+      i = Math.max(0, i - 1); // the wider label may now touch the one before
+    } else {
+      i += 1;
+    }
+  }
+  return groups.map((group) => ({ ...group, text: labelText(group), centre: centre(group) }));
+}
+
+function labelSessions(chart, sessions, width = chart.width) {
+  const area = chart.chartArea;
+  const scale = chart.scales.x;
+  if (!area || !scale || !sessions.length) return;
+  // On a resize the layout is not redone yet: the axis keeps its width, the area the rest.
+  const left = area.left;
+  const right = width - (chart.width - area.right);
+  const x = (value) => left + ((Date.parse(value) - scale.min) / (scale.max - scale.min)) * (right - left);
+  const ctx = chart.ctx;
+  ctx.save();
+  ctx.font = `${LABEL_FONT.weight} ${LABEL_FONT.size}px ${window.Chart.defaults.font.family}`;
+  const measure = (text) => ctx.measureText(text).width;
+  const points = sessions.map((session) => ({ number: session.number, x: x(noon(session.local_date)) }));
+  const groups = labelGroups(points, measure, left, right);
+  ctx.restore();
+  const lines = chart.config.options.plugins.annotation.annotations;
+  for (const line of Object.values(lines)) {
+    line.label.display = false;
+    line.z = 0;
+  }
+  for (const group of groups) {
+    // The label hangs on the group's line nearest its centre, shifted onto the centre.
+    const host = points
+      .filter((point) => point.number >= group.first && point.number <= group.last)
+      .reduce((best, point) => (Math.abs(point.x - group.centre) < Math.abs(best.x - group.centre) ? point : best));
+    const line = lines[`session${host.number}`];
+    line.z = 1; // drawn after the other lines, so none crosses a label
+    Object.assign(line.label, { display: true, content: group.text, xAdjust: group.centre - host.x });
+  }
+}
+
+const painAxis = () => ({
   min: 0,
   max: 10,
-  ticks: { stepSize: 2 },
-  title: { display: true, text: "Pain (0–10)" },
-};
-
-function timeAxis(range) {
-  return {
-    type: "time",
-    min: `${range.from}T00:00:00`,
-    max: `${range.to}T23:59:59`,
-    time: { unit: "day", tooltipFormat: "EEE d MMM yyyy", displayFormats: { day: "d MMM" } },
-    ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 6 },
-  };
-}
+  ticks: { stepSize: 2, color: colour("text") },
+  grid: { color: colour("grid") },
+  title: { display: true, text: "Pain (0–10)", color: colour("text") },
+  afterFit: fixedWidth,
+});
 
 function series(days, key) {
   return days.filter((day) => day[key] !== null).map((day) => ({ x: noon(day.date), y: day[key] }));
 }
 
+function legend(show = true) {
+  return { display: show, labels: { boxWidth: 14, color: colour("text") } };
+}
+
 function timeline(canvas, trends, compact = false) {
   const days = trends.days;
+  const dense = (Date.parse(trends.range.to) - Date.parse(firstDataDate(trends))) / DAY_MS > 120;
   const datasets = [
     {
       label: "Daily pain",
       data: series(days, "overall"),
-      borderColor: COLOURS.overall,
-      backgroundColor: COLOURS.overall,
-      pointRadius: compact ? 3 : 2.5,
+      borderColor: colour("overall"),
+      backgroundColor: colour("overall"),
+      pointRadius: compact ? 3 : dense ? 1.5 : 2.5,
       borderWidth: 1,
       spanGaps: false,
     },
@@ -81,7 +245,8 @@ function timeline(canvas, trends, compact = false) {
     datasets.push({
       label: "7-day average",
       data: series(days, "rolling7"),
-      borderColor: COLOURS.rolling,
+      borderColor: colour("rolling"),
+      backgroundColor: colour("rolling"),
       pointRadius: 0,
       borderWidth: 3,
       tension: 0.3,
@@ -92,27 +257,112 @@ function timeline(canvas, trends, compact = false) {
         datasets.push({
           label: key === "back" ? "Back pain" : "Leg pain",
           data: points,
-          borderColor: COLOURS[key],
-          backgroundColor: COLOURS[key],
+          borderColor: colour(key),
+          backgroundColor: colour(key),
           borderDash: [6, 4],
           pointRadius: 0,
           borderWidth: 1.5,
-          hidden: false,
         });
       }
     }
   }
-  return new window.Chart(canvas, {
+  const chart = new window.Chart(canvas, {
     type: "line",
     data: { datasets },
     options: {
       maintainAspectRatio: false,
       animation: false,
       parsing: true,
-      scales: { x: timeAxis(trends.range), y: painAxis },
+      layout: { padding: { right: 8 } },
+      scales: { x: timeAxis(trends), y: painAxis() },
       plugins: {
-        legend: { display: !compact, labels: { boxWidth: 14 } },
-        annotation: { annotations: sessionMarkers(trends.sessions) },
+        legend: legend(!compact),
+        tooltip,
+        annotation: { annotations: sessionLines(trends.sessions, true) },
+      },
+      onResize: (resized, size) => labelSessions(resized, trends.sessions, size.width),
+    },
+  });
+  labelSessions(chart, trends.sessions);
+  chart.update("none");
+  return chart;
+}
+
+// Sleep (higher is better), interference with daily life (higher is worse) and medication days,
+// on the pain chart's date axis: a strip to read under the pain line.
+function dailyLife(canvas, trends) {
+  const days = trends.days;
+  const medicated = days.filter((day) => day.medicated).map((day) => ({ x: noon(day.date), y: "Medication" }));
+  const line = (key, colourKey) => ({
+    data: series(days, key),
+    borderColor: colour(colourKey),
+    backgroundColor: colour(colourKey),
+    pointRadius: 1.5,
+    borderWidth: 1.5,
+    spanGaps: false,
+    yAxisID: "y",
+  });
+  return new window.Chart(canvas, {
+    type: "line",
+    data: {
+      datasets: [
+        { label: "Sleep (10 = very well)", ...line("sleep_quality", "sleep") },
+        {
+          label: "Pain in the way of daily life (10 = completely)",
+          ...line("interference", "interference"),
+          borderDash: [5, 3],
+        },
+        {
+          label: "Took medication",
+          data: medicated,
+          yAxisID: "medication",
+          showLine: false,
+          pointStyle: "rect",
+          pointRadius: 3.5,
+          borderColor: colour("medicated"),
+          backgroundColor: colour("medicated"),
+        },
+      ],
+    },
+    options: {
+      maintainAspectRatio: false,
+      animation: false,
+      layout: { padding: { right: 8 } },
+      scales: {
+        x: timeAxis(trends),
+        // Stacked axes: the medication row above the 0–10 lines, on one date axis.
+        medication: {
+          type: "category",
+          labels: ["Medication"],
+          position: "left",
+          stack: "daily-life",
+          stackWeight: 1,
+          offset: true,
+          ticks: { display: false },
+          grid: { display: false },
+          afterFit: fixedWidth,
+        },
+        y: {
+          min: 0,
+          max: 10,
+          position: "left",
+          stack: "daily-life",
+          stackWeight: 4,
+          ticks: { stepSize: 5, color: colour("text") },
+          grid: { color: colour("grid") },
+          title: { display: true, text: "0–10", color: colour("text") },
+          afterFit: fixedWidth,
+        },
+      },
+      plugins: {
+        legend: { display: true, labels: { boxWidth: 14, color: colour("text"), usePointStyle: false } },
+        tooltip: {
+          callbacks: {
+            ...tooltip.callbacks,
+            label: (item) => (item.dataset.yAxisID === "medication" ? "Took medication" : `${item.dataset.label.split(" (")[0]}: ${item.parsed.y}`),
+          },
+        },
+        annotation: { annotations: sessionLines(trends.sessions, false) },
       },
     },
   });
@@ -126,17 +376,24 @@ function bars(canvas, labels, datasets, options = {}) {
       maintainAspectRatio: false,
       animation: false,
       ...options,
-      plugins: { legend: { display: datasets.length > 1, labels: { boxWidth: 14 } } },
+      plugins: { legend: legend(datasets.length > 1) },
     },
   });
 }
 
 function horizontal(canvas, labels, datasets, axisTitle, max) {
   const container = canvas.parentElement;
-  container.style.height = `${Math.max(120, labels.length * (datasets.length > 1 ? 44 : 30) + 60)}px`;
+  const perLabel = datasets.length > 1 ? 44 : 30;
+  container.style.height = `${Math.max(120, labels.length * perLabel + 60)}px`;
+  // Printed bars are thinner: charts.css sizes the printed box from this.
+  container.style.setProperty("--print-height", `${Math.max(100, labels.length * perLabel * 0.6 + 56)}px`);
   return bars(canvas, labels, datasets, {
     indexAxis: "y",
-    scales: { x: { beginAtZero: true, max, title: { display: true, text: axisTitle } } },
+    scales: {
+      x: { beginAtZero: true, max, title: { display: true, text: axisTitle }, grid: { color: colour("grid") } },
+      // Every label, however little room the printed chart gives it.
+      y: { grid: { color: colour("grid") }, ticks: { autoSkip: false } },
+    },
   });
 }
 
@@ -150,6 +407,10 @@ async function drawTrends(payload, charts = []) {
   if (canvas("chart-timeline")) {
     charts.push(timeline(canvas("chart-timeline"), trends));
   }
+  if (canvas("chart-daily-life")) {
+    await nextTask();
+    charts.push(dailyLife(canvas("chart-daily-life"), trends));
+  }
   if (canvas("chart-intervals")) {
     const names = trends.intervals.map((interval) => `#${interval.number}`);
     await nextTask();
@@ -159,17 +420,17 @@ async function drawTrends(payload, charts = []) {
           type: "line",
           label: "Level before (3 days)",
           data: trends.intervals.map((interval) => interval.pre_session),
-          borderColor: COLOURS.session,
-          backgroundColor: COLOURS.session,
+          borderColor: colour("session"),
+          backgroundColor: colour("session"),
           pointRadius: 4,
           borderWidth: 2,
         },
         {
           label: "Average until next session",
           data: trends.intervals.map((interval) => interval.mean_overall),
-          backgroundColor: COLOURS.bar,
+          backgroundColor: colour("bar"),
         },
-      ], { scales: { y: painAxis } }),
+      ], { scales: { y: painAxis(), x: { grid: { color: colour("grid") } } } }),
     );
     await nextTask();
     charts.push(
@@ -177,9 +438,14 @@ async function drawTrends(payload, charts = []) {
         {
           label: "Relief days",
           data: trends.intervals.map((interval) => interval.relief_days),
-          backgroundColor: COLOURS.overall,
+          backgroundColor: colour("overall"),
         },
-      ], { scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "Days of relief" } } } }),
+      ], {
+        scales: {
+          y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "Days of relief" }, grid: { color: colour("grid") } },
+          x: { grid: { color: colour("grid") } },
+        },
+      }),
     );
   }
   if (canvas("chart-locations")) {
@@ -187,14 +453,14 @@ async function drawTrends(payload, charts = []) {
     await nextTask();
     charts.push(horizontal(canvas("chart-locations"),
       items.map((item) => labels.locations[`${item.region}:${item.side}`] || item.region),
-      [{ label: "Days", data: items.map((item) => item.days), backgroundColor: COLOURS.leg }], "Days"));
+      [{ label: "Days", data: items.map((item) => item.days), backgroundColor: colour("leg") }], "Days"));
   }
   if (canvas("chart-pain-types")) {
     const items = trends.pain_types;
     await nextTask();
     charts.push(horizontal(canvas("chart-pain-types"),
       items.map((item) => labels.pain_types[item.key] || item.key),
-      [{ label: "Days", data: items.map((item) => item.days), backgroundColor: COLOURS.bar }], "Days"));
+      [{ label: "Days", data: items.map((item) => item.days), backgroundColor: colour("bar") }], "Days"));
   }
   if (canvas("chart-triggers")) {
     const items = trends.triggers;
@@ -202,8 +468,8 @@ async function drawTrends(payload, charts = []) {
     charts.push(horizontal(canvas("chart-triggers"),
       items.map((item) => labels.triggers[item.key] || item.key),
       [
-        { label: "Pain on days with it", data: items.map((item) => item.mean_with), backgroundColor: COLOURS.leg },
-        { label: "Pain on days without", data: items.map((item) => item.mean_without), backgroundColor: COLOURS.barMuted },
+        { label: "Pain on days with it", data: items.map((item) => item.mean_with), backgroundColor: colour("leg") },
+        { label: "Pain on days without", data: items.map((item) => item.mean_without), backgroundColor: colour("barMuted") },
       ], "Average pain (0–10)", 10));
   }
   if (canvas("chart-today")) {
@@ -211,6 +477,42 @@ async function drawTrends(payload, charts = []) {
     charts.push(timeline(canvas("chart-today"), trends, true));
   }
   return charts;
+}
+
+// Printing: paper is light whatever the screen's theme, and each canvas is drawn at the size
+// charts.css gives its printed box (--print-width, --print-height), sharp at twice the pixels.
+// Chromium fires beforeprint while the screen layout still applies, so the sizes come from CSS.
+const PRINT_PIXEL_RATIO = 2;
+
+function printSize(chart) {
+  const style = getComputedStyle(chart.canvas.parentElement);
+  const size = (name) => parseFloat(style.getPropertyValue(name));
+  return [size("--print-width"), size("--print-height")];
+}
+
+function watchPrinting(charts) {
+  addEventListener("beforeprint", () => {
+    usePalette(LIGHT);
+    for (const chart of charts) {
+      chart.options.devicePixelRatio = PRINT_PIXEL_RATIO;
+      const [width, height] = printSize(chart);
+      if (width > 0 && height > 0) chart.resize(width, height);
+      chart.update("none");
+    }
+  });
+  addEventListener("afterprint", () => {
+    usePalette(readPalette());
+    for (const chart of charts) {
+      chart.options.devicePixelRatio = window.devicePixelRatio;
+      chart.resize();
+      chart.update("none");
+    }
+  });
+  // A theme change while the page is open (the system's dark mode at dusk) recolours the charts.
+  matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
+    usePalette(readPalette());
+    for (const chart of charts) chart.update("none");
+  });
 }
 
 function showTablesInstead() {
@@ -244,7 +546,9 @@ async function start(payload) {
     const self = document.querySelector("script[data-chart-plugins]");
     await Promise.all(JSON.parse(self.dataset.chartPlugins).map(loadScript));
     if (!pluginsReady()) throw new Error("a Chart.js plugin did not load");
+    usePalette(readPalette());
     await drawTrends(payload, charts);
+    watchPrinting(charts);
     window.diaryCharts = charts;
     document.body.dataset.charts = "ready";
   } catch (error) {

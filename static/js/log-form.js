@@ -1,33 +1,93 @@
-// The log form, enhanced: the body map toggles the real checkboxes behind it.
-// Without this script the checkbox list does the same job.
+// The log form, enhanced: the body map ticks the checkboxes behind it (the list works alone)
+// and says what is chosen; the keyboard gets a short way through.
+document.body.classList.add("js");
 const map = document.querySelector("[data-body-map]");
 const list = document.querySelector("[data-location-list]");
+const chooser = document.querySelector("[data-chooser]");
+const box = (value) => list.querySelector(`[value="${value}"]`);
+const place = (input) => input.closest("tr").firstElementChild.textContent;
 
-function box(value) {
-  return document.querySelector(`input[name="locations"][value="${CSS.escape(value)}"]`);
-}
-
-function paint(value) {
-  const input = box(value);
-  for (const shape of document.querySelectorAll(`[data-location="${CSS.escape(value)}"]`)) {
-    shape.classList.toggle("on", Boolean(input && input.checked));
+function paint() {
+  for (const shape of map.querySelectorAll("[data-location]")) {
+    shape.classList.toggle("on", shape.dataset.location.split(" ").some((v) => box(v).checked));
   }
+  for (const option of chooser.querySelectorAll("[data-value]")) {
+    option.ariaPressed = box(option.dataset.value).checked;
+  }
+  const sides = new Map(); // "Calf" -> "left" or "both sides"
+  for (const input of list.querySelectorAll(":checked")) {
+    const name = place(input);
+    sides.set(name, sides.has(name) ? "both sides" : input.value.split(":")[1]);
+  }
+  const words = [...sides].map(([name, side]) => `${name} (${side})`).join(", ");
+  document.querySelector("[data-chosen]").textContent = words ? `Chosen: ${words}.` : "Nothing chosen yet.";
 }
 
-if (map && list) {
-  list.open = false; // the map is the quick way in; the list stays one tap away
-  document.body.classList.add("js");
-  map.addEventListener("click", (event) => {
-    const shape = event.target.closest("[data-location]");
-    if (!shape) return;
-    const input = box(shape.dataset.location);
-    if (!input) return;
-    input.checked = !input.checked;
-    paint(shape.dataset.location);
-  });
-  list.addEventListener("change", (event) => {
-    if (event.target.name === "locations") paint(event.target.value);
-  });
+// A shape holding small places (thigh, foot) opens a choice.
+function choose(shape) {
+  const values = shape.dataset.location.split(" ");
+  if (!values[1]) {
+    box(values[0]).checked ^= 1;
+    chooser.hidden = true;
+  } else if (chooser.hidden || chooser.dataset.for !== shape.dataset.location) {
+    chooser.dataset.for = shape.dataset.location;
+    chooser.innerHTML = `<p id="chooser-title">${shape.dataset.label}: which part?</p>`;
+    for (const value of [...values, ""]) {
+      const option = chooser.appendChild(document.createElement("button"));
+      option.type = "button";
+      option.className = "button small";
+      if (value) option.dataset.value = value;
+      option.textContent = value ? place(box(value)) : "Done";
+    }
+    chooser.hidden = false;
+    chooser.scrollIntoView({ block: "nearest" });
+  } else chooser.hidden = true;
+  paint();
+}
+
+if (map) {
+  list.open = false; // the map is the quick way in
+  map.onclick = (event) => event.target.dataset.location && choose(event.target);
+  chooser.onclick = ({ target }) => {
+    if (target.dataset.value) box(target.dataset.value).checked ^= 1;
+    else if (target.type) chooser.hidden = true;
+    paint();
+  };
+  list.onchange = paint;
+  paint();
+}
+
+// Enter on a chip or a score ticks it, never sends a half-filled entry; a list of chips is one
+// tab stop, arrow keys move in it.
+document.querySelector("form.log-form")?.addEventListener("keydown", (event) => {
+  const input = event.target;
+  if (event.key === "Enter" && /checkbox|radio/.test(input.type)) {
+    event.preventDefault();
+    input.click();
+  }
+});
+for (const group of document.querySelectorAll(".chip-list")) {
+  const chips = [...group.querySelectorAll("input")];
+  const rove = (current) => chips.forEach((chip) => (chip.tabIndex = chip === current ? 0 : -1));
+  rove(chips.find((chip) => chip.checked) || chips[0]);
+  group.onfocusin = (event) => rove(event.target);
+  group.onkeydown = (event) => {
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+    if (!step) return;
+    event.preventDefault();
+    chips.at((chips.indexOf(event.target) + step) % chips.length).focus();
+  };
+}
+
+// A live count under the note, as the server counts.
+for (const count of document.querySelectorAll("[data-count]")) {
+  const note = count.previousElementSibling;
+  const limit = +count.dataset.count;
+  (note.oninput = () => {
+    const used = [...note.value].length;
+    count.textContent = `${used.toLocaleString("en")} of ${limit.toLocaleString("en")} characters.`;
+    count.ariaLive = limit - used < 100 ? "polite" : "off";
+  })();
 }
 
 // After a refused save, take the patient straight to the first field that needs attention.
@@ -49,5 +109,32 @@ if (fromOutbox && logForm) {
         input.dispatchEvent(new Event("change", { bubbles: true }));
       }
     }
+  });
+}
+
+// A required answer is checked before the form leaves the page: offline, the service worker
+// would otherwise keep a form the server can only refuse later.
+const sending = document.querySelector("form.log-form");
+if (sending) {
+  sending.addEventListener("submit", (event) => {
+    const unanswered = [...sending.querySelectorAll("input[required]")].filter((input) =>
+      input.type === "radio"
+        ? !sending.querySelector(`input[name="${CSS.escape(input.name)}"]:checked`)
+        : !input.value.trim());
+    if (!unanswered.length) return;
+    event.preventDefault();
+    const field = unanswered[0].closest("fieldset, .field");
+    if (field && !field.querySelector("[data-unanswered]")) {
+      const title = field.querySelector("legend, label");
+      const name = title ? title.firstChild.textContent.trim() : "This";
+      const message = document.createElement("p");
+      message.className = "field-error";
+      message.dataset.unanswered = "";
+      message.setAttribute("role", "alert");
+      message.textContent = `${name} is required: tap a number from 0 to 10.`;
+      field.classList.add("invalid");
+      (title || field).after(message);
+    }
+    unanswered[0].focus();
   });
 }

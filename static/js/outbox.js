@@ -9,6 +9,15 @@ const EARLIER_ITEMS = {
   entry: { endpoint: "/api/v1/entries", time_field: "recorded_at", form_page: "/entries/new" },
   session: { endpoint: "/api/v1/sessions", time_field: "started_at", form_page: "/sessions" },
 };
+// How a field is named to the patient: the server's label, else its path in words
+// ("pain.overall" -> "Overall pain").
+function fieldName(item, path) {
+  const label = (item.labels || {})[path];
+  if (label) return label;
+  const words = path.split(".").reverse().join(" ").replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 const about = (item) => (item.endpoint ? item : { ...EARLIER_ITEMS[item.kind], ...item });
 
 function openDb() {
@@ -84,6 +93,7 @@ export async function queueForm(spec, form) {
     endpoint: spec.endpoint,
     time_field: spec.time_field,
     form_page: spec.form_page,
+    labels: spec.labels,
     body,
     queued_at: queuedAt,
     implicit_time: implicit,
@@ -153,8 +163,10 @@ async function sendAll() {
     } else if (response.status === 409 || response.status === 422) {
       const answer = await response.json().catch(() => ({}));
       const error = answer.error || {};
-      const fields = Object.entries(error.fields || {}).map(([name, message]) => `${name} ${message}`);
-      await putItem({ ...item, status: "problem", error: [error.message, ...fields].filter(Boolean).join(" ") });
+      // Plain words: "Overall pain is required…", never the API's field path.
+      const fields = Object.entries(error.fields || {}).map(([name, message]) => `${fieldName(item, name)} ${message}.`);
+      const text = [error.message, ...fields].filter(Boolean).join(" ");
+      await putItem({ ...item, status: "problem", error: text, fields: error.fields || {} });
       summary.problems += 1;
     } else {
       if (item.status !== "waiting") await putItem({ ...item, status: "waiting" });
@@ -262,6 +274,18 @@ export async function refill(form, id) {
     else if (field.type !== "hidden") field.value = value ?? "";
   }
   for (const details of form.querySelectorAll("details")) details.open = true;
+  // The server's message next to each field it refused (pain.overall -> the "overall" field).
+  for (const [path, message] of Object.entries(item.fields || {})) {
+    const input = form.elements[path.split(".").pop()];
+    const first = input && (input instanceof RadioNodeList ? input[0] : input);
+    const field = first && first.closest("fieldset, .field");
+    if (!field) continue;
+    const note = document.createElement("p");
+    note.className = "field-error";
+    note.textContent = `${fieldName(item, path)} ${message}.`;
+    field.classList.add("invalid");
+    (field.querySelector("legend, label") || field).after(note);
+  }
   form.addEventListener("submit", () => removeItem(id), { once: true });
   return true;
 }

@@ -11,6 +11,7 @@ const SHELL = `diary-shell-${VERSION}`;
 const SHELL_FILES = [
   "/offline",
   "/static/css/app.css",
+  "/static/css/pages.css",
   "/static/js/pwa.js",
   "/static/js/outbox.js",
   "/static/js/log-form.js",
@@ -45,11 +46,18 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// The log forms are kept as data-free shells: asked for with X-Diary-Shell, the server sends
+// them blank (nothing carried from the diary, no list, no messages) and, logged out, a bare 401.
 async function keepPage(cache, path) {
   try {
     // Never follow a redirect to /login: that page sets a fresh session cookie, and landing after
     // a sign-up or login that is still in flight it would log the patient straight out again.
-    const response = await fetch(path, { credentials: "same-origin", cache: "no-store", redirect: "manual" });
+    const response = await fetch(path, {
+      credentials: "same-origin",
+      cache: "no-store",
+      redirect: "manual",
+      headers: path === "/offline" ? {} : { "X-Diary-Shell": "1" },
+    });
     if (response.ok && !response.redirected) await cache.put(path, response);
   } catch {
     // not logged in yet, or offline: kept the next time the page is opened
@@ -88,11 +96,9 @@ async function sendOrQueue(request, spec) {
 async function networkFirst(request, url) {
   try {
     const response = await fetch(request);
-    // Only the plain forms: "/entries/new?copy=last" is filled in and must not become the copy.
-    if (OFFLINE_PAGES.includes(url.pathname) && !url.search && response.ok && !response.redirected) {
-      const cache = await caches.open(SHELL);
-      await cache.put(url.pathname, response.clone());
-    }
+    // Pages seen online are never kept (they hold health data); when the server says the login
+    // is gone (a page sends to /login), the kept shells go too, to be fetched again after login.
+    if (response.redirected && new URL(response.url).pathname === "/login") await forgetShells();
     return response;
   } catch {
     const cache = await caches.open(SHELL);
@@ -120,6 +126,11 @@ async function cacheFirst(request) {
     if (plain) return plain;
     throw error;
   }
+}
+
+async function forgetShells() {
+  const cache = await caches.open(SHELL);
+  await Promise.all(OFFLINE_PAGES.map((path) => cache.delete(path)));
 }
 
 async function tellPages(summary = {}) {

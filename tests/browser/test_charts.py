@@ -11,7 +11,7 @@ from datetime import date
 from html.parser import HTMLParser
 
 import pytest
-from conftest import PASSWORD, Api, login, register
+from helpers import PASSWORD, Api, login, register
 from playwright.sync_api import expect
 
 from diary.cli import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
@@ -33,6 +33,7 @@ DESKTOP = {"width": 1280, "height": 800}
 EMPTY_EMAIL = "empty@example.com"
 TREND_CANVASES = [
     "chart-timeline",
+    "chart-daily-life",
     "chart-intervals",
     "chart-relief",
     "chart-locations",

@@ -4,12 +4,12 @@ import re
 import uuid
 from pathlib import Path
 
-from conftest import PASSWORD
+from helpers import PASSWORD
 from playwright.sync_api import expect
 
 MAX_TAPS = 6
 SCREENSHOTS = Path("/tmp/shots")
-PAGES = ["/", "/entries/new", "/entries", "/sessions", "/account"]
+PAGES = ["/", "/entries/new", "/entries", "/sessions", "/sessions/new", "/account"]
 
 
 def sign_up(page, email="pat@example.com"):
@@ -88,7 +88,7 @@ def test_sign_up_captures_the_browser_time_zone(page):
     page.goto("/register")
     expect(page.locator('input[name="timezone"]')).to_have_value("America/Denver")
     sign_up(page)
-    expect(page.get_by_role("heading", name="Hello, Patient")).to_be_visible()
+    expect(page.get_by_role("heading", name="Hello", exact=True)).to_be_visible()
     assert api_get(page, "/me")["timezone"] == "America/Denver"
 
 
@@ -179,12 +179,17 @@ def test_log_edit_and_delete_an_acupuncture_session(page):
     """/sessions: log one, change the practitioner, delete it through the confirmation page."""
     sign_up(page)
     page.goto("/sessions")
+    page.get_by_role("link", name="Log a session").click()
     page.locator("#practitioner").fill("Dr Lee")
     chip(page, "techniques", "Electroacupuncture").click()
     scale_option(page, "pain_before", 6).click()
     scale_option(page, "pain_after", 3).click()
     page.get_by_role("button", name="Save session").click()
-    expect(page.get_by_role("status")).to_contain_text("Session saved.")
+    saved = page.get_by_role("status")
+    expect(saved).to_contain_text("Saved: session 1")
+    expect(saved).to_contain_text("pain 6 → 3")
+    expect(page.get_by_role("button", name="Save session")).to_have_count(0)  # no second tap
+    expect(saved.get_by_role("link", name="Log another session")).to_be_visible()
 
     [session] = sessions(page)
     assert session["practitioner"] == "Dr Lee"
@@ -193,7 +198,7 @@ def test_log_edit_and_delete_an_acupuncture_session(page):
     assert session["number"] == 1
 
     page.get_by_role("link", name="Edit session 1").click()
-    expect(page.get_by_role("heading", name="Edit session")).to_be_visible()
+    expect(page.get_by_role("heading", name="Edit acupuncture session")).to_be_visible()
     expect(page.locator("#practitioner")).to_have_value("Dr Lee")
     page.locator("#practitioner").fill("Dr Chen")
     page.get_by_role("button", name="Save changes").click()

@@ -6,7 +6,7 @@ import struct
 import uuid
 
 import pytest
-from conftest import PASSWORD, make_app
+from helpers import PASSWORD, make_app
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -50,7 +50,8 @@ def wait_for_worker(page):
           const name = (await caches.keys()).find((key) => key.startsWith("diary-shell-"));
           if (!name) return false;
           const cache = await caches.open(name);
-          const kept = await Promise.all(["/entries/new", "/sessions"].map((p) => cache.match(p)));
+          const forms = ["/entries/new", "/sessions/new"];
+          const kept = await Promise.all(forms.map((p) => cache.match(p)));
           return kept.every(Boolean);
         }"""
     )
@@ -106,8 +107,8 @@ def log_pain_offline(page, pain, note):
 
 
 def log_session_offline(page):
-    """Log an acupuncture session through the cached sessions page while offline."""
-    page.goto("/sessions")
+    """Log an acupuncture session through the cached session form while offline."""
+    page.goto("/sessions/new")
     page.locator("#practitioner").fill("Dr Lee")
     page.locator("#field-pain_before label.s6").click()
     page.locator("#field-pain_after label.s3").click()
@@ -286,7 +287,8 @@ def test_a_refused_item_is_shown_and_can_be_discarded(phone):
     page.goto("/entries")
     row = page.locator("[data-outbox-list] li")
     expect(row).to_contain_text("Not sent")
-    expect(row).to_contain_text("pain.overall")
+    expect(row).to_contain_text("Overall pain must be a whole number from 0 to 10.")
+    expect(row).not_to_contain_text("pain.overall")  # plain words, never an API path
     assert flush(page)["sent"] == 0, "a refused item waits for the patient, not for a retry"
     row.get_by_role("button", name="Discard").click()
     expect(page.locator("[data-outbox]")).to_be_hidden()

@@ -7,7 +7,7 @@ per-worker cache keyed by the patient's data tag.
 
 from .cache import TrendsCache, trends_for, trends_json
 from .compute import MEASURES, Point, SessionRow, Tags, compute_trends
-from .query import first_date, load_trends
+from .query import dates_with, first_date, last_date, load_trends
 
 __all__ = [
     "MEASURES",
@@ -16,7 +16,9 @@ __all__ = [
     "Tags",
     "TrendsCache",
     "compute_trends",
+    "dates_with",
     "first_date",
+    "last_date",
     "load_trends",
     "trends_for",
     "trends_json",

@@ -17,6 +17,7 @@ MEASURES = ("overall", "back", "leg")
 PRE_SESSION_WINDOW = timedelta(hours=72)
 BASELINE_BEFORE_FIRST_SESSION = timedelta(days=7)
 WINDOW_DAYS = 7  # the baseline fallback and the current window: a date and the six after/before
+MIN_WINDOW_DATES = 3  # fewer dates with the measure in either window: too early to judge
 EPSILON = 1e-9  # guards the category boundaries against binary floating-point noise
 LISTS = ("locations", "pain_types", "relievers", "triggers")
 
@@ -29,6 +30,9 @@ class Point(NamedTuple):
     overall: int
     back: int | None
     leg: int | None
+    sleep_quality: int | None = None
+    interference: int | None = None
+    medicated: bool = False  # any medications, or the reliever "medication"
 
 
 class Tags(NamedTuple):
@@ -80,6 +84,7 @@ class Timeline(NamedTuple):
     overall: list
     back: list
     leg: list
+    dates: list  # ISO local dates
     key: Callable
 
     @classmethod
@@ -90,6 +95,7 @@ class Timeline(NamedTuple):
             [p.overall for p in points],
             [p.back for p in points],
             [p.leg for p in points],
+            [p.local_date.isoformat() for p in points],
             lambda instant: instant,
         )
 
@@ -102,6 +108,9 @@ class Timeline(NamedTuple):
         return slice(self.position(start), self.position(end))
 
 
+DAY_EXTRAS = ("sleep_quality", "interference")  # means per day in ``days``, not measures
+
+
 class DayStats:
     """Per-date sums of each measure, keyed by ISO date text: all section 7 needs of dates.
 
@@ -112,8 +121,9 @@ class DayStats:
     def __init__(self):
         self.entries = {}
         self.overall_max = {}
-        self.sums = {m: {} for m in MEASURES}
-        self.counts = {m: {} for m in MEASURES}
+        self.sums = {m: {} for m in MEASURES + DAY_EXTRAS}
+        self.counts = {m: {} for m in MEASURES + DAY_EXTRAS}
+        self.medicated = {}  # day -> whether any entry of the day was medicated
         self.mean = {}
 
     @classmethod
@@ -121,21 +131,25 @@ class DayStats:
         """Aggregate entries (``Point``s) by local date."""
         stats = cls()
         entries, overall_max = stats.entries, stats.overall_max
-        for _, local, overall, back, leg in points:
-            day = local.isoformat()
+        for point in points:
+            day = point.local_date.isoformat()
             entries[day] = entries.get(day, 0) + 1
-            if overall > overall_max.get(day, -1):
-                overall_max[day] = overall
-            for m, value in (("overall", overall), ("back", back), ("leg", leg)):
+            if point.overall > overall_max.get(day, -1):
+                overall_max[day] = point.overall
+            stats.medicated[day] = stats.medicated.get(day, False) or bool(point.medicated)
+            for m in MEASURES + DAY_EXTRAS:
+                value = getattr(point, m)
                 if value is not None:
                     stats.sums[m][day] = stats.sums[m].get(day, 0) + value
                     stats.counts[m][day] = stats.counts[m].get(day, 0) + 1
         return stats.finish()
 
     @classmethod
-    def from_rows(cls, rows):
+    def from_rows(cls, rows, extras=()):
         """Take ``(day, entries, overall_sum, overall_max, back_sum, back_count, leg_sum,
-        leg_count)`` rows, one per date."""
+        leg_count)`` rows, one per date, and ``extras``: ``(day, sleep_sum, sleep_count,
+        interference_sum, interference_count, medicated_count)`` rows for the dates the
+        ``days`` rows show (the range only: these columns are not in the covering index)."""
         stats = cls()
         sums, counts = stats.sums, stats.counts
         for day, entries, overall_sum, overall_max, back_sum, back_n, leg_sum, leg_n in rows:
@@ -146,19 +160,31 @@ class DayStats:
                 sums["back"][day], counts["back"][day] = back_sum, back_n
             if leg_n:
                 sums["leg"][day], counts["leg"][day] = leg_sum, leg_n
+        for day, sleep_sum, sleep_n, interference_sum, interference_n, medicated in extras:
+            stats.medicated[day] = bool(medicated)
+            if sleep_n:
+                sums["sleep_quality"][day], counts["sleep_quality"][day] = sleep_sum, sleep_n
+            if interference_n:
+                sums["interference"][day] = interference_sum
+                counts["interference"][day] = interference_n
         return stats.finish()
 
     def finish(self):
         """Compute the day means once the sums are in."""
         self.mean = {
             m: {day: total / self.counts[m][day] for day, total in self.sums[m].items()}
-            for m in MEASURES
+            for m in MEASURES + DAY_EXTRAS
         }
         return self
 
     def overall(self, day):
         """day_mean_overall(day) for an ISO date text, None without entries."""
         return self.mean["overall"].get(day)
+
+    def dates_with(self, measure, first, last):
+        """How many dates ``first``..``last`` have an entry with ``measure``."""
+        counts = self.counts[measure]
+        return sum(1 for day in _dates(first, last) if day.isoformat() in counts)
 
     def window(self, measure, first, last):
         """The mean of ``measure`` over the entries dated ``first``..``last``, and their count."""
@@ -176,6 +202,7 @@ def _days(day_stats, date_from, date_to):
     """One row per date; ``rolling7`` is the exact mean of the last 7 dates' day means."""
     means = day_stats.mean
     overall, back, leg = means["overall"], means["back"], means["leg"]
+    sleep, interference = means["sleep_quality"], means["interference"]
     overall_max, entries = day_stats.overall_max, day_stats.entries
     ordinals = range(date_from.toordinal() - 6, date_to.toordinal() + 1)
     keys = [date.fromordinal(ordinal).isoformat() for ordinal in ordinals]
@@ -194,6 +221,9 @@ def _days(day_stats, date_from, date_to):
                 "leg": None if leg_mean is None else round(leg_mean, 2),
                 "entries": entries.get(key, 0),
                 "rolling7": round(sum(present) / len(present), 2) if present else None,
+                "sleep_quality": _round(sleep.get(key)),
+                "interference": _round(interference.get(key)),
+                "medicated": day_stats.medicated.get(key) if key in entries else None,
             }
         )
     return rows
@@ -284,8 +314,11 @@ def _progress_for(timeline, day_stats, sessions, measure, date_to, tz_name):
     if sessions:
         start = sessions[0].started_at
         opens = start - BASELINE_BEFORE_FIRST_SESSION
-        window = getattr(timeline, measure)[timeline.span(opens, start)]
+        span = timeline.span(opens, start)
+        window = getattr(timeline, measure)[span]
         values = [value for value in window if value is not None]
+        dates = timeline.dates[span]
+        baseline_days = len({day for day, v in zip(dates, window, strict=True) if v is not None})
         if values:
             tz = zone(tz_name)
             baseline = {
@@ -304,11 +337,26 @@ def _progress_for(timeline, day_stats, sessions, measure, date_to, tz_name):
             "mean": mean,
             "entries": count,
         }
+        baseline_days = day_stats.dates_with(measure, first, last)
     latest = date.fromisoformat(max(dated))
     opens = latest - timedelta(days=WINDOW_DAYS - 1)
     mean, count = day_stats.window(measure, opens, latest)
     current = {"from": opens.isoformat(), "to": latest.isoformat(), "mean": mean, "entries": count}
+    current_days = day_stats.dates_with(measure, opens, latest)
 
+    if (
+        current["from"] <= baseline["to"]
+        or min(baseline_days, current_days) < MIN_WINDOW_DATES
+    ):
+        # Too early to judge (section 7): the windows overlap or hold too few dates.
+        return {
+            "baseline": {**baseline, "mean": _round(baseline["mean"])},
+            "current": {**current, "mean": _round(current["mean"])},
+            "absolute": None,
+            "percent": None,
+            "category": "too_early",
+            "clinically_important": False,
+        }
     absolute = current["mean"] - baseline["mean"]
     percent = None if baseline["mean"] == 0 else absolute * 100 / baseline["mean"]
     reduction = None if percent is None else -percent

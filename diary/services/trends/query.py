@@ -1,4 +1,4 @@
-"""The trends document from the database, in 4 queries whatever the amount of data.
+"""The trends document from the database, in 5 queries whatever the amount of data.
 
 The database sums the entries per date and gathers the dates of each distinct list; only the
 entries inside the session windows travel to Python (a test checks this agrees with the pure
@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    case,
     cast,
     func,
     literal_column,
@@ -26,15 +27,45 @@ from ...core.extensions import db
 from ...models import AcupunctureSession, Entry
 from .compute import LISTS, DayStats, SessionRow, Timeline, _document, _spans, _tag_key
 
+# The reliever "medication" in an entry's JSON list (a custom key cannot be the same word).
+MEDICATION_RELIEVER = cast(Entry.relievers, Text).like('%"medication"%')
+
+
+def dates_with(user_id, measure, first, last):
+    """How many local dates ``first``..``last`` (ISO text or dates) hold an entry with
+    ``measure`` (for the words of a "too early" progress verdict)."""
+    column = getattr(Entry, measure)
+    return db.session.scalar(
+        select(func.count(func.distinct(Entry.local_date))).where(
+            Entry.user_id == user_id,
+            Entry.local_date >= _as_date(first),
+            Entry.local_date <= _as_date(last),
+            column.is_not(None),
+        )
+    )
+
+
+def _as_date(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
 
 def first_date(user_id):
     """The earliest local date of any entry or session of the patient, or None."""
+    return _edge_date(user_id, func.min, min)
+
+
+def last_date(user_id):
+    """The latest local date of any entry or session of the patient, or None."""
+    return _edge_date(user_id, func.max, max)
+
+
+def _edge_date(user_id, aggregate, pick):
     dates = [
-        db.session.scalar(select(func.min(model.local_date)).where(model.user_id == user_id))
+        db.session.scalar(select(aggregate(model.local_date)).where(model.user_id == user_id))
         for model in (Entry, AcupunctureSession)
     ]
     dates = [value for value in dates if value is not None]
-    return min(dates) if dates else None
+    return pick(dates) if dates else None
 
 
 def _instant(value):
@@ -48,7 +79,7 @@ def _list(value):
 
 
 def load_trends(user, date_from, date_to):
-    """Read what the range needs (4 queries, whatever the amount of data) and compute.
+    """Read what the range needs (5 queries, whatever the amount of data) and compute.
 
     The database sums the entries per date and gathers, for each distinct list of pain types,
     triggers, relievers or locations, the dates it was logged on; only the entries inside the
@@ -100,6 +131,11 @@ def load_trends(user, date_from, date_to):
             .order_by(AcupunctureSession.started_at, AcupunctureSession.id)
         ).all()
     ]
+    in_range = (
+        Entry.user_id == user.id,
+        Entry.local_date >= date_from,
+        Entry.local_date <= date_to,
+    )
     day_stats = DayStats.from_rows(
         connection.execute(
             select(
@@ -114,27 +150,40 @@ def load_trends(user, date_from, date_to):
             )
             .where(Entry.user_id == user.id)
             .group_by(Entry.local_date)
-        ).all()
+        ).all(),
+        connection.execute(
+            select(
+                day_text(Entry.local_date),
+                func.sum(Entry.sleep_quality),
+                func.count(Entry.sleep_quality),
+                func.sum(Entry.interference),
+                func.count(Entry.interference),
+                func.sum(case((or_(Entry.medications != "", MEDICATION_RELIEVER), 1), else_=0)),
+            )
+            .where(*in_range)
+            .group_by(Entry.local_date)
+        ).all(),
     )
     rows = []
     spans = _spans(sessions, date_from, date_to, user.timezone)
     if spans:
         rows = connection.execute(
-            select(raw(Entry.recorded_at), Entry.overall, Entry.back, Entry.leg)
+            select(
+                raw(Entry.recorded_at),
+                Entry.overall,
+                Entry.back,
+                Entry.leg,
+                day_text(Entry.local_date),
+            )
             .where(
                 Entry.user_id == user.id,
                 or_(*(and_(Entry.recorded_at >= a, Entry.recorded_at < b) for a, b in spans)),
             )
             .order_by(Entry.recorded_at)
         ).all()
-    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[], [], [], []]
+    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 5
     timeline = Timeline(*columns, key)
 
-    in_range = (
-        Entry.user_id == user.id,
-        Entry.local_date >= date_from,
-        Entry.local_date <= date_to,
-    )
     found = {name: defaultdict(set) for name in LISTS}
     for index, text, days in connection.execute(
         union_all(

@@ -1,0 +1,35 @@
+"""The log page stays light: its own HTML, CSS and JavaScript within the bench's 40 KB budget."""
+
+from helpers import entry_body
+
+from bench.pages import page_weight
+from bench.targets import LOG_PAGE_LIMIT
+
+
+class _Answer:
+    """What ``bench.pages.page_weight`` reads from an answer: the body, as bytes and text."""
+
+    def __init__(self, response):
+        self.body = response.get_data()
+        self.text = response.get_data(as_text=True)
+
+
+class _Visitor:
+    """A Flask test client that answers like the bench's client."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, path):
+        """GET ``path``."""
+        response = self.client.get(path)
+        assert response.status_code == 200, path
+        return _Answer(response)
+
+
+def test_log_page_weight_is_within_the_budget(client, api):
+    """Measured as the bench does, for a patient with an entry ("Same as last entry" shows)."""
+    assert api.post("/entries", entry_body()).status_code == 201
+    weight = page_weight(_Visitor(client), "/entries/new")
+    assert weight["other_sites"] == []
+    assert weight["total_bytes"] <= LOG_PAGE_LIMIT, weight["files"]
