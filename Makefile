@@ -35,10 +35,14 @@ if command -v apt-get >/dev/null && { [ "$$(id -u)" = 0 ] || command -v sudo >/d
 	  else echo "warning: no apt-get: $(2)"; fi
 endef
 
-# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+# Debian's Chromium for the browser tests (Playwright cannot download its own here), and
+# poppler-utils to read the reports they print to PDF.
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  $(call apt_install,chromium,browser tests will be skipped (they fail under CI=true)); \
+	fi
+	@if ! command -v pdftotext >/dev/null; then \
+	  $(call apt_install,poppler-utils,printed-report tests will be skipped (they fail under CI=true)); \
 	fi
 
 # `npm pack` each package into .cache/npm/<name>@<version>/package (no node_modules, no build).
