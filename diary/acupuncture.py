@@ -1,13 +1,13 @@
 """The acupuncture session log: log, list, edit, delete (HTML, works without JavaScript)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .core.timeutil import zone
 from .http import is_shell
 from .records import SESSION
 from .records import service as records
-from .records.forms import save_form, vocabulary
+from .records.forms import own_or_404, save_form, values_after, vocabulary
 
 bp = Blueprint("acupuncture", __name__)
 
@@ -63,34 +63,22 @@ def new_session():
         result = save_form(SESSION, request.form)
         if result.record is not None:
             return redirect(url_for("acupuncture.sessions", saved=result.record.id), code=303)
-        values = SESSION.submitted_values(request.form)
-        values["version"] = None
-        if result.errors.get("form") == "already saved":
-            values["id"] = SESSION.form_values()["id"]
+        values = values_after(SESSION, request.form, result)
         return _form(values, result.errors, result.notice, status=422)
     last = None if is_shell() else records.latest(SESSION, current_user.id)
     return _form(SESSION.form_values(carry_from=last))
 
 
-def _own_session(session_id):
-    session = records.get(SESSION, current_user.id, session_id, request.method == "POST")
-    if session is None:
-        abort(404)
-    return session
-
-
 @bp.route("/sessions/<session_id>/edit", methods=["GET", "POST"])
 def edit_session(session_id):
     """Change a session."""
-    session = _own_session(session_id)
+    session = own_or_404(SESSION, session_id)
     if request.method == "POST":
         result = save_form(SESSION, request.form, session, request.form.get("version"))
         if result.record is not None:
             flash("Session updated.", "success")
             return redirect(url_for("acupuncture.sessions"), code=303)
-        values = SESSION.submitted_values(request.form)
-        values["id"] = session.id
-        values["version"] = result.current_version or values.get("version") or session.version
+        values = values_after(SESSION, request.form, result, session)
         return _form(values, result.errors, result.notice, status=422)
     return _form(SESSION.form_values(session, current_user.timezone))
 
@@ -98,7 +86,7 @@ def edit_session(session_id):
 @bp.route("/sessions/<session_id>/delete", methods=["GET", "POST"])
 def delete_session(session_id):
     """Ask, then delete a session."""
-    session = _own_session(session_id)
+    session = own_or_404(SESSION, session_id)
     if request.method == "POST":
         records.remove(session)
         flash("Session deleted.", "success")

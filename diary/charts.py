@@ -69,6 +69,13 @@ def too_early_reasons(user, progress):
     return reasons
 
 
+def _top_three(items, names):
+    """"Burning (54 d), Shooting (54 d)": the most frequent keys of a list, in words."""
+    return ", ".join(
+        f"{names.get(item['key'], item['key'])} ({item['days']} d)" for item in items[:3]
+    )
+
+
 def _place(item):
     return f"{item['region']}:{item['side']}"
 
@@ -116,15 +123,7 @@ def clinical_summary(data, labels):
             )
         )
     if data["pain_types"]:
-        lines.append(
-            (
-                "Feels like",
-                ", ".join(
-                    f"{labels['pain_types'].get(item['key'], item['key'])} ({item['days']} d)"
-                    for item in data["pain_types"][:3]
-                ),
-            )
-        )
+        lines.append(("Feels like", _top_three(data["pain_types"], labels["pain_types"])))
     worse = [
         item
         for item in data["triggers"]
@@ -147,15 +146,7 @@ def clinical_summary(data, labels):
              f"({item['days']} days)")
         )
     if data["relievers"]:
-        lines.append(
-            (
-                "Eased by",
-                ", ".join(
-                    f"{labels['relievers'].get(item['key'], item['key'])} ({item['days']} d)"
-                    for item in data["relievers"][:3]
-                ),
-            )
-        )
+        lines.append(("Eased by", _top_three(data["relievers"], labels["relievers"])))
     if data["sessions"]:
         last = data["sessions"][-1]
         text = f"{len(data['sessions'])} in this period (numbers {data['sessions'][0]['number']}"

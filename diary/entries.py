@@ -3,7 +3,7 @@
 from datetime import timedelta
 from itertools import groupby
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .charts import CATEGORY_WORDS, too_early_reasons
@@ -11,7 +11,7 @@ from .core.timeutil import local_today, parse_date, zone
 from .http import is_shell
 from .records import ENTRY, SESSION
 from .records import service as records
-from .records.forms import save_form, vocabulary
+from .records.forms import own_or_404, save_form, values_after, vocabulary
 from .services import terms
 from .services.trends import first_date, last_date, trends_for
 from .vocabulary import REGIONS, location_label
@@ -80,9 +80,7 @@ def new_entry():
         if result.record is not None:
             flash(f"Saved: pain {result.record.overall}/10.", "success")
             return redirect(url_for("entries.today"), code=303)
-        values = ENTRY.submitted_values(request.form)
-        if result.errors.get("form") == "already saved":
-            values["id"] = ENTRY.form_values()["id"]
+        values = values_after(ENTRY, request.form, result)
         return _form_page(values, result.errors, result.notice, status=422)
     if request.args.get("copy") == "last":
         last = records.latest(ENTRY, current_user.id)
@@ -100,26 +98,16 @@ def new_entry():
     return _form_page(ENTRY.form_values())
 
 
-def _own_entry(entry_id):
-    entry = records.get(ENTRY, current_user.id, entry_id, request.method == "POST")
-    if entry is None:
-        abort(404)
-    return entry
-
-
 @bp.route("/entries/<entry_id>/edit", methods=["GET", "POST"])
 def edit_entry(entry_id):
     """Change an entry (a version check keeps edits on two devices from overwriting)."""
-    entry = _own_entry(entry_id)
+    entry = own_or_404(ENTRY, entry_id)
     if request.method == "POST":
         result = save_form(ENTRY, request.form, entry, request.form.get("version"))
         if result.record is not None:
             flash("Entry updated.", "success")
             return redirect(url_for("entries.history", until=entry.local_date.isoformat()), 303)
-        values = ENTRY.submitted_values(request.form)
-        values["id"] = entry.id
-        if result.current_version:
-            values["version"] = result.current_version
+        values = values_after(ENTRY, request.form, result, entry)
         return _form_page(values, result.errors, result.notice, entry=entry, status=422)
     return _form_page(ENTRY.form_values(entry, current_user.timezone), entry=entry)
 
@@ -127,7 +115,7 @@ def edit_entry(entry_id):
 @bp.route("/entries/<entry_id>/delete", methods=["GET", "POST"])
 def delete_entry(entry_id):
     """Ask, then delete an entry."""
-    entry = _own_entry(entry_id)
+    entry = own_or_404(ENTRY, entry_id)
     if request.method == "POST":
         day = entry.local_date.isoformat()
         records.remove(entry)

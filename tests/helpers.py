@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from diary import create_app
 from diary.core.extensions import db
@@ -360,3 +362,20 @@ def pdf_page_brightness(pdf, page=1):
     header = re.match(rb"P5\s+(\d+)\s+(\d+)\s+(\d+)\s", image)
     pixels = image[header.end() :]
     return sum(pixels) / len(pixels)
+
+
+@contextmanager
+def serving(app):
+    """``app`` served over plain HTTP in a thread while the block runs; yields the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # A short poll keeps shutdown() quick (the default waits up to half a second per test).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()

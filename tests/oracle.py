@@ -20,14 +20,9 @@ from diary.vocabulary import BUILT_IN, REGIONS, SIDES
 NOW = datetime(2026, 3, 5, 12, 0, tzinfo=UTC)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 VOCABULARY = {category: set(terms) for category, terms in BUILT_IN.items()}
-ENTRY_FIELDS = {
-    "body",
-    "id",
-    "recorded_at",
+# An entry's editable fields as section 6 lists them (independent of diary.records).
+ENTRY_EDITABLE = (
     "pain",
-    "pain.overall",
-    "pain.back",
-    "pain.leg",
     "locations",
     "pain_types",
     "triggers",
@@ -36,7 +31,10 @@ ENTRY_FIELDS = {
     "sleep_quality",
     "interference",
     "notes",
-}
+)
+# Every name a refusal of an entry body may give.
+ENTRY_FIELDS = {"body", "id", "recorded_at", "pain.overall", "pain.back", "pain.leg"}
+ENTRY_FIELDS |= set(ENTRY_EDITABLE)
 SESSION_FIELDS = {
     "body",
     "id",

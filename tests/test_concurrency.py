@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 
 import pytest
 from helpers import PASSWORD, database_uri
+from oracle import ENTRY_EDITABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 WRITERS = 16
@@ -235,19 +236,6 @@ def new_entry(rng, thread, number):
     }
 
 
-EDITABLE = [
-    "pain",
-    "locations",
-    "pain_types",
-    "triggers",
-    "relievers",
-    "medications",
-    "sleep_quality",
-    "interference",
-    "notes",
-]
-
-
 class Outcome:
     """What one writer saw."""
 
@@ -323,7 +311,7 @@ def edit(client, thread, number, entry_id, outcome):
     if status != 200:
         return
     notes = f"edited by writer {thread} at step {number}"
-    body = {name: current[name] for name in EDITABLE} | {"notes": notes}
+    body = {name: current[name] for name in ENTRY_EDITABLE} | {"notes": notes}
     headers = {"If-Match": response.getheader("ETag")}
     status, answer, _, retried = client.json("PUT", path, body, headers)
     if status == 200:
@@ -444,7 +432,7 @@ def test_simultaneous_edits_with_the_same_if_match_have_one_winner(server):
     for round_number in range(RACE_ROUNDS):
         status, current, response, _ = setup.json("GET", path)
         assert status == 200
-        body = {name: current[name] for name in EDITABLE}
+        body = {name: current[name] for name in ENTRY_EDITABLE}
         headers = {"If-Match": response.getheader("ETag")}
         bodies = [body | {"notes": f"round {round_number} racer {n}"} for n in range(RACERS)]
         rounds.append(race(server.port, cookie, csrf_token, path, bodies, headers))

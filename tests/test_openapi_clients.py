@@ -16,7 +16,6 @@ import pkgutil
 import re
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from helpers import (
     make_app,
     new_id,
     register,
+    serving,
     session_body,
     valid_backup_document,
 )
@@ -43,7 +43,6 @@ from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotF
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate as validate_spec
 from werkzeug.datastructures import Headers, ImmutableMultiDict
-from werkzeug.serving import make_server
 
 from diary.core.errors import CODES
 from diary.core.extensions import db
@@ -536,15 +535,8 @@ def served(tmp_path_factory, migrated_template):
     with database_copy(tmp_path_factory.mktemp("served"), migrated_template) as database:
         app = make_app(database, WTF_CSRF_SSL_STRICT=False)
         assert register(app.test_client()).status_code == 303
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}"
-        server.shutdown()
-        thread.join()
-        server.server_close()
+        with serving(app) as url:
+            yield url
         with app.app_context():
             db.engine.dispose()
 

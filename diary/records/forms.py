@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from flask import abort, request
 from flask_login import current_user
 
 from ..services import terms
@@ -60,3 +61,25 @@ def save_form(kind, form, record=None, version=None):
             "Your changes are below; save again to keep them.",
             current_version=stale.current.version,
         )
+
+
+def own_or_404(kind, record_id):
+    """The current patient's record (locked for a POST), or a 404 for anything else."""
+    record = records.get(kind, current_user.id, record_id, request.method == "POST")
+    if record is None:
+        abort(404)
+    return record
+
+
+def values_after(kind, form, result, record=None):
+    """What a refused form shows again: what was typed, a fresh id after "already saved", and
+    for an edit its own id and the version to save against."""
+    values = kind.submitted_values(form)
+    if record is None:
+        values["version"] = None
+        if result.errors.get("form") == "already saved":
+            values["id"] = kind.form_values()["id"]
+    else:
+        values["id"] = record.id
+        values["version"] = result.current_version or values.get("version") or record.version
+    return values

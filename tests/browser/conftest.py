@@ -2,13 +2,11 @@
 
 import os
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import Api, database_copy, login, make_app
-from werkzeug.serving import make_server
+from helpers import Api, database_copy, login, make_app, serving
 
 from diary.cli import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
 from diary.core.extensions import db
@@ -74,16 +72,8 @@ def browser_context_args(browser_context_args):
 def live_server(database_path):
     """The app on a fresh database, served over plain HTTP in a thread; yields the base URL."""
     app = make_app(database_path, WTF_CSRF_SSL_STRICT=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    # A short poll keeps shutdown() quick (the default waits up to half a second per test).
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    with serving(app) as url:
+        yield url
     with app.app_context():
         db.engine.dispose()
 
@@ -141,15 +131,8 @@ def module_app(tmp_path_factory, migrated_template):
 @pytest.fixture(scope="module")
 def module_live_server(module_app):
     """``module_app`` served over plain HTTP in a thread, like ``live_server``; yields the URL."""
-    server = make_server("127.0.0.1", 0, module_app, threaded=True)
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    with serving(module_app) as url:
+        yield url
 
 
 @pytest.fixture

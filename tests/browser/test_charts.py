@@ -28,6 +28,7 @@ from .cdn import (
     sri,
 )
 from .conftest import FAVICON, PHONE
+from .patient import logged_in_state
 
 DESKTOP = {"width": 1280, "height": 800}
 EMPTY_EMAIL = "empty@example.com"
@@ -124,15 +125,7 @@ def logins(browser, demo):
     """Browser storage states of the demo patient and of the empty diary, logged in once."""
     states = {}
     for email, password in ((DEMO_EMAIL, DEMO_PASSWORD), (EMPTY_EMAIL, PASSWORD)):
-        context = browser.new_context(base_url=demo.url)
-        page = context.new_page()
-        page.goto("/login")
-        page.locator("#email").fill(email)
-        page.locator("#password").fill(password)
-        page.get_by_role("button", name="Log in").click()
-        expect(page).to_have_url(re.compile(r"/$"))
-        states[email] = context.storage_state()
-        context.close()
+        states[email] = logged_in_state(browser, demo.url, email, password)
     return states
 
 

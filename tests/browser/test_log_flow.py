@@ -4,21 +4,13 @@ import re
 import uuid
 from pathlib import Path
 
-from helpers import PASSWORD
 from playwright.sync_api import expect
+
+from .patient import sign_up
 
 MAX_TAPS = 6
 SCREENSHOTS = Path("/tmp/shots")
 PAGES = ["/", "/entries/new", "/entries", "/sessions", "/sessions/new", "/account"]
-
-
-def sign_up(page, email="pat@example.com"):
-    """Create a diary through /register and land on today's view."""
-    page.goto("/register")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="Create my diary").click()
-    expect(page).to_have_url(re.compile(r"/$"))
 
 
 def api_get(page, path):
