@@ -59,3 +59,30 @@ def test_an_unused_word_is_removed(api, other_api):
     assert post(api.client, f"/account/terms/{term}/delete").status_code == 303
     labels = [item["label"] for item in api.get("/vocabulary").get_json()["techniques"]]
     assert "Gua sha" not in labels
+
+
+def log_form(client, **fields):
+    """Post the log form with overall pain 5 and ``fields``."""
+    data = {"csrf_token": page_csrf(client, "/entries/new"), "overall": "5", **fields}
+    return client.post("/entries/new", data=data)
+
+
+def test_other_on_the_log_form_adds_an_own_word_to_the_entry(api):
+    assert 'name="new_triggers"' in api.client.get("/entries/new").get_data(as_text=True)
+    answer = log_form(api.client, triggers=["sitting"], new_triggers="  Gardening ")
+    assert answer.status_code == 303
+    again = log_form(api.client, new_triggers="gardening", new_relievers="Heat")
+    assert again.status_code == 303, "a word already in a list is reused, never added twice"
+    first, second = api.get("/entries").get_json()["entries"]
+    assert first["triggers"] == ["sitting", "gardening"]
+    assert second["triggers"] == ["gardening"] and second["relievers"] == ["heat"]
+    own = [item for item in api.get("/vocabulary").get_json()["triggers"] if item["custom"]]
+    assert own == [{"key": "gardening", "label": "Gardening", "custom": True}]
+
+
+def test_a_bad_own_word_on_the_log_form_names_the_list_and_saves_nothing(api):
+    answer = log_form(api.client, new_pain_types="x" * 61)
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert 'id="pain_types-error"' in html and "must be at most 60 characters" in html
+    assert api.get("/entries").get_json()["entries"] == []

@@ -29,6 +29,16 @@ def vocabulary():
 def save_form(kind, form, record=None, version=None):
     """Validate the posted ``form`` and create (``record`` None) or update ``record``."""
     data = kind.form_data(form)
+    for item in kind.fields:
+        typed = form.get(f"new_{item.name}", "").strip() if item.category else ""
+        if typed:  # "Other: …" on the form: the patient's own word, added to the list
+            try:
+                data[item.name].append(terms.key_for_label(current_user.id, item.category, typed))
+            except ValidationError as error:
+                return FormResult(
+                    errors={item.name: f"has an own word that {error.fields['label']}"},
+                    notice="Please check the marked fields.",
+                )
     allowed = terms.allowed_keys_for(current_user.id, data)
     try:
         cleaned = kind.clean(data, tz_name=current_user.timezone, vocabulary=allowed)

@@ -231,7 +231,12 @@ class RecordKind:
             "endpoint": api_url,
             "time_field": self.time_field,
             "fields": [
-                {"name": item.name, "type": item.type, "group": item.group}
+                {
+                    "name": item.name,
+                    "type": item.type,
+                    "group": item.group,
+                    "category": item.category,
+                }
                 for item in self.fields
             ],
             # Error messages name fields by path (pain.overall): the outbox shows these words.

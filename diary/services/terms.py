@@ -114,6 +114,16 @@ def add_term(user_id, category, raw_label):
     return {"key": term.key, "label": term.label, "custom": True}
 
 
+def key_for_label(user_id, category, raw_label):
+    """The key of the item labelled ``raw_label`` in ``category`` (ignoring case), adding it as
+    the patient's own item when there is none: "Other…" typed on a log form."""
+    label = " ".join(str(raw_label).split())
+    for item in vocabulary_for(user_id)[category]:
+        if item["label"].casefold() == label.casefold():
+            return item["key"]
+    return add_term(user_id, category, label)["key"]
+
+
 # Where each list's keys are stored: the column that holds them, and what a record is called.
 USED_IN = {
     "pain_types": (Entry.pain_types, "entry", "entries"),

@@ -86,6 +86,10 @@ export function bodyFromForm(spec, form, queuedAt) {
 export async function queueForm(spec, form) {
   const queuedAt = new Date().toISOString();
   const body = bodyFromForm(spec, form, queuedAt);
+  // Words typed under "Other:" become the patient's own items when the item is sent.
+  const ownWords = spec.fields
+    .filter((field) => field.category && (form.get(`new_${field.name}`) || "").trim())
+    .map((field) => ({ name: field.name, category: field.category, label: form.get(`new_${field.name}`).trim() }));
   const implicit = !form.get(spec.time_field);
   const item = {
     id: body.id,
@@ -97,6 +101,7 @@ export async function queueForm(spec, form) {
     body,
     queued_at: queuedAt,
     implicit_time: implicit,
+    own_words: ownWords,
     status: "waiting",
     error: "",
   };
@@ -143,6 +148,7 @@ async function sendAll() {
   for (const [index, item] of pending.entries()) {
     let response;
     try {
+      if (item.own_words && item.own_words.length) await addOwnWords(item, token);
       response = await send(item, item.body);
       if (response.status === 409 && item.implicit_time) {
         // The form may have reached the server before the connection dropped, stored at the
@@ -174,6 +180,34 @@ async function sendAll() {
     }
   }
   return summary;
+}
+
+// The key of each word typed under "Other:": the list's item with that label, else a new own
+// item (POST /api/v1/vocabulary/<category>); the keys join the body before it is sent.
+async function addOwnWords(item, token) {
+  const lookUp = async (word) => {
+    const lists = await (await fetch("/api/v1/vocabulary", { credentials: "same-origin", cache: "no-store" })).json();
+    return (lists[word.category] || []).find((entry) => entry.label.toLowerCase() === word.label.toLowerCase());
+  };
+  const body = { ...item.body };
+  for (const word of item.own_words) {
+    let found = await lookUp(word);
+    if (!found) {
+      const made = await fetch(`/api/v1/vocabulary/${word.category}`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+        body: JSON.stringify({ label: word.label }),
+      });
+      // Refused: another sender (the page or the worker) may have just added it.
+      found = made.ok ? await made.json() : await lookUp(word);
+    }
+    if (!found) throw new Error(`own word ${word.label} not added`); // kept, tried again later
+    body[word.name] = [...(body[word.name] || []), found.key];
+  }
+  item.body = body;
+  item.own_words = [];
+  await putItem(item);
 }
 
 const STATUS_TEXT = { waiting: "Waiting for a connection.", login: "Log in to send it." };

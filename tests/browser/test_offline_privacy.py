@@ -112,3 +112,21 @@ def test_an_entry_without_overall_pain_is_not_kept_offline(new_context, live_ser
     expect(page).to_have_url(re.compile(r"/entries/new$"))
     assert page.evaluate(within(15, f"{IMPORT_OUTBOX}.then((o) => o.allItems())")) == []
     context.set_offline(False)
+
+
+def test_an_own_word_typed_offline_arrives_with_the_entry(new_context, live_server):
+    context = new_context(base_url=live_server)
+    page = context.new_page()
+    sign_up(page, f"pat-{uuid.uuid4().hex[:8]}@example.com")
+    context.set_offline(True)
+    page.goto("/entries/new")
+    page.locator("#field-overall label.s4").click()
+    page.locator('input[name="new_triggers"]').fill("Gardening")
+    page.get_by_role("button", name="Save entry").click()
+    expect(page).to_have_url(re.compile(r"/offline\?queued=1$"))
+    context.set_offline(False)
+    page.evaluate(within(20, f"{IMPORT_OUTBOX}.then((o) => o.flush())"))
+    [entry] = page.request.get("/api/v1/entries").json()["entries"]
+    assert entry["triggers"] == ["gardening"] and entry["pain"]["overall"] == 4
+    triggers = page.request.get("/api/v1/vocabulary").json()["triggers"]
+    assert {"key": "gardening", "label": "Gardening", "custom": True} in triggers
