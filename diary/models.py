@@ -71,6 +71,10 @@ class User(UserMixin, db.Model):
     # Names the current state of the patient's entries and sessions (see ``retag``): computed
     # trends are cached under it, so a change anywhere makes every cached copy unreachable.
     data_tag: Mapped[str] = mapped_column(String(32), default=new_data_tag, server_default="")
+    # How many entries and sessions the patient holds, kept with every change (``counted``):
+    # the per-account quota is checked on every write without counting rows.
+    entry_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    session_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def get_id(self):
         """Flask-Login's id: the row id plus the nonce, so rotating the nonce logs out."""
@@ -181,13 +185,31 @@ def retag(session, user_id):
         user.data_tag = new_data_tag()
 
 
+def count_column(model):
+    """The ``User`` column that counts the patient's rows of ``model``."""
+    return "entry_count" if model is Entry else "session_count"
+
+
+def counted(session, user_id, model, delta):
+    """Add ``delta`` to the patient's count of ``model`` rows, in the database (no race)."""
+    user = session.get(User, user_id)
+    if user is not None and delta:
+        name = count_column(model)
+        setattr(user, name, getattr(User, name) + delta)
+
+
 @event.listens_for(Session, "before_flush")
 def _retag_changed_diaries(session, flush_context, instances):
-    """Every flush that adds, changes or deletes entries or sessions retags their patients."""
-    owners = {
-        row.user_id
-        for row in (*session.new, *session.dirty, *session.deleted)
-        if isinstance(row, Entry | AcupunctureSession)
-    }
+    """Every flush that adds, changes or deletes entries or sessions retags their patients
+    and keeps their counts."""
+    owners, deltas = set(), {}
+    for rows, step in ((session.new, 1), (session.dirty, 0), (session.deleted, -1)):
+        for row in rows:
+            if isinstance(row, Entry | AcupunctureSession):
+                owners.add(row.user_id)
+                key = (row.user_id, type(row))
+                deltas[key] = deltas.get(key, 0) + step
     for user_id in owners:
         retag(session, user_id)
+    for (user_id, model), delta in deltas.items():
+        counted(session, user_id, model, delta)

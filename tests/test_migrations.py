@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from diary import resource_dir
 from diary.core.extensions import db
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 def fill(api, entries=12, sessions=3):
@@ -109,7 +109,7 @@ def test_downgrade_to_the_first_revision_and_back_keeps_every_entry(app, api):
     fill(api)
     before = row_counts(app)
     with app.app_context():
-        for revision in ("0003", "0002", "0001"):
+        for revision in ("0004", "0003", "0002", "0001"):
             downgrade(revision=revision)
             counts = row_counts(app)
             kept = {table: before[table] for table in counts}
@@ -123,4 +123,20 @@ def test_downgrade_to_the_first_revision_and_back_keeps_every_entry(app, api):
 
 
 def test_the_migrations_folder_is_the_one_the_app_uses():
-    assert Path(resource_dir("migrations"), "versions", f"{HEAD}_covering_indexes.py").is_file()
+    assert Path(resource_dir("migrations"), "versions", f"{HEAD}_record_counts.py").is_file()
+
+
+def test_the_record_counts_are_filled_in_by_the_upgrade(app, api, other_api):
+    fill(api, entries=5, sessions=2)
+    other_api.post("/entries", entry_body())
+    with app.app_context():
+        downgrade(revision="0004")
+        upgrade()
+        with db.engine.connect() as connection:
+            counts = connection.execute(
+                text("SELECT email, entry_count, session_count FROM users ORDER BY email")
+            ).all()
+    assert [tuple(row) for row in counts] == [
+        ("other@example.com", 1, 0),
+        ("pat@example.com", 5, 2),
+    ]

@@ -22,7 +22,7 @@ from ..core.database import read_alone
 from ..core.extensions import db
 from ..core.logs import log_event, log_success
 from ..core.timeutil import iso_instant, local_date, local_today, parse_date, parse_instant, utcnow
-from ..models import CustomTerm, retag
+from ..models import CustomTerm, counted, retag
 from ..records import KINDS
 from ..records import service as records
 from ..validation import ValidationError, term_label
@@ -160,7 +160,9 @@ def _write(user, new_terms, new_rows, now):
             for start in range(0, len(rows), WRITE_BATCH):
                 batch = rows[start : start + WRITE_BATCH]
                 db.session.execute(insert(kind.model), batch)
-                retag(db.session, user.id)  # the bulk insert bypasses the flush that retags
+                # The bulk insert bypasses the flush that retags and counts.
+                retag(db.session, user.id)
+                counted(db.session, user.id, kind.model, len(batch))
                 db.session.commit()
                 written[kind].extend(row["id"] for row in batch)
     except IntegrityError:
@@ -177,7 +179,10 @@ def _take_back(user, new_terms, written):
         for start in range(0, len(ids), ID_LOOKUP_CHUNK):
             chunk = ids[start : start + ID_LOOKUP_CHUNK]
             model = kind.model
-            db.session.execute(delete(model).where(model.user_id == user.id, model.id.in_(chunk)))
+            gone = db.session.execute(
+                delete(model).where(model.user_id == user.id, model.id.in_(chunk))
+            ).rowcount
+            counted(db.session, user.id, model, -gone)
             db.session.commit()
     for category, key, _ in new_terms:
         own_word = (CustomTerm.category == category) & (CustomTerm.key == key)
