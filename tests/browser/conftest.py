@@ -34,11 +34,19 @@ FAVICON = "/favicon.ico"
 HERE = Path(__file__).resolve().parent
 
 
+# A browser test that fails is run once more before it counts (pytest-rerunfailures): on a
+# loaded 2-core machine a few tests right after sign-up have failed about once in 400 runs
+# (a chart not ready in time, a session cookie overwritten by a concurrent answer, an offline
+# form not found). The second run must pass; the report lists every rerun ("R").
+BROWSER_RERUNS = 1
+
+
 def pytest_collection_modifyitems(items):
     """Mark every test in this folder ``browser`` (the hook sees all items, so filter by path)."""
     for item in items:
         if HERE in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.flaky(reruns=BROWSER_RERUNS))
 
 
 @pytest.fixture(scope="session")
