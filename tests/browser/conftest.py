@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from helpers import Api, database_copy, login, make_app, serving
+from helpers import database_copy, make_app, serving
 
-from diary.cli import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+from diary.cli import DEMO_EMAIL, DEMO_PASSWORD
 from diary.core.extensions import db
 
 from .cdn import require_npm_cache, route_cdn
+from .patient import demo_share_token, logged_in_state
 
 CHROMIUM = Path("/usr/bin/chromium")
 # No network in CI or on the build machine: nothing in Chromium may try to reach Google.
@@ -180,22 +181,9 @@ class Seeded:
 def seeded(module_app, module_live_server, browser):
     """The demo patient (``flask seed-demo``) with a share link, logged in once in a browser."""
     require_npm_cache()
-    with module_app.app_context():
-        seed_demo()
-    client = module_app.test_client()
-    assert login(client, DEMO_EMAIL, DEMO_PASSWORD).status_code in (302, 303)
-    created = Api(client).post("/shares", {"label": "Dr Lee"})
-    assert created.status_code == 201, created.get_json()
-    context = browser.new_context(base_url=module_live_server)
-    page = context.new_page()
-    page.goto("/login")
-    page.locator("#email").fill(DEMO_EMAIL)
-    page.locator("#password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/$"))
-    state = context.storage_state()
-    context.close()
-    return Seeded(module_live_server, created.get_json()["token"], state)
+    token = demo_share_token(module_app)
+    state = logged_in_state(browser, module_live_server, DEMO_EMAIL, DEMO_PASSWORD)
+    return Seeded(module_live_server, token, state)
 
 
 @pytest.fixture

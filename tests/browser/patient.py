@@ -57,3 +57,18 @@ def logged_in_state(browser, base_url, email, password):
     state = context.storage_state()
     context.close()
     return state
+
+
+def assert_no_axe_violations(page, axe_source):
+    """Run axe-core on the page as it is now; every violation is named in the failure."""
+    page.add_script_tag(content=axe_source)
+    violations = page.evaluate(
+        """async () => (await axe.run()).violations.map((violation) => ({
+          id: violation.id,
+          impact: violation.impact,
+          targets: violation.nodes.map((node) => node.target.join(" ")),
+        }))"""
+    )
+    assert violations == [], "\n".join(
+        f"{v['id']} ({v['impact']}): {', '.join(v['targets'])}" for v in violations
+    )

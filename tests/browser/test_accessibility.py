@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from diary.cli import DEMO_EMAIL, DEMO_PASSWORD
 
 from .cdn import AXE, CDN_PATTERN, package_file, require_npm_cache
-from .patient import demo_share_token, logged_in_state, sign_up
+from .patient import assert_no_axe_violations, demo_share_token, logged_in_state, sign_up
 
 THEMES = ["light", "dark"]
 PAGES = [
@@ -112,14 +112,4 @@ def test_axe_finds_no_violations(new_context, demo, axe_source, theme, logged_in
         page.get_by_text("Choose from a list").click()
     else:
         page.goto(f"/s/{demo['token']}" if path == "report" else path)
-    page.add_script_tag(content=axe_source)
-    violations = page.evaluate(
-        """async () => (await axe.run()).violations.map((violation) => ({
-          id: violation.id,
-          impact: violation.impact,
-          targets: violation.nodes.map((node) => node.target.join(" ")),
-        }))"""
-    )
-    assert violations == [], "\n".join(
-        f"{v['id']} ({v['impact']}): {', '.join(v['targets'])}" for v in violations
-    )
+    assert_no_axe_violations(page, axe_source)

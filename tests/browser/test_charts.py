@@ -28,7 +28,7 @@ from .cdn import (
     sri,
 )
 from .conftest import FAVICON, PHONE
-from .patient import logged_in_state
+from .patient import assert_no_axe_violations, logged_in_state
 
 DESKTOP = {"width": 1280, "height": 800}
 EMPTY_EMAIL = "empty@example.com"
@@ -549,14 +549,4 @@ def test_axe_finds_no_violations(open_page, demo, axe_source, email, path):
     else:
         response = page.goto(report(demo) if path == "report" else path)
         assert response.status in ((404, 410) if path == "/s/unknown" else (200,))
-    page.add_script_tag(content=axe_source)
-    violations = page.evaluate(
-        """async () => (await axe.run()).violations.map((violation) => ({
-          id: violation.id,
-          impact: violation.impact,
-          targets: violation.nodes.map((node) => node.target.join(" ")),
-        }))"""
-    )
-    assert violations == [], "\n".join(
-        f"{v['id']} ({v['impact']}): {', '.join(v['targets'])}" for v in violations
-    )
+    assert_no_axe_violations(page, axe_source)
