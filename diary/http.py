@@ -12,9 +12,10 @@ from datetime import date, timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, jsonify, redirect, request, session, url_for
+from flask import current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import BadRequest
 
 from .core.database import read_alone
@@ -253,6 +254,11 @@ def start_session(user, remember=False):
     now = int(time.time())
     session["login_at"] = session["seen_at"] = now
     mark_fresh()
+    # The new session's CSRF token goes out with this answer. Made up later, by whichever of
+    # the pages and worker requests that follow at once came first, each would make its own
+    # and the last cookie to arrive would win: a token a page had just read would not match.
+    g.pop("csrf_token", None)  # the request's old token, from the session just cleared
+    generate_csrf()
 
 
 def _session_alive():

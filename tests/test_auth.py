@@ -1,7 +1,7 @@
 """Sign up, log in, log out: the forms, password rules, and what a copied cookie can do."""
 
 import pytest
-from helpers import PASSWORD, Api, login, page_csrf, register
+from helpers import PASSWORD, Api, entry_body, login, page_csrf, register
 from sqlalchemy import select
 
 from diary.core.extensions import db
@@ -257,3 +257,25 @@ def test_background_requests_never_rewrite_the_login_cookie(client):
         response = client.get(path, headers=headers)
         assert response.status_code in (200, 401), path
         assert "Set-Cookie" not in response.headers, path
+
+
+@pytest.mark.parametrize("how", ["register", "login"])
+def test_a_new_login_already_holds_its_csrf_token(client, app, how):
+    """The pages and the worker's requests right after a sign-up or login run at once: if each
+    made up the session's CSRF token, the last answer's cookie would win and the token a page
+    had just read would no longer match. The login's own answer carries the token."""
+    if how == "login":
+        register(client)
+        client.post("/logout", data={"csrf_token": page_csrf(client, "/account")})
+        response = login(client)
+    else:
+        response = register(client)
+    assert response.status_code in (302, 303)
+    for path, headers in (("/entries/new", {"X-Diary-Shell": "1"}), ("/api/v1/me", {})):
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 200, path
+        assert "Set-Cookie" not in answer.headers, path
+    token = client.get("/api/v1/me").get_json()["csrf_token"]
+    assert client.get("/").status_code == 200  # shows (and so takes) the welcome message
+    created = client.post("/api/v1/entries", json=entry_body(), headers={"X-CSRFToken": token})
+    assert created.status_code == 201, created.get_json()
