@@ -17,6 +17,8 @@ from sqlalchemy import (
     cast,
     func,
     literal_column,
+    not_,
+    null,
     or_,
     select,
     type_coerce,
@@ -76,6 +78,37 @@ def _instant(value):
 
 def _list(value):
     return json.loads(value) if isinstance(value, str) else value
+
+
+def _timeline_query(user_id, spans, raw, day_text):
+    """The entries of the session windows by time: instant, scores and, only in the first
+    span (the baseline window, the one place their dates are read), the local date.
+
+    The instant and scores are in the ``recorded_at`` index: without the date, the other
+    spans' entries (most of them) are read from the index alone, never from the table.
+    """
+    (baseline_from, baseline_to), *others = spans
+
+    def between(start, end):
+        return and_(Entry.recorded_at >= start, Entry.recorded_at < end)
+
+    def part(date_column, *where):
+        return select(
+            raw(Entry.recorded_at).label("recorded_at"),
+            Entry.overall,
+            Entry.back,
+            Entry.leg,
+            date_column,
+        ).where(Entry.user_id == user_id, *where)
+
+    in_baseline = between(baseline_from, baseline_to)
+    baseline = part(day_text(Entry.local_date), in_baseline)
+    if not others:
+        return baseline.order_by(Entry.recorded_at)
+    rest = part(
+        cast(null(), String), or_(*(between(a, b) for a, b in others)), not_(in_baseline)
+    )
+    return union_all(baseline, rest).order_by(literal_column("recorded_at"))
 
 
 def load_trends(user, date_from, date_to):
@@ -167,20 +200,7 @@ def load_trends(user, date_from, date_to):
     rows = []
     spans = _spans(sessions, date_from, date_to, user.timezone)
     if spans:
-        rows = connection.execute(
-            select(
-                raw(Entry.recorded_at),
-                Entry.overall,
-                Entry.back,
-                Entry.leg,
-                day_text(Entry.local_date),
-            )
-            .where(
-                Entry.user_id == user.id,
-                or_(*(and_(Entry.recorded_at >= a, Entry.recorded_at < b) for a, b in spans)),
-            )
-            .order_by(Entry.recorded_at)
-        ).all()
+        rows = connection.execute(_timeline_query(user.id, spans, raw, day_text)).all()
     columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 5
     timeline = Timeline(*columns, key)
 
