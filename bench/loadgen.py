@@ -47,12 +47,16 @@ def run(tool, target, seconds, connections, threads):
 
 
 class Target:
-    """What to request: method, URL parts, headers and whether each request is a new entry."""
+    """What to request: method, URL parts, headers, whether each request is a new entry, and
+    the ``Cookie`` headers of the patients it goes round (one after the other), if several."""
 
-    def __init__(self, host, port, path, method="GET", headers=None, entry_body=None):
+    def __init__(self, host, port, path, method="GET", headers=None, entry_body=None, cookies=()):
         self.host, self.port, self.path, self.method = host, port, path, method
         self.headers = dict(headers or {})
         self.entry_body = entry_body  # a callable making a new JSON body per request, or None
+        self.cookies = list(cookies)
+        if any("\n" in cookie for cookie in self.cookies):
+            raise LoadError("a Cookie header cannot hold a line break")
 
     @property
     def url(self):
@@ -106,8 +110,12 @@ def parse_wrk(output):
 def run_wrk(target, seconds, connections, threads):
     """Run wrk and parse what bench/wrk.lua prints."""
     env = dict(os.environ)
+    env.pop("BENCH_BODY", None)
+    env.pop("BENCH_COOKIES", None)
     if target.entry_body is not None:
         env["BENCH_BODY"] = "entry"
+    if target.cookies:
+        env["BENCH_COOKIES"] = "\n".join(target.cookies)
     command = wrk_command(target, seconds, connections, threads)
     done = subprocess.run(  # noqa: S603 - our own fixed command line
         command, capture_output=True, text=True, env=env, timeout=seconds + 60, check=False
@@ -136,8 +144,9 @@ def run_python(target, seconds, connections):
     latencies, lock = [], threading.Lock()
     errors = dict.fromkeys(("connect", "read", "write", "status", "timeout"), 0)
 
-    def worker():
+    def worker(number):
         connection, mine, my_errors = None, [], dict.fromkeys(errors, 0)
+        sent = number
         while time.perf_counter() < deadline:
             if connection is None:
                 connection = http.client.HTTPConnection(target.host, target.port, timeout=10)
@@ -145,6 +154,9 @@ def run_python(target, seconds, connections):
             headers = dict(target.headers)
             if body is not None:
                 headers["Content-Type"] = "application/json"
+            if target.cookies:
+                headers["Cookie"] = target.cookies[sent % len(target.cookies)]
+                sent += connections
             started = time.perf_counter()
             try:
                 connection.request(target.method, target.path, body=body, headers=headers)
@@ -174,7 +186,7 @@ def run_python(target, seconds, connections):
                 errors[name] += count
 
     started = time.perf_counter()
-    workers = [threading.Thread(target=worker) for _ in range(connections)]
+    workers = [threading.Thread(target=worker, args=(number,)) for number in range(connections)]
     for thread in workers:
         thread.start()
     for thread in workers:

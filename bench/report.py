@@ -7,7 +7,7 @@ from .targets import LIGHTHOUSE_PAGES
 
 # The endpoints under load, in the order the table shows them (bench/run.py runs them in its
 # RUN_ORDER, POST last).
-ENDPOINTS = ("healthz", "post_entry", "trends_1y", "entries_new", "share_report")
+ENDPOINTS = ("healthz", "post_entry", "post_entry_p95", "trends_1y", "entries_new", "share_report")
 
 
 def _cell(value, digits=1):
@@ -15,6 +15,39 @@ def _cell(value, digits=1):
     if value is None:
         return "-"
     return f"{value:,.{digits}f}"
+
+
+def _clinic_lines(clinic):
+    """The clinic rows: 1-year trends computed every time, one patient against a clinic."""
+    if "skipped" in clinic:
+        return [f"Trends at clinic scale: skipped ({clinic['skipped']})"]
+    if not clinic.get("databases"):
+        return []
+    lines = [
+        "",
+        f"Trends at clinic scale (1 year, computed every time; the clinic: "
+        f"{clinic['patients']:,} patients x {clinic['days']} days):",
+        f"{'database':<28} {'healthz/s':>9} {'trends/s':>8} {'p95 ms':>7} {'ratio':>6} "
+        f"{'slowdown':>8}",
+    ]
+    for kind, figures in clinic["databases"].items():
+        if "error" in figures:
+            lines.append(f"{kind:<28} not measured: {figures['error']}")
+            continue
+        for size, label in (("one_patient", "1 patient"), ("clinic", "clinic")):
+            measured = figures[size]
+            slowdown = _cell(figures["slowdown"], 2) if size == "clinic" else ""
+            lines.append(
+                f"{kind + ', ' + label:<28} {_cell(measured['healthz']['requests_per_s']):>9} "
+                f"{_cell(measured['trends']['requests_per_s']):>8} "
+                f"{_cell(measured['trends']['p95_ms'], 2):>7} "
+                f"{_cell(measured['ratio_to_healthz'], 2):>6} {slowdown:>8}"
+            )
+        lines.append(
+            f"  the clinic's {kind} database: {figures['clinic_bytes'] / 1e6:,.0f} MB, about "
+            f"{figures['patient_years_per_gb']:,} patient-years per GB"
+        )
+    return lines
 
 
 def report(results):
@@ -28,7 +61,8 @@ def report(results):
     )
     lines.append(
         f"make bench: {machine['cpus']} CPUs, load average {machine['load_before']} at start, "
-        f"{machine['load_after']} at end; {tool} at {config['connections']} connections, "
+        f"{machine['load_after']} at end; {tool} at {config['connections']} connections "
+        f"({config.get('p95_connections', 4)} for the POST p95), "
         f"{config['seconds']} s per endpoint; "
         f"gunicorn -w {config['workers']}; dataset {config['dataset']}"
     )
@@ -71,6 +105,7 @@ def report(results):
                 f"median {figures['median_ms']} ms, p95 {figures['p95_ms']} ms over "
                 f"{figures['requests']} sequential requests"
             )
+    lines.extend(_clinic_lines(results.get("clinic") or {}))
     page_checks = results.get("pages") or {}
     if page_checks:
         weight = page_checks["log_page"]

@@ -6,23 +6,30 @@ needs first). Everything happens in a throwaway folder: a fresh SQLite database 
 HTTP (one year and five years of diary, restored through POST /api/v1/import/backup), then:
 
 - wrk (or a Python fallback) at 16 connections on /healthz, POST /api/v1/entries, the 1-year
-  trends, the log page and a share report: requests/s, p50, p95, ratio to /healthz;
+  trends, the log page and a share report: requests/s, p50, p95, ratio to /healthz; and
+  POST /api/v1/entries again at 4 connections, for its p95;
 - the median of sequential 5-year trends requests;
 - the log page's own HTML+CSS+JS bytes, and where Chart.js loads (and whether deferred);
-- Lighthouse (mobile) on /login, /entries/new and /trends of the demo patient.
+- Lighthouse (mobile) on /login, /entries/new and /trends of the demo patient;
+- one-year trends computed every time on a one-patient and a 1,000-patient database, on SQLite
+  and PostgreSQL, each as a ratio to /healthz (``bench/scale.py``).
 
 It prints one table and writes ``bench/results.json``. It exits 0 when it measured, whatever the
 figures (a MISS is a result), and non-zero only when the tooling itself failed.
 
-This module runs the measurements in that order; the rest lives in three modules:
+This module runs the measurements in that order; the rest lives in other modules:
 ``bench/server.py`` (the settings, the throwaway folder, gunicorn, migrations and the patients
-seeded over HTTP), ``bench/targets.py`` (the section 9 targets as a table, and their verdicts)
-and ``bench/report.py`` (the printed table and results.json).
+seeded over HTTP), ``bench/targets.py`` (the section 9 targets as a table, and their verdicts),
+``bench/report.py`` (the printed table and results.json), and for the clinic rows
+``bench/clinic.py`` (the databases) and ``bench/scale.py`` (their servers and loads).
 
 Settings (environment): BENCH_SECONDS (10) per load run, BENCH_CONNECTIONS (16),
-BENCH_THREADS (2), BENCH_WORKERS (2), BENCH_WARMUP (1 s of load before each run),
+BENCH_P95_CONNECTIONS (4: the POST run whose p95 section 9 judges), BENCH_THREADS (2),
+BENCH_WORKERS (2), BENCH_WARMUP (1 s of load before each run),
 BENCH_DATASET (``full``; ``tiny`` for the smoke test), BENCH_TRENDS_REQUESTS (30),
 BENCH_LOADGEN (``auto``, ``wrk`` or ``python``), BENCH_SKIP_LIGHTHOUSE (``1`` skips it),
+BENCH_CLINIC (``0`` skips the clinic rows), BENCH_CLINIC_LOGINS (32 patients the clinic load
+goes round), BENCH_POSTGRES_URL (a PostgreSQL server for them; default: a throwaway cluster),
 BENCH_RESULTS (``bench/results.json``).
 """
 
@@ -38,13 +45,29 @@ import traceback
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from . import cdn, dataset, lighthouse, loadgen, pages, report, targets
+from . import cdn, dataset, lighthouse, loadgen, pages, report, scale, targets
 from .client import BenchError
 from .server import DATASETS, HOST, ROOT, Server, Settings, git_revision
 
 # The endpoints of report.ENDPOINTS, in the order they are measured: POST runs last so its new
 # entries cannot change what the read endpoints measure.
-RUN_ORDER = ("healthz", "trends_1y", "entries_new", "share_report", "post_entry")
+RUN_ORDER = (
+    "healthz",
+    "trends_1y",
+    "entries_new",
+    "share_report",
+    "post_entry",
+    "post_entry_p95",
+)
+
+
+def add_ratios(endpoints):
+    """Each endpoint's throughput over /healthz's, when measured at as many connections."""
+    baseline = endpoints["healthz"]
+    for measured in endpoints.values():
+        comparable = measured["connections"] == baseline["connections"]
+        ratio = measured["requests_per_s"] / baseline["requests_per_s"] if comparable else None
+        measured["ratio_to_healthz"] = None if not ratio else round(ratio, 3)
 
 
 class Bench:
@@ -54,15 +77,20 @@ class Bench:
         self.settings = settings
         self.server = Server(settings)
 
-    def load_targets(self, one_year, one_year_range, share_token, writer):
-        """The load targets by name: (label, loadgen.Target, expected status, logged route).
+    def load_target(self, name, one_year, one_year_range, share_token, writer):
+        """Load target ``name``: (label, loadgen.Target, expected status, logged route,
+        connections).
 
-        ``writer`` is a patient of its own, so the entries the POST load adds change neither
-        the 1-year patient's trends nor the later measurements.
+        Made just before its run, with the cookies the visitor holds then: a browser sends the
+        cookie the server last set, so the server never rewrites a session cookie on every
+        request (the login's activity time is renewed once a minute). ``writer`` is a patient
+        of its own, so the entries the POST load adds change neither the 1-year patient's
+        trends nor the later measurements.
         """
-        cookie = {"Cookie": one_year.cookie_header()}
-        token = writer.csrf_token()  # first: asking for it puts it in the session cookie
-        api_headers = {"Cookie": writer.cookie_header(), "X-CSRFToken": token}
+        settings = self.settings
+        visitor = writer if name.startswith("post_entry") else one_year
+        if name != "healthz":
+            visitor.get("/api/v1/me")  # the cookie as the server last set it
         rng = random.Random(7)  # noqa: S311 - test data, not secrets
 
         def new_entry():
@@ -74,32 +102,35 @@ class Bench:
             method = "POST" if entry_body else "GET"
             return loadgen.Target(HOST, self.server.port, path, method, headers, entry_body)
 
-        return {
-            "healthz": ("GET /healthz", target("/healthz"), 200, "/healthz"),
-            "post_entry": (
-                "POST /api/v1/entries",
-                target(
-                    "/api/v1/entries",
-                    {**api_headers, "Content-Type": "application/json"},
-                    new_entry,
-                ),
-                201,
-                "/api/v1/entries",
-            ),
-            "trends_1y": (
+        cookie = {"Cookie": visitor.cookie_header()}
+        if name == "healthz":
+            return "GET /healthz", target("/healthz"), 200, "/healthz", settings.connections
+        if name.startswith("post_entry"):
+            headers = {
+                **cookie,
+                "X-CSRFToken": writer.csrf_token(),
+                "Content-Type": "application/json",
+            }
+            connections = (
+                settings.connections if name == "post_entry" else settings.p95_connections
+            )
+            label = f"POST /api/v1/entries ({connections} c.)"
+            post = target("/api/v1/entries", headers, new_entry)
+            return label, post, 201, "/api/v1/entries", connections
+        if name == "trends_1y":
+            trends = target(f"/api/v1/trends?{one_year_range}", cookie)
+            return (
                 "GET /api/v1/trends (1 year)",
-                target(f"/api/v1/trends?{one_year_range}", cookie),
+                trends,
                 200,
                 "/api/v1/trends",
-            ),
-            "entries_new": (
-                "GET /entries/new",
-                target("/entries/new", cookie),
-                200,
-                "/entries/new",
-            ),
-            "share_report": ("GET /s/<token>", target(f"/s/{share_token}"), 200, "/s/<token>"),
-        }
+                settings.connections,
+            )
+        if name == "entries_new":
+            page = target("/entries/new", cookie)
+            return "GET /entries/new", page, 200, "/entries/new", settings.connections
+        report_page = target(f"/s/{share_token}")
+        return "GET /s/<token>", report_page, 200, "/s/<token>", settings.connections
 
     def preflight(self, target, expected):
         """One request as the load will send it: the status must be the expected one.
@@ -115,19 +146,6 @@ class Bench:
                 f"{target.method} {target.path.split('?')[0]} answered {response.status}, "
                 f"expected {expected}: {response.body[:200]!r}"
             )
-
-    def load(self, tool, target, route):
-        """Warm up, then measure one endpoint; adds the server's own view from its log."""
-        settings = self.settings
-        if settings.warmup:
-            loadgen.run(tool, target, settings.warmup, settings.connections, settings.threads)
-        offset = self.server.log_size()
-        measured = loadgen.run(
-            tool, target, settings.seconds, settings.connections, settings.threads
-        )
-        self.server.settle()
-        measured["server"] = self.server.timings(offset, target.method, route)
-        return measured
 
     def sequential(self, visitor, path, count):
         """``count`` requests one after another (after 3 warm-ups): latency statistics in ms.
@@ -225,11 +243,12 @@ class Bench:
         results["pages"] = self.page_checks(one_year, share["token"])
 
         writer = server.sign_up("writer")
-        runs = self.load_targets(one_year, range_1y, share["token"], writer)
         for name in RUN_ORDER:
-            label, target, expected, route = runs[name]
+            label, target, expected, route, connections = self.load_target(
+                name, one_year, range_1y, share["token"], writer
+            )
             self.preflight(target, expected)
-            measured = self.load(tool, target, route)
+            measured = server.measure(tool, target, route, connections)
             measured.update(label=label, path=target.path.split("?")[0], tool=tool)
             results["endpoints"][name] = measured
             timings = measured["server"]
@@ -239,10 +258,7 @@ class Bench:
                     f"{label}: the app answered {failed} requests with a 5xx under load: "
                     + (" | ".join(timings["exceptions"]) or "see the gunicorn log")
                 )
-        baseline = results["endpoints"]["healthz"]["requests_per_s"]
-        for measured in results["endpoints"].values():
-            ratio = measured["requests_per_s"] / baseline if baseline else None
-            measured["ratio_to_healthz"] = None if ratio is None else round(ratio, 3)
+        add_ratios(results["endpoints"])
 
         count = settings.trends_requests
         uncached_1y, uncached_5y = targets.uncached(info_1y), targets.uncached(info_5y)
@@ -265,6 +281,11 @@ class Bench:
             }
         else:
             results["lighthouse"] = self.lighthouse()
+        server.stop()  # idle, but its workers hold memory the clinic's servers may want
+        if settings.clinic:
+            results["clinic"] = scale.measure(settings, tool)
+        else:
+            results["clinic"] = {"skipped": "BENCH_CLINIC=0"}
 
 
 def main():
@@ -286,6 +307,7 @@ def main():
         "trends_sequential": {},
         "pages": {},
         "lighthouse": None,
+        "clinic": None,
         "problems": [],
         "tooling_error": None,
     }

@@ -43,6 +43,7 @@ class Settings:
 
     seconds: int = 10
     connections: int = 16
+    p95_connections: int = 4
     threads: int = 2
     workers: int = 2
     warmup: int = 1
@@ -50,6 +51,9 @@ class Settings:
     trends_requests: int = 30
     loadgen: str = "auto"
     skip_lighthouse: bool = False
+    clinic: bool = True
+    clinic_logins: int = 32
+    postgres_url: str = ""
     results: str = str(ROOT / "bench" / "results.json")
 
     @classmethod
@@ -58,6 +62,7 @@ class Settings:
         settings = cls(
             seconds=int(env.get("BENCH_SECONDS", 10)),
             connections=int(env.get("BENCH_CONNECTIONS", 16)),
+            p95_connections=int(env.get("BENCH_P95_CONNECTIONS", 4)),
             threads=int(env.get("BENCH_THREADS", 2)),
             workers=int(env.get("BENCH_WORKERS", 2)),
             warmup=int(env.get("BENCH_WARMUP", 1)),
@@ -65,15 +70,27 @@ class Settings:
             trends_requests=int(env.get("BENCH_TRENDS_REQUESTS", 30)),
             loadgen=env.get("BENCH_LOADGEN", "auto"),
             skip_lighthouse=env.get("BENCH_SKIP_LIGHTHOUSE", "") not in ("", "0", "false"),
+            clinic=env.get("BENCH_CLINIC", "1") not in ("", "0", "false"),
+            clinic_logins=int(env.get("BENCH_CLINIC_LOGINS", 32)),
+            postgres_url=env.get("BENCH_POSTGRES_URL", ""),
             results=env.get("BENCH_RESULTS") or cls.results,
         )
         if settings.dataset not in DATASETS:
             raise SystemExit(f"BENCH_DATASET must be one of {', '.join(DATASETS)}")
         if settings.loadgen not in ("auto", "wrk", "python"):
             raise SystemExit("BENCH_LOADGEN must be auto, wrk or python")
-        if min(settings.seconds, settings.connections, settings.threads, settings.workers) < 1:
+        counts = (
+            settings.seconds,
+            settings.connections,
+            settings.p95_connections,
+            settings.threads,
+            settings.workers,
+            settings.clinic_logins,
+        )
+        if min(counts) < 1:
             raise SystemExit(
-                "BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_THREADS and BENCH_WORKERS must be >= 1"
+                "BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_P95_CONNECTIONS, BENCH_THREADS, "
+                "BENCH_WORKERS and BENCH_CLINIC_LOGINS must be >= 1"
             )
         settings.threads = min(settings.threads, settings.connections)
         return settings
@@ -108,48 +125,66 @@ def git_revision():
     return head + ("-dirty" if dirty else "")
 
 
-class Server:
-    """One throwaway folder: its database, gunicorn, log and visitors."""
+def app_environment(database_url, **settings):
+    """The app's environment: ``database_url``, a fresh key, no rate limit, plain HTTP, and
+    ``settings`` (``FLASK_*`` variables)."""
+    env = dict(os.environ)
+    for name in ("FLASK_DEBUG", "FLASK_ENV", "FLASK_APP"):
+        env.pop(name, None)
+    env.update(
+        DATABASE_URL=database_url,
+        FLASK_SECRET_KEY=secrets.token_hex(32),
+        FLASK_RATELIMIT_ENABLED="false",
+        FLASK_SESSION_COOKIE_SECURE="false",
+        FLASK_REMEMBER_COOKIE_SECURE="false",
+        **settings,
+    )
+    return env
 
-    def __init__(self, settings):
+
+def flask_command(env, *args):
+    """Run ``flask --app diary <args>`` in ``env``; answers its output."""
+    done = subprocess.run(  # noqa: S603 - our own command line
+        [sys.executable, "-m", "flask", "--app", "diary", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"flask {' '.join(args)} failed: {done.stderr.strip()[-1500:]}")
+    return done.stdout
+
+
+def migrate(database_url):
+    """``flask db upgrade`` on the database at ``database_url``."""
+    flask_command(app_environment(database_url), "db", "upgrade")
+
+
+class Server:
+    """One throwaway folder: its database, gunicorn, log and visitors.
+
+    ``database_url`` serves another database than the folder's own SQLite file; ``settings``
+    are more ``FLASK_*`` variables (``FLASK_TRENDS_CACHE_SIZE="0"``, say).
+    """
+
+    def __init__(self, settings, database_url=None, **app_settings):
         self.settings = settings
         self.folder = Path(tempfile.mkdtemp(prefix="diary-bench-"))
         self.port = None
         self.process = None
         self.log = self.folder / "gunicorn.log"
         self.clients = []
-        self.env = self._environment()
-
-    def _environment(self):
-        """The app's environment: the bench database, a fresh key, no rate limit, plain HTTP."""
-        env = dict(os.environ)
-        for name in ("FLASK_DEBUG", "FLASK_ENV", "FLASK_APP"):
-            env.pop(name, None)
-        env.update(
-            DATABASE_URL=f"sqlite:///{self.folder / 'bench.sqlite'}",
-            FLASK_SECRET_KEY=secrets.token_hex(32),
-            FLASK_RATELIMIT_ENABLED="false",
-            FLASK_SESSION_COOKIE_SECURE="false",
-            FLASK_REMEMBER_COOKIE_SECURE="false",
-        )
-        return env
+        url = database_url or f"sqlite:///{self.folder / 'bench.sqlite'}"
+        self.env = app_environment(url, **app_settings)
 
     # The database
 
     def flask(self, *args):
         """Run ``flask --app diary <args>`` on the bench database."""
-        done = subprocess.run(  # noqa: S603 - our own command line
-            [sys.executable, "-m", "flask", "--app", "diary", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise BenchError(f"flask {' '.join(args)} failed: {done.stderr.strip()[-1500:]}")
-        return done.stdout
+        return flask_command(self.env, *args)
 
     def migrate(self):
         """Create the bench database's tables: ``flask db upgrade``."""
@@ -245,6 +280,20 @@ class Server:
             probe.request("GET", "/healthz")
         time.sleep(0.5)
 
+    def measure(self, tool, target, route, connections):
+        """Warm up, then load ``target`` at ``connections``; adds the server's own view of the
+        requests from its log (``route`` as the access log names it)."""
+        settings = self.settings
+        threads = min(settings.threads, connections)
+        if settings.warmup:
+            loadgen.run(tool, target, settings.warmup, connections, threads)
+        offset = self.log_size()
+        measured = loadgen.run(tool, target, settings.seconds, connections, threads)
+        self.settle()
+        measured["server"] = self.timings(offset, target.method, route)
+        measured["connections"] = connections
+        return measured
+
     def timings(self, offset, method, route):
         """The app's own times for ``method route`` (its access log from ``offset``).
 
@@ -303,6 +352,12 @@ class Server:
             "import_s": round(time.perf_counter() - started, 2),
         }
         return visitor, info, dataset.date_range(first, last)
+
+    def log_in(self, email):
+        """A visitor logged in as the patient ``email`` (password ``PASSWORD``)."""
+        visitor = self.client()
+        visitor.login(email, PASSWORD)
+        return visitor
 
     def seed_demo(self):
         """The demo patient of ``flask seed-demo`` (Lighthouse scores their pages)."""

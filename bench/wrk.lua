@@ -1,8 +1,9 @@
 -- wrk script for make bench (bench/loadgen.py runs it).
 --
 -- BENCH_BODY=entry: each request is POST <path> with a new pain entry under a fresh UUID v4
--- (the id is the idempotency key, so a repeated id would only measure replays). Without it
--- wrk sends its one static request (method, path and -H headers from the command line).
+-- (the id is the idempotency key, so a repeated id would only measure replays).
+-- BENCH_COOKIES: Cookie headers, one a line; the requests go round them (several patients).
+-- Without either, wrk sends its one static request (method, path and -H headers).
 -- done() prints one line "BENCH_JSON {...}": counts, errors and latency percentiles in us.
 
 local thread_count = 0
@@ -43,9 +44,29 @@ function init(args)
   for _ = 1, 10 do math.random() end
 end
 
+local cookies = {}
+for line in string.gmatch(os.getenv("BENCH_COOKIES") or "", "[^\n]+") do
+  cookies[#cookies + 1] = line
+end
+local sent = 0
+
+local function headers()
+  if #cookies == 0 then return nil end
+  -- Each thread starts at another patient; wrk.format sends only the headers it is given.
+  sent = sent + 1
+  local chosen = {}
+  for name, value in pairs(wrk.headers) do chosen[name] = value end
+  chosen["Cookie"] = cookies[((thread_number or 0) + sent) % #cookies + 1]
+  return chosen
+end
+
 if os.getenv("BENCH_BODY") == "entry" then
   function request()
-    return wrk.format("POST", nil, nil, entry_body())
+    return wrk.format("POST", nil, headers(), entry_body())
+  end
+elseif #cookies > 0 then
+  function request()
+    return wrk.format(nil, nil, headers())
   end
 end
 

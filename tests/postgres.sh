@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start (or stop) a throwaway PostgreSQL cluster on 127.0.0.1 for the test suite.
 # Usage: tests/postgres.sh start|stop   — prints the SQLAlchemy URL on start.
+# TEST_PG_PORT, TEST_PG_DATA: where; TEST_PG_OPTIONS: more server settings ("-c name=value").
 # Installs Debian's postgresql with apt when missing and we are root. Exit 3: not available.
 set -euo pipefail
 PORT="${TEST_PG_PORT:-55432}"
@@ -29,7 +30,7 @@ case "${1:-start}" in
     [ "$(id -u)" = 0 ] && chown postgres "$DATA"
     as_owner "$BIN/initdb" -D "$DATA" -A trust -U diary --locale=C --encoding=UTF8 --no-sync >/dev/null
     as_owner "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w start \
-      -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$DATA -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
+      -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$DATA -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 ${TEST_PG_OPTIONS:-}" >/dev/null
     echo "$URL"
     ;;
   stop)

@@ -2,11 +2,13 @@
 
 import sqlite3
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from helpers import entry_body, make_app, sqlite_only
+from helpers import ON_POSTGRES, entry_body, make_app, sqlite_only
 from sqlalchemy import func, inspect, select
+from sqlalchemy.engine import make_url
 
 from diary.cli import DEMO_EMAIL, DEMO_PASSWORD, SESSION_COUNT
 from diary.core.extensions import db
@@ -42,6 +44,28 @@ def test_sqlite_pragmas(app):
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+
+
+@sqlite_only
+def test_sqlite_page_cache_holds_a_long_trends_request(app):
+    """32 MiB a connection (negative: KiB), not SQLite's 2 MB default (issue 19)."""
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -32768
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="checks PostgreSQL's session settings")
+def test_postgres_sessions_plan_no_parallel_workers(database_path):
+    """Set for every session, keeping the options the URL gives."""
+    url = make_url(str(database_path)).update_query_dict(
+        {"options": "-c statement_timeout=5000"}
+    )
+    app = make_app(url.render_as_string(hide_password=False))
+    with app.app_context():
+        with db.engine.connect() as connection:
+            show = connection.exec_driver_sql
+            assert show("SHOW max_parallel_workers_per_gather").scalar() == "0"
+            assert show("SHOW statement_timeout").scalar() == "5s"
+        db.engine.dispose()
 
 
 def test_seed_demo_creates_ten_weeks_and_eight_sessions(app, runner):

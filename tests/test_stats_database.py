@@ -6,7 +6,8 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from helpers import sqlite_only
+from sqlalchemy import event, select
 
 from diary.core.extensions import db
 from diary.core.timeutil import zone
@@ -125,3 +126,43 @@ def test_database_sums_give_what_the_definitions_give(app, api, seed):
             expected = compute_trends(points, tags, rows, date_from, date_to, TZ)
             assert load_trends(user, date_from, date_to) == expected, (first, last)
             assert expected["progress"]["overall"] is not None or first == "2025-12-01"
+
+
+def _statements_of(app, call):
+    """``(statement, parameters)`` of every SQL statement ``call`` sends."""
+    sent = []
+
+    def record(conn, cursor, statement, parameters, *args):
+        sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return sent
+
+
+@sqlite_only
+def test_session_windows_are_read_from_the_index_alone(app, api):
+    """Only the baseline window's entries need their date (the table); the intervals' entries,
+    nearly all of them, come from the ``recorded_at`` index (issue 19: a clinic's rows)."""
+    rng = random.Random(4)  # noqa: S311 - test data
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "pat@example.com"))
+        entries, sessions = _diary(rng, user.id)
+        db.session.add_all(entries + sessions)
+        db.session.commit()
+        sent = _statements_of(
+            app, lambda: load_trends(user, date(2026, 1, 1), date(2026, 4, 30))
+        )
+        windows = [item for item in sent if "entries.recorded_at >=" in item[0]]
+        assert len(windows) == 1
+        statement, parameters = windows[0]
+        plan = db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + statement, parameters
+        ).all()
+        details = [row[-1] for row in plan if "entries" in row[-1]]
+        assert any("COVERING INDEX ix_entries_user_recorded_at_scores" in d for d in details), (
+            details
+        )

@@ -145,14 +145,28 @@ class DayStats:
         return stats.finish()
 
     @classmethod
-    def from_rows(cls, rows, extras=()):
-        """Take ``(day, entries, overall_sum, overall_max, back_sum, back_count, leg_sum,
-        leg_count)`` rows, one per date, and ``extras``: ``(day, sleep_sum, sleep_count,
-        interference_sum, interference_count, medicated_count)`` rows for the dates the
-        ``days`` rows show (the range only: these columns are not in the covering index)."""
+    def from_rows(cls, rows):
+        """Take one row per date: ``(day, entries, overall_sum, overall_max, back_sum,
+        back_count, leg_sum, leg_count, sleep_sum, sleep_count, interference_sum,
+        interference_count, medicated_count)``, the last five None outside the range (``days``
+        shows only the range's dates; these columns are not in the covering index)."""
         stats = cls()
-        sums, counts = stats.sums, stats.counts
-        for day, entries, overall_sum, overall_max, back_sum, back_n, leg_sum, leg_n in rows:
+        sums, counts, medicated = stats.sums, stats.counts, stats.medicated
+        for (
+            day,
+            entries,
+            overall_sum,
+            overall_max,
+            back_sum,
+            back_n,
+            leg_sum,
+            leg_n,
+            sleep_sum,
+            sleep_n,
+            interference_sum,
+            interference_n,
+            medicated_n,
+        ) in rows:
             stats.entries[day] = entries
             stats.overall_max[day] = overall_max
             sums["overall"][day], counts["overall"][day] = overall_sum, entries
@@ -160,8 +174,9 @@ class DayStats:
                 sums["back"][day], counts["back"][day] = back_sum, back_n
             if leg_n:
                 sums["leg"][day], counts["leg"][day] = leg_sum, leg_n
-        for day, sleep_sum, sleep_n, interference_sum, interference_n, medicated in extras:
-            stats.medicated[day] = bool(medicated)
+            if medicated_n is None:
+                continue
+            medicated[day] = bool(medicated_n)
             if sleep_n:
                 sums["sleep_quality"][day], counts["sleep_quality"][day] = sleep_sum, sleep_n
             if interference_n:

@@ -1,4 +1,4 @@
-"""The trends document from the database, in 5 queries whatever the amount of data.
+"""The trends document from the database, in 4 queries whatever the amount of data.
 
 The database sums the entries per date and gathers the dates of each distinct list; only the
 entries inside the session windows travel to Python (a test checks this agrees with the pure
@@ -17,6 +17,8 @@ from sqlalchemy import (
     cast,
     func,
     literal_column,
+    not_,
+    null,
     or_,
     select,
     type_coerce,
@@ -78,8 +80,76 @@ def _list(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _days_query(user_id, in_range, day_text):
+    """One row per date of the patient: the count, sums and maximum of the scores, and for the
+    range's dates (the ``days`` the document shows) the sleep, interference and medication sums.
+
+    The scores are in the ``local_date`` index, so the dates outside the range are summed from
+    the index alone; the range's dates read each entry's row once, for both kinds of sums (two
+    queries did: the range's index entries twice, two result sets).
+    """
+    scores = (
+        func.count(),
+        func.sum(Entry.overall),
+        func.max(Entry.overall),
+        func.sum(Entry.back),
+        func.count(Entry.back),
+        func.sum(Entry.leg),
+        func.count(Entry.leg),
+    )
+    extras = (
+        func.sum(Entry.sleep_quality),
+        func.count(Entry.sleep_quality),
+        func.sum(Entry.interference),
+        func.count(Entry.interference),
+        func.sum(case((or_(Entry.medications != "", MEDICATION_RELIEVER), 1), else_=0)),
+    )
+    outside = (
+        select(day_text(Entry.local_date), *scores, *(null() for _ in extras))
+        .where(Entry.user_id == user_id, not_(and_(*in_range[1:])))
+        .group_by(Entry.local_date)
+    )
+    inside = (
+        select(day_text(Entry.local_date), *scores, *extras)
+        .where(*in_range)
+        .group_by(Entry.local_date)
+    )
+    return union_all(outside, inside)
+
+
+def _timeline_query(user_id, spans, raw, day_text):
+    """The entries of the session windows by time: instant, scores and, only in the first
+    span (the baseline window, the one place their dates are read), the local date.
+
+    The instant and scores are in the ``recorded_at`` index: without the date, the other
+    spans' entries (most of them) are read from the index alone, never from the table.
+    """
+    (baseline_from, baseline_to), *others = spans
+
+    def between(start, end):
+        return and_(Entry.recorded_at >= start, Entry.recorded_at < end)
+
+    def part(date_column, *where):
+        return select(
+            raw(Entry.recorded_at).label("recorded_at"),
+            Entry.overall,
+            Entry.back,
+            Entry.leg,
+            date_column,
+        ).where(Entry.user_id == user_id, *where)
+
+    in_baseline = between(baseline_from, baseline_to)
+    baseline = part(day_text(Entry.local_date), in_baseline)
+    if not others:
+        return baseline.order_by(Entry.recorded_at)
+    rest = part(
+        cast(null(), String), or_(*(between(a, b) for a, b in others)), not_(in_baseline)
+    )
+    return union_all(baseline, rest).order_by(literal_column("recorded_at"))
+
+
 def load_trends(user, date_from, date_to):
-    """Read what the range needs (5 queries, whatever the amount of data) and compute.
+    """Read what the range needs (4 queries, whatever the amount of data) and compute.
 
     The database sums the entries per date and gathers, for each distinct list of pain types,
     triggers, relievers or locations, the dates it was logged on; only the entries inside the
@@ -136,51 +206,12 @@ def load_trends(user, date_from, date_to):
         Entry.local_date >= date_from,
         Entry.local_date <= date_to,
     )
-    day_stats = DayStats.from_rows(
-        connection.execute(
-            select(
-                day_text(Entry.local_date),
-                func.count(),
-                func.sum(Entry.overall),
-                func.max(Entry.overall),
-                func.sum(Entry.back),
-                func.count(Entry.back),
-                func.sum(Entry.leg),
-                func.count(Entry.leg),
-            )
-            .where(Entry.user_id == user.id)
-            .group_by(Entry.local_date)
-        ).all(),
-        connection.execute(
-            select(
-                day_text(Entry.local_date),
-                func.sum(Entry.sleep_quality),
-                func.count(Entry.sleep_quality),
-                func.sum(Entry.interference),
-                func.count(Entry.interference),
-                func.sum(case((or_(Entry.medications != "", MEDICATION_RELIEVER), 1), else_=0)),
-            )
-            .where(*in_range)
-            .group_by(Entry.local_date)
-        ).all(),
-    )
+    day_rows = connection.execute(_days_query(user.id, in_range, day_text)).all()
+    day_stats = DayStats.from_rows(day_rows)
     rows = []
     spans = _spans(sessions, date_from, date_to, user.timezone)
     if spans:
-        rows = connection.execute(
-            select(
-                raw(Entry.recorded_at),
-                Entry.overall,
-                Entry.back,
-                Entry.leg,
-                day_text(Entry.local_date),
-            )
-            .where(
-                Entry.user_id == user.id,
-                or_(*(and_(Entry.recorded_at >= a, Entry.recorded_at < b) for a, b in spans)),
-            )
-            .order_by(Entry.recorded_at)
-        ).all()
+        rows = connection.execute(_timeline_query(user.id, spans, raw, day_text)).all()
     columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 5
     timeline = Timeline(*columns, key)
 
