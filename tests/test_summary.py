@@ -352,6 +352,14 @@ def test_downloading_the_summary_is_not_a_view(client, noted):
     assert listed[0]["view_count"] == 0
 
 
+def test_the_report_and_trends_offer_the_pdf_for_the_range_shown(client, noted):
+    created = _share(noted, False)
+    report = client.get(f"/s/{created['token']}{MARCH}").get_data(as_text=True)
+    assert f'href="/s/{created["token"]}/summary.pdf?from=2026-03-01&amp;to=2026-03-31"' in report
+    trends = noted.client.get("/trends" + MARCH).get_data(as_text=True)
+    assert 'href="/trends/summary.pdf?from=2026-03-01&amp;to=2026-03-31">Download PDF' in trends
+
+
 # --- questionnaires (PRODUCT.md section 11), when the trends document has them -------------
 
 
