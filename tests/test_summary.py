@@ -67,6 +67,14 @@ def text_of(pdf):
     return "\n".join(pdf_page_texts(pdf))
 
 
+def cell_then(name, pattern):
+    """``name`` in a table cell, then ``pattern``: a long name may wrap in its cell, leaving the
+    rest of the line to the cells after its first line."""
+    words = [re.escape(word) for word in name.split()]
+    starts = [r"\s+".join(words[:count]) for count in range(len(words), 0, -1)]
+    return rf"(?:{'|'.join(starts)})\s+{pattern}"
+
+
 def assert_holds_the_trends(text, trends, labels):
     """Every number of the trends document the summary shows is in the PDF's text."""
     entry_days = [day for day in trends["days"] if day["entries"]]
@@ -100,14 +108,13 @@ def assert_holds_the_trends(text, trends, labels):
         assert re.search(row, text), f"session {session['number']}: {row}"
     for item in trends["triggers"][:5]:
         name = labels["triggers"][item["key"]]
-        row = rf"{name}\s+{item['days']}\s+{shown(item['mean_with'])}\s+"
-        assert re.search(row + rf"{shown(item['mean_without'])}(?!\S)", text), name
-    for item in trends["locations"][:5]:
-        name = re.escape(location_label(item["region"], item["side"]))
-        assert re.search(rf"{name}\s+{item['days']}(?!\S)", text), name
-    for item in trends["pain_types"][:5]:
-        name = re.escape(labels["pain_types"][item["key"]])
-        assert re.search(rf"{name}\s+{item['days']}(?!\S)", text), name
+        means = rf"{shown(item['mean_with'])}\s+{shown(item['mean_without'])}"
+        assert re.search(cell_then(name, rf"{item['days']}\s+{means}(?!\S)"), text), name
+    for name, days in [
+        *((location_label(i["region"], i["side"]), i["days"]) for i in trends["locations"][:5]),
+        *((labels["pain_types"][i["key"]], i["days"]) for i in trends["pain_types"][:5]),
+    ]:
+        assert re.search(cell_then(name, rf"{days}(?!\S)"), text), name
 
 
 def vocabulary_labels(api):

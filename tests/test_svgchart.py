@@ -39,6 +39,13 @@ def _trends(first, days, sessions=(), overall=5.0):
     }
 
 
+def _marks(svg, name):
+    """How many marks the path of class ``name`` draws (its subpaths), 0 without one."""
+    root = ET.fromstring(svg)  # noqa: S314 - SVG this test just made
+    paths = [p for p in root.iter(f"{SVG}path") if p.get("class") == name]
+    return paths[0].get("d").count("M") if paths else 0
+
+
 def _texts(svg):
     root = ET.fromstring(svg)  # noqa: S314 - SVG this test just made
     return [element.text for element in root.iter(f"{SVG}text")]
@@ -72,12 +79,18 @@ def test_close_sessions_share_one_label():
 def test_the_daily_chart_marks_every_session_and_draws_both_lines():
     trends = _trends(date(2026, 9, 1), 28, sessions=(3, 10, 17, 24))
     svg = svgchart.daily_pain(trends)
-    root = ET.fromstring(svg)  # noqa: S314 - SVG this test just made
     assert [t for t in _texts(svg) if t.startswith("#")] == ["#1", "#2", "#3", "#4"]
-    dashed = [line for line in root.iter(f"{SVG}line") if line.get("stroke-dasharray")]
-    assert len(dashed) == 4
-    assert len(list(root.iter(f"{SVG}polyline"))) == 2  # daily pain and the 7-day average
-    assert len(list(root.iter(f"{SVG}circle"))) == 28
+    assert _marks(svg, "sessions") == _marks(svg, "labels") == 4
+    assert _marks(svg, "daily") == _marks(svg, "rolling") == 1
+    assert _marks(svg, "dots") == 28
+
+
+def test_a_gap_in_the_days_breaks_the_lines():
+    trends = _trends(date(2026, 9, 1), 28)
+    trends["days"][10].update(overall=None, rolling7=None, entries=0)
+    svg = svgchart.daily_pain(trends)
+    assert _marks(svg, "daily") == _marks(svg, "rolling") == 2
+    assert _marks(svg, "dots") == 27
 
 
 def test_a_year_long_axis_names_the_year_where_it_changes():
@@ -105,9 +118,7 @@ def test_a_range_without_entries_says_so():
 @pytest.mark.parametrize("count", [1, 8, 104])
 def test_between_sessions_has_a_bar_and_a_level_per_session(count):
     trends = _trends(date(2025, 11, 25), 365, sessions=range(0, 365, 365 // count)[:count])
-    root = ET.fromstring(svgchart.between_sessions(trends))  # noqa: S314 - SVG made here
-    assert len(list(root.iter(f"{SVG}rect"))) == count
-    levels = [line for line in root.iter(f"{SVG}line") if line.get("stroke-width") == "2.4"]
-    assert len(levels) == count
-    labels = [t for t in _texts(svgchart.between_sessions(trends)) if t.startswith("#")]
+    svg = svgchart.between_sessions(trends)
+    assert _marks(svg, "bars") == _marks(svg, "levels") == count
+    labels = [t for t in _texts(svg) if t.startswith("#")]
     assert labels[0] == "#1" and len(labels) <= count

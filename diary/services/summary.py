@@ -9,6 +9,7 @@ when a long course or many notes would spill over, it draws again with fewer row
 
 import mimetypes
 from collections import Counter
+from itertools import zip_longest
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -20,13 +21,14 @@ from . import svgchart
 
 MAX_PAGES = 2
 MEASURES = ("overall", "back", "leg")
-TOP = 5  # locations, pain types, triggers and relievers listed
+TOP = 5  # places, pain types and triggers listed
+TWO_UP_AFTER = 12  # sessions in the table before it puts two on a line
 # What each attempt at two pages shows at most: sessions in the table (the chart keeps them
 # all), and notes with their length in characters.
 LEVELS = (
-    {"sessions": 52, "notes": 12, "note_chars": 300},
-    {"sessions": 30, "notes": 5, "note_chars": 200},
-    {"sessions": 16, "notes": 0, "note_chars": 0},
+    {"sessions": 52, "notes": 10, "note_chars": 300},
+    {"sessions": 52, "notes": 4, "note_chars": 200},
+    {"sessions": 24, "notes": 0, "note_chars": 0},
 )
 # The In brief lines the summary's own sections do not already show.
 DAILY_LIFE = ("Sleep quality", "Interference with daily life", "Medication", "Eased by")
@@ -110,8 +112,10 @@ def _sessions(data, labels, limit):
             }
         )
     shown = rows[-limit:] if limit else []
+    # Past a dozen, two sessions a line (the first half down the left): half the height.
+    two_up = len(shown) > TWO_UP_AFTER
     half = -(-len(shown) // 2)
-    columns = [shown[:half], shown[half:]] if len(shown) > 12 else [shown]
+    lines = list(zip_longest(shown[:half], shown[half:])) if two_up else [(row,) for row in shown]
     techniques = Counter(key for session in listed for key in session["techniques"])
     return {
         "count": len(listed),
@@ -122,13 +126,33 @@ def _sessions(data, labels, limit):
             (labels["techniques"].get(key, key), count)
             for key, count in sorted(techniques.items(), key=lambda item: (-item[1], item[0]))
         ],
-        "columns": [column for column in columns if column],
+        "two_up": two_up,
+        "lines": lines,
         "left_out": rows[: len(rows) - len(shown)],
     }
 
 
 def _top(items, names):
     return [(names.get(item["key"], item["key"]), item["days"]) for item in items[:TOP]]
+
+
+def _frequent(data, labels):
+    """The most frequent places and pain types ``(name, days)``, and triggers with the pain on
+    days with and without them."""
+    places = [
+        (labels["locations"].get(f"{item['region']}:{item['side']}", item["region"]), item["days"])
+        for item in data["locations"][:TOP]
+    ]
+    triggers = [
+        {
+            "name": labels["triggers"].get(item["key"], item["key"]),
+            "days": item["days"],
+            "mean_with": number(item["mean_with"]),
+            "mean_without": number(item["mean_without"]),
+        }
+        for item in data["triggers"][:TOP]
+    ]
+    return places, _top(data["pain_types"], labels["pain_types"]), triggers
 
 
 def _questionnaires(data):
@@ -213,24 +237,9 @@ def summary_context(chart, patient_name, notes=None, tz=None, level=0):
         "daily_chart": svgchart.daily_pain(data),
         "between_chart": svgchart.between_sessions(data) if data["intervals"] else None,
         "sessions": _sessions(data, labels, caps["sessions"]),
-        "locations": [
-            (
-                labels["locations"].get(f"{item['region']}:{item['side']}", item["region"]),
-                item["days"],
-            )
-            for item in data["locations"][:TOP]
-        ],
-        "pain_types": _top(data["pain_types"], labels["pain_types"]),
-        "relievers": _top(data["relievers"], labels["relievers"]),
-        "triggers": [
-            {
-                "name": labels["triggers"].get(item["key"], item["key"]),
-                "days": item["days"],
-                "mean_with": number(item["mean_with"]),
-                "mean_without": number(item["mean_without"]),
-            }
-            for item in data["triggers"][:TOP]
-        ],
+        # Where, what kind and what makes it worse side by side: line n holds the n-th of each
+        # (None where a list is shorter), at least one line.
+        "top_rows": list(zip_longest(*_frequent(data, labels))) or [(None, None, None)],
         "include_notes": notes is not None,
         "notes": _notes(notes or [], tz, caps["notes"], caps["note_chars"]),
     }

@@ -5,6 +5,10 @@ text that WeasyPrint draws. They follow the Trends page's charts: daily pain wit
 average and a numbered marker per session (sessions closer than their labels share one,
 "#4–7"), the axis starting at the first entry or session in the range; and pain between
 sessions (the average until the next session against the level in the 3 days before).
+
+Marks of one kind share one ``<path>`` (every dot, every session line, every bar): WeasyPrint
+styles and draws each SVG element on its own, and a year drawn one element per mark took a
+third of the summary's time.
 """
 
 from datetime import date, timedelta
@@ -121,18 +125,23 @@ def label_groups(points, left, right, size=LABEL_SIZE):
     return [(text(group), centre(group)) for group in groups]
 
 
+def _path(name, commands, stroke=None, fill="none", width=None, extra=""):
+    """One ``<path>`` drawing every mark of a kind (``commands``: its subpaths); "" if none."""
+    if not commands:
+        return ""
+    drawn = f' stroke="{stroke}" stroke-width="{width}"' if stroke else ""
+    return f'<path class="{name}" d="{" ".join(commands)}" fill="{fill}"{drawn}{extra}/>'
+
+
 def _y_grid(left, right, y_of, body):
-    for value in range(0, 11, 2):
-        y = y_of(value)
-        body.append(
-            f'<line x1="{left}" x2="{right}" y1="{_number(y)}" y2="{_number(y)}" '
-            f'stroke="{COLOURS["grid"]}" stroke-width="0.6"/>'
-        )
-        body.append(_text(left - 5, y + 3.5, str(value), anchor="end"))
+    values = range(0, 11, 2)
+    lines = [f"M{left} {_number(y_of(value))}H{right}" for value in values]
+    body.append(_path("grid", lines, COLOURS["grid"], width=0.6))
+    body += [_text(left - 5, y_of(value) + 3.5, str(value), anchor="end") for value in values]
 
 
-def _polylines(points, colour, width):
-    """One polyline per run of consecutive points (``None`` breaks a run)."""
+def _lines(name, points, colour, width):
+    """A line through each run of consecutive points (``None`` breaks a run), as one path."""
     runs, run = [], []
     for point in points:
         if point is None:
@@ -143,16 +152,10 @@ def _polylines(points, colour, width):
             run.append(point)
     if run:
         runs.append(run)
-    lines = []
-    for run in runs:
-        if len(run) == 1:
-            continue
-        coordinates = " ".join(f"{_number(x)},{_number(y)}" for x, y in run)
-        lines.append(
-            f'<polyline points="{coordinates}" fill="none" stroke="{colour}" '
-            f'stroke-width="{width}" stroke-linejoin="round" stroke-linecap="round"/>'
-        )
-    return lines
+    commands = [
+        "M" + "L".join(f"{_number(x)} {_number(y)}" for x, y in run) for run in runs if len(run) > 1
+    ]
+    return _path(name, commands, colour, width=width, extra=' stroke-linejoin="round"')
 
 
 def daily_pain(trends, width=720, height=230):
@@ -172,13 +175,10 @@ def daily_pain(trends, width=720, height=230):
 
     body = []
     _y_grid(left, right, y_of, body)
-    for day, label in _ticks(first, last):
-        x = x_of(day)
-        body.append(
-            f'<line x1="{_number(x)}" x2="{_number(x)}" y1="{bottom}" y2="{bottom + 4}" '
-            f'stroke="{COLOURS["text"]}" stroke-width="0.8"/>'
-        )
-        body.append(_text(x, bottom + 15, label))
+    ticks = _ticks(first, last)
+    marks = [f"M{_number(x_of(day))} {bottom}v4" for day, _ in ticks]
+    body.append(_path("ticks", marks, COLOURS["text"], width=0.8))
+    body += [_text(x_of(day), bottom + 15, label) for day, label in ticks]
     if not any(day["entries"] for day in shown):
         body.append(_text((left + right) / 2, (top + bottom) / 2, "No entries in this period"))
     points = [
@@ -187,37 +187,43 @@ def daily_pain(trends, width=720, height=230):
         else None
         for day in shown
     ]
-    body += _polylines(points, COLOURS["overall"], 0.8)
-    radius = 2.2 if len(shown) <= 120 else 1.4
-    body += [
-        f'<circle cx="{_number(x)}" cy="{_number(y)}" r="{radius}" fill="{COLOURS["overall"]}"/>'
-        for x, y in filter(None, points)
-    ]
+    body.append(_lines("daily", points, COLOURS["overall"], 0.8))
+    # A dot per day: a zero-length segment with a round cap, all in one path.
+    dots = [f"M{_number(x)} {_number(y)}h0" for x, y in filter(None, points)]
+    body.append(
+        _path(
+            "dots",
+            dots,
+            COLOURS["overall"],
+            width=4.4 if len(shown) <= 120 else 2.8,
+            extra=' stroke-linecap="round"',
+        )
+    )
     rolling = [
         (x_of(date.fromisoformat(day["date"])), y_of(day["rolling7"]))
         if day["rolling7"] is not None
         else None
         for day in shown
     ]
-    body += _polylines(rolling, COLOURS["rolling"], 2.2)
+    body.append(_lines("rolling", rolling, COLOURS["rolling"], 2.2))
     markers = [
         (session["number"], x_of(date.fromisoformat(session["local_date"])))
         for session in trends["sessions"]
     ]
-    for _, x in markers:
-        body.append(
-            f'<line x1="{_number(x)}" x2="{_number(x)}" y1="{top - 4}" y2="{bottom}" '
-            f'stroke="{COLOURS["session"]}" stroke-width="1.1" stroke-dasharray="4 3"/>'
-        )
-    for text, centre in label_groups(markers, left, right):
+    sessions = [f"M{_number(x)} {top - 4}V{bottom}" for _, x in markers]
+    body.append(
+        _path("sessions", sessions, COLOURS["session"], width=1.1, extra=' stroke-dasharray="4 3"')
+    )
+    groups = label_groups(markers, left, right)
+    boxes = []
+    for text, centre in groups:
         half = text_width(text, LABEL_SIZE) / 2 + LABEL_PADDING
-        body.append(
-            f'<rect x="{_number(centre - half)}" y="2" width="{_number(2 * half)}" height="16" '
-            f'rx="2" fill="{COLOURS["session"]}"/>'
-        )
-        body.append(
-            _text(centre, 13.5, text, size=LABEL_SIZE, colour=COLOURS["session_ink"], weight="bold")
-        )
+        boxes.append(f"M{_number(centre - half)} 2h{_number(2 * half)}v16h{_number(-2 * half)}z")
+    body.append(_path("labels", boxes, fill=COLOURS["session"]))
+    body += [
+        _text(centre, 13.5, text, size=LABEL_SIZE, colour=COLOURS["session_ink"], weight="bold")
+        for text, centre in groups
+    ]
     return _svg(
         width,
         height,
@@ -242,24 +248,22 @@ def between_sessions(trends, width=720, height=170):
     while every * band < text_width(f"#{intervals[-1]['number']}" if intervals else "#1") + 4:
         every += 1
     bar = min(band * 0.7, 40)
+    reach = bar / 2 + 3
+    bars, levels = [], []
     for index, interval in enumerate(intervals):
         centre = left + (index + 0.5) * band
         if interval["mean_overall"] is not None:
             y = y_of(interval["mean_overall"])
-            body.append(
-                f'<rect x="{_number(centre - bar / 2)}" y="{_number(y)}" width="{_number(bar)}" '
-                f'height="{_number(bottom - y)}" fill="{COLOURS["bar"]}"/>'
+            bars.append(
+                f"M{_number(centre - bar / 2)} {bottom}V{_number(y)}h{_number(bar)}V{bottom}z"
             )
         if interval["pre_session"] is not None:
-            y = y_of(interval["pre_session"])
-            reach = max(bar / 2 + 3, 3)
-            body.append(
-                f'<line x1="{_number(centre - reach)}" x2="{_number(centre + reach)}" '
-                f'y1="{_number(y)}" y2="{_number(y)}" stroke="{COLOURS["rolling"]}" '
-                f'stroke-width="2.4"/>'
-            )
+            y = _number(y_of(interval["pre_session"]))
+            levels.append(f"M{_number(centre - reach)} {y}h{_number(2 * reach)}")
         if index % every == 0:
             body.append(_text(centre, bottom + 14, f"#{interval['number']}"))
+    body.append(_path("bars", bars, fill=COLOURS["bar"]))
+    body.append(_path("levels", levels, COLOURS["rolling"], width=2.4))
     return _svg(
         width,
         height,
