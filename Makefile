@@ -91,12 +91,15 @@ test-postgres: $(STAMP)
 	TEST_DATABASE_URL=$$url $(BIN)/pytest -p no:cacheprovider; result=$$?; \
 	tests/postgres.sh stop; exit $$result
 
-# PRODUCT.md section 9 on gunicorn: wrk (from apt where it can; else a Python load generator),
-# Lighthouse through npx. Prints a table and writes bench/results.json.
+# PRODUCT.md sections 9 and 16 on gunicorn: wrk (from apt where it can; else a Python load
+# generator), pdfinfo for the summary's pages, Lighthouse through npx. Prints a table and writes bench/results.json.
 bench: $(STAMP) npm-assets
 	@$(BIN)/python -c 'import gunicorn' 2>/dev/null || $(BIN)/pip install --quiet -e '.[test,bench]'
 	@if ! command -v wrk >/dev/null; then \
 	  $(call apt_install,wrk,the Python load generator will be used); \
+	fi
+	@if ! command -v pdfinfo >/dev/null; then \
+	  $(call apt_install,poppler-utils,the course summary's pages will not be counted); \
 	fi
 	$(BIN)/python -m bench.run
 

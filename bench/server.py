@@ -48,6 +48,7 @@ class Settings:
     warmup: int = 1
     dataset: str = "full"
     trends_requests: int = 30
+    summary_requests: int = 5
     loadgen: str = "auto"
     skip_lighthouse: bool = False
     results: str = str(ROOT / "bench" / "results.json")
@@ -63,6 +64,7 @@ class Settings:
             warmup=int(env.get("BENCH_WARMUP", 1)),
             dataset=env.get("BENCH_DATASET", "full"),
             trends_requests=int(env.get("BENCH_TRENDS_REQUESTS", 30)),
+            summary_requests=int(env.get("BENCH_SUMMARY_REQUESTS", 5)),
             loadgen=env.get("BENCH_LOADGEN", "auto"),
             skip_lighthouse=env.get("BENCH_SKIP_LIGHTHOUSE", "") not in ("", "0", "false"),
             results=env.get("BENCH_RESULTS") or cls.results,
