@@ -9,7 +9,7 @@ NPM_CACHE := .cache/npm
 # The pinned CDN files (served to the browser tests in place of jsDelivr) and axe-core.
 NPM_PACKAGES := chart.js@4.6.1 chartjs-plugin-annotation@3.1.0 chartjs-adapter-date-fns@3.0.0 axe-core@4.14.1
 
-.PHONY: run test test-sqlite test-postgres lint security install browser npm-assets clean bench
+.PHONY: run test test-sqlite test-postgres lint security install browser pdf npm-assets clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,17 @@ browser:
 	  $(call apt_install,poppler-utils,printed-report tests will be skipped (they fail under CI=true)); \
 	fi
 
+# WeasyPrint's Pango and the fonts the course-summary PDF is set in (Noto: Latin, Greek,
+# Cyrillic, and Chinese for the zh locales); deployment needs the same packages (README).
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core fonts-noto-cjk
+pdf:
+	@missing=$$(for package in $(PDF_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || printf '%s ' $$package; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  $(call apt_install,$$missing,the course-summary PDF cannot be drawn (its tests fail)); \
+	fi
+
 # `npm pack` each package into .cache/npm/<name>@<version>/package (no node_modules, no build).
 npm-assets:
 	@mkdir -p $(NPM_CACHE)
@@ -65,7 +76,7 @@ security: $(STAMP)
 
 # Every test on SQLite, then every test again on a throwaway PostgreSQL cluster (tests/postgres.sh
 # installs Debian's postgresql with apt where it can). Under CI=true PostgreSQL must be there.
-test: $(STAMP) browser npm-assets lint security test-sqlite test-postgres
+test: $(STAMP) browser pdf npm-assets lint security test-sqlite test-postgres
 
 test-sqlite: $(STAMP)
 	$(BIN)/pytest
@@ -80,12 +91,15 @@ test-postgres: $(STAMP)
 	TEST_DATABASE_URL=$$url $(BIN)/pytest -p no:cacheprovider; result=$$?; \
 	tests/postgres.sh stop; exit $$result
 
-# PRODUCT.md section 9 on gunicorn: wrk (from apt where it can; else a Python load generator),
-# Lighthouse through npx. Prints a table and writes bench/results.json.
+# PRODUCT.md sections 9 and 16 on gunicorn: wrk (from apt where it can; else a Python load
+# generator), pdfinfo for the summary's pages, Lighthouse through npx. Prints a table and writes bench/results.json.
 bench: $(STAMP) npm-assets
 	@$(BIN)/python -c 'import gunicorn' 2>/dev/null || $(BIN)/pip install --quiet -e '.[test,bench]'
 	@if ! command -v wrk >/dev/null; then \
 	  $(call apt_install,wrk,the Python load generator will be used); \
+	fi
+	@if ! command -v pdfinfo >/dev/null; then \
+	  $(call apt_install,poppler-utils,the course summary's pages will not be counted); \
 	fi
 	$(BIN)/python -m bench.run
 

@@ -106,6 +106,16 @@ def report(results):
                 f"{figures['requests']} sequential requests"
             )
     lines.extend(_clinic_lines(results.get("clinic") or {}))
+    summary = results.get("summary_pdf")
+    if summary and "one_year" in data:
+        size = data["one_year"]
+        pages = summary["pages"] if summary["pages"] is not None else summary["pages_reason"]
+        lines.append(
+            f"Course summary PDF, 1 year ({size['entries']:,} entries, {size['sessions']} "
+            f"sessions): median {summary['median_ms']} ms, p95 {summary['p95_ms']} ms over "
+            f"{summary['requests']} sequential requests; {summary['bytes']:,} bytes, "
+            f"pages: {pages}"
+        )
     page_checks = results.get("pages") or {}
     if page_checks:
         weight = page_checks["log_page"]

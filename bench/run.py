@@ -9,6 +9,7 @@ HTTP (one year and five years of diary, restored through POST /api/v1/import/bac
   trends, the log page and a share report: requests/s, p50, p95, ratio to /healthz; and
   POST /api/v1/entries again at 4 connections, for its p95;
 - the median of sequential 5-year trends requests;
+- the one-year patient's course-summary PDF: sequential requests and its page count (pdfinfo);
 - the log page's own HTML+CSS+JS bytes, and where Chart.js loads (and whether deferred);
 - Lighthouse (mobile) on /login, /entries/new and /trends of the demo patient;
 - one-year trends computed every time on a one-patient and a 1,000-patient database, on SQLite
@@ -27,6 +28,7 @@ Settings (environment): BENCH_SECONDS (10) per load run, BENCH_CONNECTIONS (16),
 BENCH_P95_CONNECTIONS (4: the POST run whose p95 section 9 judges), BENCH_THREADS (2),
 BENCH_WORKERS (2), BENCH_WARMUP (1 s of load before each run),
 BENCH_DATASET (``full``; ``tiny`` for the smoke test), BENCH_TRENDS_REQUESTS (30),
+BENCH_SUMMARY_REQUESTS (5),
 BENCH_LOADGEN (``auto``, ``wrk`` or ``python``), BENCH_SKIP_LIGHTHOUSE (``1`` skips it),
 BENCH_CLINIC (``0`` skips the clinic rows), BENCH_CLINIC_LOGINS (32 patients the clinic load
 goes round), BENCH_POSTGRES_URL (a PostgreSQL server for them; default: a throwaway cluster),
@@ -37,6 +39,8 @@ import json
 import os
 import platform
 import random
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,7 +51,7 @@ from datetime import UTC, datetime
 
 from . import cdn, dataset, lighthouse, loadgen, pages, report, scale, targets
 from .client import BenchError
-from .server import DATASETS, HOST, ROOT, Server, Settings, git_revision
+from .server import DATASETS, HOST, PASSWORD, ROOT, Server, Settings, git_revision
 
 # The endpoints of report.ENDPOINTS, in the order they are measured: POST runs last so its new
 # entries cannot change what the read endpoints measure.
@@ -164,6 +168,18 @@ class Bench:
             "max_ms": round(max(times), 2),
         }
 
+    def summary_pdf(self, visitor, date_range):
+        """The patient's course summary of ``date_range``, asked for one request after another:
+        latency in ms, and the PDF's size and page count (``pdfinfo``, when installed)."""
+        # The export needs a password typed in the last 15 minutes; the sign-up was earlier.
+        visitor.post_json("/api/v1/me/confirm", {"password": PASSWORD}, expect=204)
+        path = f"/api/v1/export/summary.pdf?{date_range}"
+        figures = self.sequential(visitor, path, self.settings.summary_requests)
+        pdf = visitor.get(path).body
+        figures["bytes"] = len(pdf)
+        figures["pages"], figures["pages_reason"] = pdf_pages(pdf)
+        return figures
+
     def lighthouse(self):
         """Scores of the demo patient's pages; ``status`` says why there are none."""
         reason = lighthouse.unavailable_reason()
@@ -273,6 +289,7 @@ class Bench:
             "five_year_default_range": self.sequential(five_year, "/api/v1/trends", count),
             "one_year": self.sequential(one_year, f"/api/v1/trends?{range_1y}", count),
         }
+        results["summary_pdf"] = self.summary_pdf(one_year, range_1y)
         if settings.skip_lighthouse:
             results["lighthouse"] = {
                 "status": "skipped",
@@ -286,6 +303,20 @@ class Bench:
             results["clinic"] = scale.measure(settings, tool)
         else:
             results["clinic"] = {"skipped": "BENCH_CLINIC=0"}
+
+
+def pdf_pages(pdf):
+    """``(pages, None)`` as ``pdfinfo`` counts them, or ``(None, why not)``."""
+    tool = shutil.which("pdfinfo")
+    if tool is None:
+        return None, "pdfinfo (poppler-utils) is not installed"
+    done = subprocess.run(  # noqa: S603 - poppler on the PDF the bench just fetched
+        [tool, "-"], input=pdf, capture_output=True, check=False, timeout=60
+    )
+    found = re.search(rb"^Pages:\s+(\d+)", done.stdout, re.MULTILINE)
+    if done.returncode or not found:
+        return None, f"pdfinfo could not read it: {done.stderr.decode(errors='replace')[:200]}"
+    return int(found.group(1)), None
 
 
 def main():
@@ -305,6 +336,7 @@ def main():
         "dataset": {},
         "endpoints": {},
         "trends_sequential": {},
+        "summary_pdf": None,
         "pages": {},
         "lighthouse": None,
         "clinic": None,

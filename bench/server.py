@@ -49,6 +49,7 @@ class Settings:
     warmup: int = 1
     dataset: str = "full"
     trends_requests: int = 30
+    summary_requests: int = 5
     loadgen: str = "auto"
     skip_lighthouse: bool = False
     clinic: bool = True
@@ -68,6 +69,7 @@ class Settings:
             warmup=int(env.get("BENCH_WARMUP", 1)),
             dataset=env.get("BENCH_DATASET", "full"),
             trends_requests=int(env.get("BENCH_TRENDS_REQUESTS", 30)),
+            summary_requests=int(env.get("BENCH_SUMMARY_REQUESTS", 5)),
             loadgen=env.get("BENCH_LOADGEN", "auto"),
             skip_lighthouse=env.get("BENCH_SKIP_LIGHTHOUSE", "") not in ("", "0", "false"),
             clinic=env.get("BENCH_CLINIC", "1") not in ("", "0", "false"),

@@ -114,6 +114,20 @@ def _clinic_slowdown(kind):
     return read
 
 
+def _summary_pdf_median(results, target):
+    """The median of the one-year patient's sequential course-summary requests."""
+    summary = results.get("summary_pdf")
+    return Reading(summary["median_ms"] if summary else None)
+
+
+def _summary_pdf_pages(results, target):
+    """The one-year summary's page count (pdfinfo); why not, when it could not be read."""
+    summary = results.get("summary_pdf")
+    if not summary:
+        return Reading()
+    return Reading(summary["pages"], summary["pages_reason"])
+
+
 def _log_page_bytes(results, target):
     """The log page's own HTML+CSS+JS bytes."""
     log_page = (results.get("pages") or {}).get("log_page")
@@ -215,6 +229,20 @@ TARGETS = (
         "<=",
         1.5,
         _clinic_slowdown("postgresql"),
+    ),
+    Target(
+        "summary_pdf_1y",
+        "GET /api/v1/export/summary.pdf over 1 year (section 16): median {op} {limit} ms",
+        "<=",
+        2000,
+        _summary_pdf_median,
+    ),
+    Target(
+        "summary_pdf_pages",
+        "the 1-year course summary's A4 pages (section 16) {op} {limit}",
+        "<=",
+        2,
+        _summary_pdf_pages,
     ),
     Target(
         "log_page_weight",

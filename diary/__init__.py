@@ -56,6 +56,7 @@ def create_app(test_config=None):
         RATELIMIT_PASSWORD_PER_IP="10 per minute;50 per hour",  # noqa: S106 - a rate
         RATELIMIT_PASSWORD_FAILURES="30 per hour;100 per day",  # noqa: S106 - a rate
         RATELIMIT_RESTORES="6 per hour",
+        RATELIMIT_SUMMARIES="10 per minute",
         # Browser sessions: 12 hours of use at most, 30 minutes idle (sliding); "keep me
         # signed in": 30 days (ASVS 3.3.1-3.3.2). The cookie's signature lives as long.
         PERMANENT_SESSION_LIFETIME=timedelta(days=30),

@@ -12,19 +12,32 @@ from datetime import date, timedelta
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import BadRequest
 
+from .charts import chart_context
 from .core.database import read_alone
 from .core.errors import api_error, wants_json
 from .core.extensions import db, limiter
 from .core.logs import log_event, log_success
-from .core.timeutil import EARLIEST, local_today, parse_date
+from .core.templating import friendly_datetime
+from .core.timeutil import EARLIEST, local_today, parse_date, utcnow, zone
 from .models import User
-from .services import backup, csv_export, fhir
+from .records import service as records
+from .services import backup, csv_export, fhir, summary
 from .services.trends import trends_json
 from .validation import ValidationError
 
@@ -209,6 +222,34 @@ def backup_response(user):
     """The full backup (profile, own words, entries, sessions) as a download."""
     response = attachment(jsonify(backup.export_backup(user)), backup.filename(user))
     log_success("export", user.id, format="backup")
+    return response
+
+
+def summary_pdf_response(user, date_from, date_to, include_notes):
+    """The course summary of a range as a PDF download (section 14): made now, never kept.
+
+    The patient's own summary and a share link's use this one function; ``include_notes``
+    says whether the patient's notes may be in it.
+    """
+    chart = chart_context(user, date_from, date_to)
+    tz = zone(user.timezone)
+    notes = records.with_notes(user.id, date_from, date_to) if include_notes else None
+    generated = friendly_datetime(utcnow(), tz)
+
+    def page(level):
+        context = summary.summary_context(chart, user.name_for_display, notes, tz, level)
+        return render_template("summary/summary.html", s=context, generated=generated)
+
+    pdf = summary.render_pdf(page, current_app.static_folder)
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return attachment(response, summary.filename(chart["data"]))
+
+
+def own_summary_response(user, date_from, date_to):
+    """The patient's own course summary (their notes in it), as a download."""
+    response = summary_pdf_response(user, date_from, date_to, include_notes=True)
+    log_success("export", user.id, format="summary_pdf")
     return response
 
 
@@ -414,4 +455,9 @@ def account_key():
 # each parses and checks up to 20 MB.
 restore_limit = limiter.shared_limit(
     lambda: current_app.config["RATELIMIT_RESTORES"], scope="restore", key_func=account_key
+)
+# Course-summary PDFs (the patient's, page and API, and each share link's reader) take a
+# fraction of a second of CPU each: a budget of their own (RATELIMIT_SUMMARIES).
+summary_limit = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_SUMMARIES"], scope="summary", key_func=account_key
 )

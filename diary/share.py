@@ -13,6 +13,8 @@ from .http import (
     fresh_login_required,
     is_fresh,
     share_url,
+    summary_limit,
+    summary_pdf_response,
     trends_range,
     trends_response,
 )
@@ -164,3 +166,20 @@ def report_trends(token):
         body, status = api_error(422, error.message, error.fields)
         return body, status, REPORT_HEADERS
     return trends_response(user, date_from, date_to), 200, REPORT_HEADERS
+
+
+@bp.get("/s/<token>/summary.pdf")
+@summary_limit
+def report_summary(token):
+    """The course summary PDF of the report's range; notes only if the link allows them.
+    Not a view (only opening the report is)."""
+    link = sharing.find_active(token)
+    if link is None:
+        return _gone()
+    user = db.session.get(User, link.user_id)
+    date_from, date_to, _, _ = chosen_range(
+        user.timezone, lambda: first_date(user.id), REPORT_PRESETS
+    )
+    response = summary_pdf_response(user, date_from, date_to, link.include_notes)
+    response.headers.update(REPORT_HEADERS)
+    return response

@@ -4,7 +4,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from .charts import chart_context
-from .http import PRESETS, chosen_range
+from .http import PRESETS, chosen_range, fresh_login_required, own_summary_response, summary_limit
 from .services.trends import first_date
 
 bp = Blueprint("trends", __name__)
@@ -30,3 +30,15 @@ def trends():
         errors=errors,
         has_any=first_date(current_user.id) is not None,
     )
+
+
+@bp.get("/trends/summary.pdf")
+@fresh_login_required
+@summary_limit
+def summary_pdf():
+    """The course summary of the page's range as a PDF (a password typed in the last 15
+    minutes, else confirm it and come back)."""
+    date_from, date_to, _, _ = chosen_range(
+        current_user.timezone, lambda: first_date(current_user.id)
+    )
+    return own_summary_response(current_user, date_from, date_to)

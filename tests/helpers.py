@@ -353,6 +353,12 @@ def pdf_page_size(pdf):
     return float(width), float(height)
 
 
+def pdf_page_count(pdf):
+    """How many pages ``pdf`` has, as ``pdfinfo`` reports it."""
+    info = _poppler("pdfinfo", "-", data=pdf).decode()
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
+
+
 def pdf_page_brightness(pdf, page=1):
     """The mean grey level (0 black - 255 white) of one printed page, rendered small."""
     image = _poppler(

@@ -24,6 +24,8 @@ TARGET_IDS = {
     "trends_5y_median",
     "trends_clinic_sqlite",
     "trends_clinic_postgresql",
+    "summary_pdf_1y",
+    "summary_pdf_pages",
     "log_page_weight",
     "chart_js_placement",
     "lighthouse_performance",
@@ -48,6 +50,7 @@ def results(tmp_path_factory):
         "BENCH_WARMUP": "0",
         "BENCH_DATASET": "tiny",
         "BENCH_TRENDS_REQUESTS": "3",
+        "BENCH_SUMMARY_REQUESTS": "2",
         "BENCH_SKIP_LIGHTHOUSE": "1",
         "BENCH_RESULTS": str(path),
         # The clinic rows' PostgreSQL: the suite's server when there is one, else the bench's
@@ -148,6 +151,18 @@ def test_trends_latency_and_page_checks_are_reported(results):
     charts = results["pages"]["chart_js"]
     assert set(charts) == {*targets.PLAIN_PAGES, *targets.CHART_PAGES}
     assert charts["/trends"]["loads_chart_js"] and not charts["/entries/new"]["loads_chart_js"]
+
+
+def test_the_course_summary_is_timed_and_its_pages_counted(results):
+    summary = results["summary_pdf"]
+    assert summary["requests"] == 2
+    assert 0 < summary["min_ms"] <= summary["median_ms"] <= summary["max_ms"]
+    assert summary["bytes"] > 10_000
+    if summary["pages"] is None:
+        assert "pdfinfo" in summary["pages_reason"]
+    else:
+        assert summary["pages"] in (1, 2) and summary["pages_reason"] is None
+    assert "Course summary PDF, 1 year" in report.report(results)
 
 
 def test_every_target_has_a_verdict(results):

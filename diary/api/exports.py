@@ -8,7 +8,10 @@ from ..http import (
     csv_response,
     fhir_response,
     fresh_login_required,
+    own_summary_response,
     restore_limit,
+    summary_limit,
+    trends_range,
     uploaded_document,
 )
 from ..services import backup
@@ -34,6 +37,15 @@ def export_fhir():
 def export_backup():
     """The full backup: profile, own words, entries and sessions."""
     return backup_response(current_user)
+
+
+@bp.get("/export/summary.pdf")
+@fresh_login_required
+@summary_limit
+def export_summary_pdf():
+    """The course summary of a range (default: the 90 days to today) as a PDF."""
+    date_from, date_to = trends_range(current_user.timezone)
+    return own_summary_response(current_user, date_from, date_to)
 
 
 @bp.post("/import/backup")

@@ -947,6 +947,36 @@ def document():
                 },
             }
         },
+        "/api/v1/export/summary.pdf": {
+            "get": {
+                "operationId": "exportSummaryPdf",
+                "tags": ["exports"],
+                "summary": "The course summary of a range as a PDF of at most two A4 pages "
+                "(recent password)",
+                "description": "Made on demand and never kept: progress since before "
+                "treatment, sessions and relief days, where and what kind of pain, triggers "
+                "and the patient's notes, every number as GET /api/v1/trends gives it for the "
+                "same range (default: the 90 days to today). A share link's reader gets the "
+                "same document at /s/{token}/summary.pdf, with notes only if the link "
+                "includes them.",
+                "parameters": RANGE,
+                "responses": {
+                    "200": {
+                        "description": "The PDF, as a download",
+                        "headers": _headers("Content-Disposition"),
+                        "content": {
+                            "application/pdf": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    },
+                    "422": _error("Bad dates, from after to, or a range over 10 years"),
+                    **needs_fresh_password,
+                    "429": _rate_limited(
+                        "More summaries than RATELIMIT_SUMMARIES (10 a minute), or too many "
+                        "requests"
+                    ),
+                },
+            }
+        },
         "/api/v1/import/backup": {
             "post": {
                 "operationId": "importBackup",

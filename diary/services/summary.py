@@ -1,0 +1,292 @@
+"""The course summary (PRODUCT.md section 14): what the PDF shows, as plain data, and the PDF.
+
+``summary_context`` turns the trends document of a range (the one /api/v1/trends answers, with
+the labels and words the Trends page uses) into what the print template shows; every number
+in it is the document's own, as the API writes it. ``render_pdf`` draws the template's HTML
+with WeasyPrint, fetching nothing but the app's own static files, on at most two A4 pages:
+when a long course or many notes would spill over, it draws again with fewer rows.
+"""
+
+import mimetypes
+from collections import Counter
+from itertools import zip_longest
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ..core.templating import friendly_date, friendly_datetime, friendly_range
+from . import svgchart
+
+MAX_PAGES = 2
+MEASURES = ("overall", "back", "leg")
+TOP = 5  # places, pain types and triggers listed
+TWO_UP_AFTER = 12  # sessions in the table before it puts two on a line
+# What each attempt at two pages shows at most: sessions in the table (the chart keeps them
+# all), and notes with their length in characters.
+LEVELS = (
+    {"sessions": 52, "notes": 10, "note_chars": 300},
+    {"sessions": 52, "notes": 4, "note_chars": 200},
+    {"sessions": 24, "notes": 0, "note_chars": 0},
+)
+# The In brief lines the summary's own sections do not already show.
+DAILY_LIFE = ("Sleep quality", "Interference with daily life", "Medication", "Eased by")
+PGIC_WORDS = {
+    1: "very much improved",
+    2: "much improved",
+    3: "minimally improved",
+    4: "no change",
+    5: "minimally worse",
+    6: "much worse",
+    7: "very much worse",
+}
+QUESTIONNAIRES = (
+    ("peg", "PEG (pain, enjoyment, activity; 0–10)", "30% lower than the first"),
+    ("rmdq", "Roland-Morris disability (0–24)", "5 points or 30% lower than the first"),
+    ("pgic", "Impression of change (1–7)", "much or very much improved"),
+)
+
+
+def number(value):
+    """A number of the trends document as the API writes it (2 decimals at most), without
+    trailing zeros: 6.43, 6.4, 6; ``–`` for none."""
+    if value is None:
+        return "–"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def signed(value):
+    """A change with its sign: +1.5, -2.25, 0."""
+    if value is None:
+        return "–"
+    return ("+" if value > 0 else "") + number(value)
+
+
+def plural(count, one, many=None):
+    """``1 day``, ``3 days``."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def _progress(data, too_early, category_words, measure_names):
+    rows = []
+    for measure in MEASURES:
+        result = data["progress"][measure]
+        if not result:
+            continue
+        baseline, current = result["baseline"], result["current"]
+        rows.append(
+            {
+                "name": measure_names[measure],
+                "baseline": number(baseline["mean"]),
+                "baseline_window": friendly_range(baseline["from"], baseline["to"]),
+                "baseline_entries": baseline["entries"],
+                "current": number(current["mean"]),
+                "current_window": friendly_range(current["from"], current["to"]),
+                "current_entries": current["entries"],
+                "absolute": signed(result["absolute"]),
+                "percent": None if result["percent"] is None else signed(result["percent"]) + "%",
+                "too_early": too_early.get(measure) if result["category"] == "too_early" else None,
+                "category": category_words[result["category"]],
+                "clinically_important": result["clinically_important"],
+            }
+        )
+    return rows
+
+
+def _sessions(data, labels, limit):
+    listed = data["sessions"]
+    rows = []
+    for session, interval in zip(listed, data["intervals"], strict=True):
+        rows.append(
+            {
+                "number": session["number"],
+                "date": friendly_date(session["local_date"]),
+                "before": number(session["pain_before"]),
+                "after": number(session["pain_after"]),
+                "pre_session": number(interval["pre_session"]),
+                "mean_overall": number(interval["mean_overall"]),
+                "relief_days": number(interval["relief_days"]),
+                "entries": interval["entries"],
+            }
+        )
+    shown = rows[-limit:] if limit else []
+    # Past a dozen, two sessions a line (the first half down the left): half the height.
+    two_up = len(shown) > TWO_UP_AFTER
+    half = -(-len(shown) // 2)
+    lines = list(zip_longest(shown[:half], shown[half:])) if two_up else [(row,) for row in shown]
+    techniques = Counter(key for session in listed for key in session["techniques"])
+    return {
+        "count": len(listed),
+        "dates": friendly_range(listed[0]["local_date"], listed[-1]["local_date"])
+        if len(listed) > 1
+        else (friendly_date(listed[0]["local_date"]) if listed else ""),
+        "techniques": [
+            (labels["techniques"].get(key, key), count)
+            for key, count in sorted(techniques.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "two_up": two_up,
+        "lines": lines,
+        "left_out": rows[: len(rows) - len(shown)],
+    }
+
+
+def _top(items, names):
+    return [(names.get(item["key"], item["key"]), item["days"]) for item in items[:TOP]]
+
+
+def _frequent(data, labels):
+    """The most frequent places and pain types ``(name, days)``, and triggers with the pain on
+    days with and without them."""
+    places = [
+        (labels["locations"].get(f"{item['region']}:{item['side']}", item["region"]), item["days"])
+        for item in data["locations"][:TOP]
+    ]
+    triggers = [
+        {
+            "name": labels["triggers"].get(item["key"], item["key"]),
+            "days": item["days"],
+            "mean_with": number(item["mean_with"]),
+            "mean_without": number(item["mean_without"]),
+        }
+        for item in data["triggers"][:TOP]
+    ]
+    return places, _top(data["pain_types"], labels["pain_types"]), triggers
+
+
+def _questionnaires(data):
+    """The questionnaire rows, when the trends document has them (PRODUCT.md section 11)."""
+    found = data.get("questionnaires") or {}
+    rows = []
+    for key, name, rule in QUESTIONNAIRES:
+        result = found.get(key)
+        if not result:
+            continue
+        if key == "pgic":
+            latest = result["latest"]
+            words = PGIC_WORDS.get(latest, "")
+            rows.append(
+                {
+                    "name": name,
+                    "baseline": "–",
+                    "latest": f"{number(latest)} ({words})" if words else number(latest),
+                    "change": "–",
+                    "meaningful": result["meaningful"],
+                    "rule": rule,
+                }
+            )
+            continue
+        percent = "" if result["percent"] is None else f" ({signed(result['percent'])}%)"
+        rows.append(
+            {
+                "name": name,
+                "baseline": number(result["baseline"]),
+                "latest": number(result["latest"]),
+                "change": signed(result["change"]) + percent,
+                "meaningful": result["meaningful"],
+                "rule": rule,
+            }
+        )
+    return rows
+
+
+def _notes(notes, tz, limit, chars):
+    shown = list(notes)[-limit:] if limit else []
+    return {
+        "items": [
+            {
+                "when": friendly_datetime(entry.recorded_at, tz),
+                "overall": entry.overall,
+                "text": entry.notes
+                if len(entry.notes) <= chars
+                else entry.notes[: chars - 1].rstrip() + "…",
+            }
+            for entry in shown
+        ],
+        "left_out": len(notes) - len(shown),
+        "shortened": any(len(entry.notes) > chars for entry in shown),
+    }
+
+
+def summary_context(chart, patient_name, notes=None, tz=None, level=0):
+    """What the summary shows for a range, as plain data.
+
+    ``chart`` is the Trends page's chart context of the range (its ``data`` is the trends
+    document); ``notes`` the range's entries with a note, or None when they may not be shown;
+    ``level`` an index of LEVELS (higher shows fewer rows).
+    """
+    data, labels = chart["data"], chart["labels"]
+    caps = LEVELS[level]
+    entry_days = [day for day in data["days"] if day["entries"]]
+    entries = sum(day["entries"] for day in entry_days)
+    return {
+        "patient_name": patient_name,
+        "range": friendly_range(data["range"]["from"], data["range"]["to"]),
+        "range_from": data["range"]["from"],
+        "range_to": data["range"]["to"],
+        "based_on": f"{plural(entries, 'entry', 'entries')} on {plural(len(entry_days), 'day')}",
+        "has_entries": bool(entry_days),
+        "progress": _progress(
+            data, chart["too_early"], chart["category_words"], chart["measure_names"]
+        ),
+        "questionnaires": _questionnaires(data),
+        "daily_life": [
+            (heading, text) for heading, text in chart["summary"] if heading in DAILY_LIFE
+        ],
+        "daily_chart": svgchart.daily_pain(data),
+        "between_chart": svgchart.between_sessions(data) if data["intervals"] else None,
+        "sessions": _sessions(data, labels, caps["sessions"]),
+        # Where, what kind and what makes it worse side by side: line n holds the n-th of each
+        # (None where a list is shorter), at least one line.
+        "top_rows": list(zip_longest(*_frequent(data, labels))) or [(None, None, None)],
+        "include_notes": notes is not None,
+        "notes": _notes(notes or [], tz, caps["notes"], caps["note_chars"]),
+    }
+
+
+def filename(data):
+    """The download's name: ``pain-summary-2026-08-28-to-2026-11-25.pdf``."""
+    return f"pain-summary-{data['range']['from']}-to-{data['range']['to']}.pdf"
+
+
+class StaticFilesOnly(URLFetcher):
+    """WeasyPrint's fetcher for the summary: files under the app's static folder, nothing else.
+
+    No network request and no other file can leave or enter while a summary is drawn, whatever
+    the HTML names (a ``file:`` URL outside the folder, ``http:``, ``data:``...).
+    """
+
+    def __init__(self, static_folder):
+        super().__init__(allowed_protocols=("file",), allow_redirects=False)
+        self.root = Path(static_folder).resolve()
+
+    def local_path(self, url):
+        """The static file ``url`` names, or None when it names anything else."""
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(unquote(parts.path)).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            return None
+        return path
+
+    def fetch(self, url, headers=None):
+        """The static file's bytes; anything else is refused (WeasyPrint leaves it out)."""
+        path = self.local_path(url)
+        if path is None:
+            raise ValueError("the summary fetches only the app's own static files")
+        mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mimetype})
+
+
+def render_pdf(make_html, static_folder):
+    """The PDF of ``make_html(level)``'s HTML on at most MAX_PAGES pages: level 0 first, then
+    fewer rows (LEVELS) until it fits. Relative URLs in the HTML name static files."""
+    fetcher = StaticFilesOnly(static_folder)
+    base_url = fetcher.root.as_uri() + "/"
+    for level in range(len(LEVELS)):
+        document = HTML(string=make_html(level), base_url=base_url, url_fetcher=fetcher).render()
+        if len(document.pages) <= MAX_PAGES:
+            break
+    return document.write_pdf()

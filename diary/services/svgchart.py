@@ -1,0 +1,273 @@
+"""Charts drawn as SVG on the server, for the course-summary PDF (no JavaScript, no fetch).
+
+Pure: each chart takes parts of the trends document (PRODUCT.md section 7) and returns SVG
+text that WeasyPrint draws. They follow the Trends page's charts: daily pain with the 7-day
+average and a numbered marker per session (sessions closer than their labels share one,
+"#4–7"), the axis starting at the first entry or session in the range; and pain between
+sessions (the average until the next session against the level in the 3 days before).
+
+Marks of one kind share one ``<path>`` (every dot, every session line, every bar): WeasyPrint
+styles and draws each SVG element on its own, and a year drawn one element per mark took a
+third of the summary's time.
+"""
+
+from datetime import date, timedelta
+from html import escape
+
+# The Trends page's palette (static/js/charts.js), on paper that is always light.
+COLOURS = {
+    "overall": "#1f7f89",
+    "rolling": "#1c2a30",
+    "session": "#b35c00",
+    "session_ink": "#ffffff",
+    "bar": "#2f8791",
+    "text": "#52646b",
+    "grid": "#d5dfe2",
+}
+FONT = "Noto Sans, DejaVu Sans, sans-serif"
+FONT_SIZE = 10
+LABEL_SIZE = 9
+LABEL_PADDING, LABEL_GAP = 3, 4
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MAX_TICKS = 7
+
+
+def text_width(text, size=FONT_SIZE):
+    """A generous estimate of ``text``'s width in Noto Sans at ``size`` (no font metrics
+    here): labels are spaced by it, so overestimating keeps them apart."""
+    return len(text) * size * 0.6
+
+
+def _number(value):
+    """Coordinates with at most one decimal: small files, exact enough at 300 dpi."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _text(x, y, content, anchor="middle", size=FONT_SIZE, colour=COLOURS["text"], weight=None):
+    bold = f' font-weight="{weight}"' if weight else ""
+    return (
+        f'<text x="{_number(x)}" y="{_number(y)}" text-anchor="{anchor}" font-size="{size}"'
+        f'{bold} fill="{colour}">{escape(content)}</text>'
+    )
+
+
+def _svg(width, height, title, body):
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" font-family="{FONT}">'
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+    )
+
+
+def first_data_date(trends):
+    """The first date with an entry or a session in the range, else the range's start."""
+    first_entry = next((day["date"] for day in trends["days"] if day["entries"]), None)
+    first_session = trends["sessions"][0]["local_date"] if trends["sessions"] else None
+    dates = sorted(d for d in (first_entry, first_session) if d)
+    return dates[0] if dates else trends["range"]["from"]
+
+
+def _ticks(first, last):
+    """Dates to label on a time axis from ``first`` to ``last``, with their labels."""
+    span = (last - first).days + 1
+    if span > 200:
+        candidates = [
+            date(year, month, 1)
+            for year in range(first.year, last.year + 1)
+            for month in range(1, 13)
+            if first <= date(year, month, 1) <= last
+        ]
+    elif span > 60:
+        monday = first + timedelta(days=-first.weekday() % 7)
+        candidates = [monday + timedelta(weeks=n) for n in range((last - monday).days // 7 + 1)]
+    else:
+        candidates = [first + timedelta(days=n) for n in range(span)]
+    step = max(1, -(-len(candidates) // MAX_TICKS))
+    chosen = candidates[::step]
+    if span > 200:  # months, with the year on the first and wherever it changes
+        years_before = [None] + [day.year for day in chosen[:-1]]
+        return [
+            (day, MONTHS[day.month - 1] + ("" if day.year == before else f" {day.year}"))
+            for before, day in zip(years_before, chosen, strict=True)
+        ]
+    return [(day, f"{day.day} {MONTHS[day.month - 1]}") for day in chosen]
+
+
+def label_groups(points, left, right, size=LABEL_SIZE):
+    """Session labels that never overlap: ``points`` are ``(number, x)`` in order; returns
+    ``(text, centre)`` per group of consecutive sessions whose labels would touch.
+
+    The same rule as the Trends page: two neighbours merge ("#4–7") when their labels would
+    come closer than LABEL_GAP; a merged label may then touch the one before, so look again.
+    """
+    groups = [{"first": number, "last": number, "xs": [x]} for number, x in points]
+
+    def text(group):
+        if group["first"] == group["last"]:
+            return f"#{group['first']}"
+        return f"#{group['first']}–{group['last']}"
+
+    def half(group):
+        return text_width(text(group), size) / 2 + LABEL_PADDING
+
+    def centre(group):
+        middle = (group["xs"][0] + group["xs"][-1]) / 2
+        return min(max(middle, left + half(group)), right - half(group))
+
+    i = 0
+    while i < len(groups) - 1:
+        a, b = groups[i], groups[i + 1]
+        if centre(a) + half(a) + LABEL_GAP > centre(b) - half(b):
+            groups[i : i + 2] = [{"first": a["first"], "last": b["last"], "xs": a["xs"] + b["xs"]}]
+            i = max(0, i - 1)
+        else:
+            i += 1
+    return [(text(group), centre(group)) for group in groups]
+
+
+def _path(name, commands, stroke=None, fill="none", width=None, extra=""):
+    """One ``<path>`` drawing every mark of a kind (``commands``: its subpaths); "" if none."""
+    if not commands:
+        return ""
+    drawn = f' stroke="{stroke}" stroke-width="{width}"' if stroke else ""
+    return f'<path class="{name}" d="{" ".join(commands)}" fill="{fill}"{drawn}{extra}/>'
+
+
+def _y_grid(left, right, y_of, body):
+    values = range(0, 11, 2)
+    lines = [f"M{left} {_number(y_of(value))}H{right}" for value in values]
+    body.append(_path("grid", lines, COLOURS["grid"], width=0.6))
+    body += [_text(left - 5, y_of(value) + 3.5, str(value), anchor="end") for value in values]
+
+
+def _lines(name, points, colour, width):
+    """A line through each run of consecutive points (``None`` breaks a run), as one path."""
+    runs, run = [], []
+    for point in points:
+        if point is None:
+            if run:
+                runs.append(run)
+            run = []
+        else:
+            run.append(point)
+    if run:
+        runs.append(run)
+    commands = [
+        "M" + "L".join(f"{_number(x)} {_number(y)}" for x, y in run) for run in runs if len(run) > 1
+    ]
+    return _path(name, commands, colour, width=width, extra=' stroke-linejoin="round"')
+
+
+def daily_pain(trends, width=720, height=230):
+    """Daily overall pain (dots, thin line), the 7-day average (thick line) and a dashed,
+    numbered line per session, on a date axis from the first entry or session to ``to``."""
+    first = date.fromisoformat(first_data_date(trends))
+    last = date.fromisoformat(trends["range"]["to"])
+    shown = [day for day in trends["days"] if date.fromisoformat(day["date"]) >= first]
+    left, right, top, bottom = 30, width - 6, 26, height - 22
+    step = (right - left) / max(len(shown), 1)
+
+    def x_of(day):
+        return left + ((day - first).days + 0.5) * step
+
+    def y_of(value):
+        return bottom - value / 10 * (bottom - top)
+
+    body = []
+    _y_grid(left, right, y_of, body)
+    ticks = _ticks(first, last)
+    marks = [f"M{_number(x_of(day))} {bottom}v4" for day, _ in ticks]
+    body.append(_path("ticks", marks, COLOURS["text"], width=0.8))
+    body += [_text(x_of(day), bottom + 15, label) for day, label in ticks]
+    if not any(day["entries"] for day in shown):
+        body.append(_text((left + right) / 2, (top + bottom) / 2, "No entries in this period"))
+    points = [
+        (x_of(date.fromisoformat(day["date"])), y_of(day["overall"]))
+        if day["overall"] is not None
+        else None
+        for day in shown
+    ]
+    body.append(_lines("daily", points, COLOURS["overall"], 0.8))
+    # A dot per day: a zero-length segment with a round cap, all in one path.
+    dots = [f"M{_number(x)} {_number(y)}h0" for x, y in filter(None, points)]
+    body.append(
+        _path(
+            "dots",
+            dots,
+            COLOURS["overall"],
+            width=4.4 if len(shown) <= 120 else 2.8,
+            extra=' stroke-linecap="round"',
+        )
+    )
+    rolling = [
+        (x_of(date.fromisoformat(day["date"])), y_of(day["rolling7"]))
+        if day["rolling7"] is not None
+        else None
+        for day in shown
+    ]
+    body.append(_lines("rolling", rolling, COLOURS["rolling"], 2.2))
+    markers = [
+        (session["number"], x_of(date.fromisoformat(session["local_date"])))
+        for session in trends["sessions"]
+    ]
+    sessions = [f"M{_number(x)} {top - 4}V{bottom}" for _, x in markers]
+    body.append(
+        _path("sessions", sessions, COLOURS["session"], width=1.1, extra=' stroke-dasharray="4 3"')
+    )
+    groups = label_groups(markers, left, right)
+    boxes = []
+    for text, centre in groups:
+        half = text_width(text, LABEL_SIZE) / 2 + LABEL_PADDING
+        boxes.append(f"M{_number(centre - half)} 2h{_number(2 * half)}v16h{_number(-2 * half)}z")
+    body.append(_path("labels", boxes, fill=COLOURS["session"]))
+    body += [
+        _text(centre, 13.5, text, size=LABEL_SIZE, colour=COLOURS["session_ink"], weight="bold")
+        for text, centre in groups
+    ]
+    return _svg(
+        width,
+        height,
+        "Daily pain (0-10) with the 7-day average; each acupuncture session is a dashed line",
+        body,
+    )
+
+
+def between_sessions(trends, width=720, height=170):
+    """Per session: a bar of the average pain until the next session and a dark tick at the
+    level in the 3 days before it; session numbers under the bars (thinned when crowded)."""
+    intervals = trends["intervals"]
+    left, right, top, bottom = 30, width - 6, 8, height - 20
+    band = (right - left) / max(len(intervals), 1)
+
+    def y_of(value):
+        return bottom - value / 10 * (bottom - top)
+
+    body = []
+    _y_grid(left, right, y_of, body)
+    every = 1
+    while every * band < text_width(f"#{intervals[-1]['number']}" if intervals else "#1") + 4:
+        every += 1
+    bar = min(band * 0.7, 40)
+    reach = bar / 2 + 3
+    bars, levels = [], []
+    for index, interval in enumerate(intervals):
+        centre = left + (index + 0.5) * band
+        if interval["mean_overall"] is not None:
+            y = y_of(interval["mean_overall"])
+            bars.append(
+                f"M{_number(centre - bar / 2)} {bottom}V{_number(y)}h{_number(bar)}V{bottom}z"
+            )
+        if interval["pre_session"] is not None:
+            y = _number(y_of(interval["pre_session"]))
+            levels.append(f"M{_number(centre - reach)} {y}h{_number(2 * reach)}")
+        if index % every == 0:
+            body.append(_text(centre, bottom + 14, f"#{interval['number']}"))
+    body.append(_path("bars", bars, fill=COLOURS["bar"]))
+    body.append(_path("levels", levels, COLOURS["rolling"], width=2.4))
+    return _svg(
+        width,
+        height,
+        "Average pain from each session to the next (bars) and the level in the 3 days "
+        "before it (dark ticks)",
+        body,
+    )

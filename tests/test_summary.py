@@ -1,0 +1,389 @@
+"""The course-summary PDF (PRODUCT.md section 14): every number the trends give, two A4 pages at
+most, nothing fetched but the app's own static files, notes only where a link allows them."""
+
+import re
+import threading
+from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+from helpers import (
+    Api,
+    entry_body,
+    login,
+    pdf_page_count,
+    pdf_page_texts,
+    require_poppler,
+    session_body,
+)
+from sqlalchemy import select
+
+import diary
+from bench import dataset
+from diary.charts import chart_context
+from diary.cli import seed_demo
+from diary.core.extensions import db
+from diary.models import ShareLink, User
+from diary.services import summary
+from diary.vocabulary import location_label
+
+STATIC = Path(diary.__file__).parent.parent / "static"
+
+
+@pytest.fixture(autouse=True)
+def _poppler():
+    require_poppler()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo patient (`flask seed-demo`: ten weeks, eight sessions), logged in just now."""
+    with app.app_context():
+        seed_demo()
+    client = app.test_client()
+    assert login(client, email="demo@example.com", password="sciatica-demo").status_code == 303
+    return Api(client)
+
+
+def shown(value):
+    """A trends number as a page shows it: the API's value, no trailing zeros (6.5, 6, -2.25);
+    a dash for none."""
+    return "–" if value is None else f"{value:g}"
+
+
+def signed(value):
+    """A change with its sign, as the summary shows it."""
+    return ("+" if value > 0 else "") + shown(value)
+
+
+def count(number, one, many=None):
+    """``1 day``, ``2 days``."""
+    return f"{number} {one if number == 1 else many or one + 's'}"
+
+
+def text_of(pdf):
+    """The PDF's text, every page, laid out as printed."""
+    return "\n".join(pdf_page_texts(pdf))
+
+
+def cell_then(name, pattern):
+    """``name`` in a table cell, then ``pattern``: a long name may wrap in its cell, leaving the
+    rest of the line to the cells after its first line."""
+    words = [re.escape(word) for word in name.split()]
+    starts = [r"\s+".join(words[:count]) for count in range(len(words), 0, -1)]
+    return rf"(?:{'|'.join(starts)})\s+{pattern}"
+
+
+def assert_holds_the_trends(text, trends, labels):
+    """Every number of the trends document the summary shows is in the PDF's text."""
+    entry_days = [day for day in trends["days"] if day["entries"]]
+    entries = sum(day["entries"] for day in entry_days)
+    flat = " ".join(text.split())  # phrases may wrap
+    assert f"{count(entries, 'entry', 'entries')} on {count(len(entry_days), 'day')}" in flat
+    assert f"{count(len(trends['sessions']), 'session')} in this period" in flat
+    for measure, name in (("overall", "Overall pain"), ("back", "Back pain"), ("leg", "Leg pain")):
+        result = trends["progress"][measure]
+        if result is None:
+            continue
+        baseline, current = shown(result["baseline"]["mean"]), shown(result["current"]["mean"])
+        if result["category"] == "too_early":
+            assert re.search(rf"{name}\s+{baseline}\s+{current}\s+–", text), name
+            continue
+        assert re.search(
+            rf"{name}\s+{baseline}\s+{current}\s+{re.escape(signed(result['absolute']))}\s", text
+        ), name
+        assert f"{signed(result['percent'])}%" in text
+    left_out = re.search(r"leaves out sessions #(\d+)–(\d+)", text)
+    hidden = range(int(left_out[1]), int(left_out[2]) + 1) if left_out else range(0)
+    for session, interval in zip(trends["sessions"], trends["intervals"], strict=True):
+        if session["number"] in hidden:
+            continue
+        row = (
+            rf"(?<!\S){session['number']}\s+\w{{3}} \d+ \w{{3}} \d{{4}}\s+"
+            rf"{shown(session['pain_before'])}\s*→\s*{shown(session['pain_after'])}\s+"
+            rf"{shown(interval['pre_session'])}\s+{shown(interval['mean_overall'])}\s+"
+            rf"{shown(interval['relief_days'])}(?!\S)"
+        )
+        assert re.search(row, text), f"session {session['number']}: {row}"
+    for item in trends["triggers"][:5]:
+        name = labels["triggers"][item["key"]]
+        means = rf"{shown(item['mean_with'])}\s+{shown(item['mean_without'])}"
+        assert re.search(cell_then(name, rf"{item['days']}\s+{means}(?!\S)"), text), name
+    for name, days in [
+        *((location_label(i["region"], i["side"]), i["days"]) for i in trends["locations"][:5]),
+        *((labels["pain_types"][i["key"]], i["days"]) for i in trends["pain_types"][:5]),
+    ]:
+        assert re.search(cell_then(name, rf"{days}(?!\S)"), text), name
+
+
+def vocabulary_labels(api):
+    """key -> label per category, from GET /api/v1/vocabulary."""
+    vocabulary = api.get("/vocabulary").get_json()
+    return {name: {t["key"]: t["label"] for t in terms} for name, terms in vocabulary.items()}
+
+
+def test_the_demos_summary_holds_every_number_of_its_trends_on_two_pages(demo):
+    response = demo.get("/export/summary.pdf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    trends = demo.get("/trends").get_json()
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="pain-summary-{trends["range"]["from"]}-to-'
+        f'{trends["range"]["to"]}.pdf"'
+    )
+    pages = pdf_page_texts(response.data)
+    assert pdf_page_count(response.data) == len(pages) <= 2
+    assert_holds_the_trends("\n".join(pages), trends, vocabulary_labels(demo))
+    for number, page in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in page
+        assert "Alex Demo" in page
+
+
+def test_the_summary_is_for_the_range_asked(demo):
+    today = date.fromisoformat(demo.get("/trends").get_json()["range"]["to"])
+    query = f"?from={today - timedelta(days=29)}&to={today}"
+    trends = demo.get("/trends" + query).get_json()
+    text = text_of(demo.get("/export/summary.pdf" + query).data)
+    assert_holds_the_trends(text, trends, vocabulary_labels(demo))
+    assert demo.get("/export/summary.pdf?from=2026-02-30").status_code == 422
+    assert demo.get("/export/summary.pdf?from=2026-03-02&to=2026-03-01").status_code == 422
+
+
+def test_a_dense_year_fits_two_pages_with_its_numbers(app, api):
+    """Two entries a day with a long note each, and a session twice a week, for a year."""
+    entries, sessions, first, last = dataset.diary(365, 104)
+    for entry in entries:
+        entry["notes"] = "Sat too long at work, then the drive home; burning down the leg. " * 20
+    restored = api.post("/import/backup", dataset.backup_document(entries, sessions))
+    assert restored.status_code == 200
+    api.patch("/me", {"display_name": "Alexandra Demonstration-Longname"})
+    query = "?" + dataset.date_range(first, last)
+    response = api.get("/export/summary.pdf" + query)
+    assert pdf_page_count(response.data) <= 2
+    text = text_of(response.data)
+    assert_holds_the_trends(text, api.get("/trends" + query).get_json(), vocabulary_labels(api))
+    assert "leaves out sessions #1–" in text and "the chart shows every session" in text
+
+
+def test_a_diary_without_entries_gets_a_one_page_summary(api):
+    response = api.get("/export/summary.pdf")
+    assert response.status_code == 200
+    text = text_of(response.data)
+    assert pdf_page_count(response.data) == 1
+    assert "No entries in this period" in text and "0 entries on 0 days" in text
+
+
+def test_too_early_says_not_enough_data_yet_and_why(api):
+    api.post("/entries", entry_body(recorded_at="2026-03-02T08:30:00Z"))
+    query = "?from=2026-03-01&to=2026-03-05"
+    text = text_of(api.get("/export/summary.pdf" + query).data)
+    assert_holds_the_trends(text, api.get("/trends" + query).get_json(), vocabulary_labels(api))
+    assert text.count("Not enough data yet") == 3 and "overlap" in text
+
+
+def test_the_fetcher_is_asked_only_for_the_apps_static_files(demo, monkeypatch):
+    asked = []
+    fetch = summary.StaticFilesOnly.fetch
+
+    def recording(self, url, headers=None):
+        asked.append(url)
+        return fetch(self, url, headers)
+
+    monkeypatch.setattr(summary.StaticFilesOnly, "fetch", recording)
+    assert demo.get("/export/summary.pdf").status_code == 200
+    root = STATIC.resolve().as_uri() + "/"
+    assert asked and all(url.startswith(root) for url in asked), asked
+    assert root + "css/summary.css" in asked
+
+
+class _CountingHandler(BaseHTTPRequestHandler):
+    hits = []
+
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/css")
+        self.end_headers()
+        self.wfile.write(b"body { color: red }")
+
+    def log_message(self, *args):
+        """Quiet."""
+
+
+def test_rendering_fetches_nothing_else_whatever_the_html_names(tmp_path):
+    server = HTTPServer(("127.0.0.1", 0), _CountingHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    outside = tmp_path / "outside.css"
+    outside.write_text("body { color: red }")
+    base = f"http://127.0.0.1:{server.server_port}"
+    html = (
+        f'<html><head><link rel="stylesheet" href="{base}/style.css">'
+        f'<link rel="stylesheet" href="{outside.as_uri()}">'
+        '<link rel="stylesheet" href="../../../../../../etc/passwd">'
+        '<link rel="stylesheet" href="css/summary.css"></head>'
+        f'<body><img src="{base}/image.png"><p>Hello</p></body></html>'
+    )
+    try:
+        pdf = summary.render_pdf(lambda level: html, STATIC)
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+    assert _CountingHandler.hits == []
+    assert pdf.startswith(b"%PDF") and "Hello" in text_of(pdf)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/static/css/summary.css",
+        "https://cdn.jsdelivr.net/npm/chart.js",
+        "data:text/css,body{}",
+        "file:///etc/passwd",
+        (STATIC / "css" / ".." / ".." / "pyproject.toml").as_uri(),
+        (STATIC / "css" / "missing.css").as_uri(),
+        "file://otherhost" + (STATIC / "css" / "summary.css").as_posix(),
+    ],
+)
+def test_the_fetcher_refuses_anything_but_a_static_file(url):
+    fetcher = summary.StaticFilesOnly(STATIC)
+    assert fetcher.local_path(url) is None
+    with pytest.raises(ValueError, match="only the app's own static files"):
+        fetcher.fetch(url)
+
+
+def test_the_fetcher_serves_a_static_file():
+    fetcher = summary.StaticFilesOnly(STATIC)
+    response = fetcher.fetch((STATIC / "css" / "summary.css").as_uri())
+    assert response.content_type == "text/css" and b"@page" in response.read()
+
+
+# --- who may download it --------------------------------------------------------------------
+
+
+def _age_login(client, seconds=16 * 60):
+    with client.session_transaction() as session:
+        session["auth_at"] -= seconds
+
+
+def test_the_patients_summary_needs_a_login_and_a_recent_password(app, api):
+    anonymous = app.test_client()
+    assert anonymous.get("/api/v1/export/summary.pdf").status_code == 401
+    assert anonymous.get("/trends/summary.pdf").headers["Location"].startswith("/login")
+    _age_login(api.client)
+    stale = api.get("/export/summary.pdf")
+    assert stale.status_code == 401
+    assert "/api/v1/me/confirm" in stale.get_json()["error"]["message"]
+    page = api.client.get("/trends/summary.pdf?from=2026-03-01&to=2026-03-31")
+    assert page.status_code == 302
+    assert page.headers["Location"] == (
+        "/confirm-password?next=/trends/summary.pdf?from%3D2026-03-01%26to%3D2026-03-31"
+    )
+    assert api.post("/me/confirm", {"password": "correct horse battery"}).status_code == 204
+    assert api.get("/export/summary.pdf").status_code == 200
+    fresh = api.client.get("/trends/summary.pdf?from=2026-03-01&to=2026-03-31")
+    assert fresh.status_code == 200 and fresh.mimetype == "application/pdf"
+    assert 'filename="pain-summary-2026-03-01-to-2026-03-31.pdf"' in (
+        fresh.headers["Content-Disposition"]
+    )
+
+
+@pytest.fixture
+def noted(api):
+    """A patient with a display name, a session and an entry with a note in March 2026."""
+    api.patch("/me", {"display_name": "Sam Patient"})
+    api.post("/sessions", session_body(started_at="2026-03-03T10:00:00Z"))
+    api.post("/entries", entry_body(recorded_at="2026-03-02T08:00:00Z", notes="Secret note."))
+    api.post("/entries", entry_body(recorded_at="2026-03-04T08:00:00Z", notes=""))
+    return api
+
+
+def _share(api, include_notes):
+    created = api.post("/shares", {"label": "Dr Lee", "include_notes": include_notes})
+    assert created.status_code == 201
+    return created.get_json()
+
+
+MARCH = "?from=2026-03-01&to=2026-03-31"
+
+
+def _without_made_line(text):
+    return re.sub(r"made \w{3} \d+ \w{3} \d{4}, \d\d:\d\d", "made", text)
+
+
+def test_a_share_links_summary_is_the_patients_with_notes_only_if_allowed(client, noted):
+    own = text_of(noted.get("/export/summary.pdf" + MARCH).data)
+    assert "Secret note." in own and "Sam Patient" in own
+    with_notes = client.get(f"/s/{_share(noted, True)['token']}/summary.pdf{MARCH}")
+    assert with_notes.status_code == 200 and with_notes.mimetype == "application/pdf"
+    assert _without_made_line(text_of(with_notes.data)) == _without_made_line(own)
+    without = client.get(f"/s/{_share(noted, False)['token']}/summary.pdf{MARCH}")
+    text = text_of(without.data)
+    assert "Secret note." not in text and "Patient's notes" not in text
+    assert "Sam Patient" in text and "1 sessions" not in text and "1 session in" in text
+    for response in (with_notes, without):
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_a_share_links_summary_holds_no_other_patients_data(client, noted, other_api):
+    other_api.patch("/me", {"display_name": "Other Person"})
+    other_api.post("/entries", entry_body(recorded_at="2026-03-02T09:00:00Z", notes="Not hers."))
+    text = text_of(client.get(f"/s/{_share(noted, True)['token']}/summary.pdf{MARCH}").data)
+    assert "Other Person" not in text and "Not hers." not in text
+    assert "1 entry on 1 day" not in text and "2 entries on 2 days" in text
+
+
+def test_a_revoked_or_expired_link_gives_no_summary(app, client, noted):
+    revoked, expired = _share(noted, True), _share(noted, True)
+    assert noted.delete(f"/shares/{revoked['id']}").status_code == 204
+    with app.app_context():
+        db.session.get(ShareLink, expired["id"]).expires_at -= timedelta(days=31)
+        db.session.commit()
+    unknown = client.get("/s/" + "A" * 43 + "/summary.pdf")
+    assert unknown.status_code == 404
+    for created in (revoked, expired):
+        gone = client.get(f"/s/{created['token']}/summary.pdf")
+        assert gone.status_code == 404 and gone.get_data() == unknown.get_data()
+        assert gone.mimetype == "text/html"
+
+
+def test_downloading_the_summary_is_not_a_view(client, noted):
+    created = _share(noted, False)
+    assert client.get(f"/s/{created['token']}/summary.pdf").status_code == 200
+    listed = noted.get("/shares").get_json()["shares"]
+    assert listed[0]["view_count"] == 0
+
+
+def test_the_report_and_trends_offer_the_pdf_for_the_range_shown(client, noted):
+    created = _share(noted, False)
+    report = client.get(f"/s/{created['token']}{MARCH}").get_data(as_text=True)
+    assert f'href="/s/{created["token"]}/summary.pdf?from=2026-03-01&amp;to=2026-03-31"' in report
+    trends = noted.client.get("/trends" + MARCH).get_data(as_text=True)
+    assert 'href="/trends/summary.pdf?from=2026-03-01&amp;to=2026-03-31">Download PDF' in trends
+
+
+# --- questionnaires (PRODUCT.md section 11), when the trends document has them -------------
+
+
+def test_questionnaires_get_their_rows_when_the_trends_have_them(app, noted):
+    with app.test_request_context():
+        user = db.session.scalar(select(User).where(User.email == "pat@example.com"))
+        chart = chart_context(user, date(2026, 3, 1), date(2026, 3, 31))
+        assert summary.summary_context(chart, "Sam")["questionnaires"] == []
+        chart["data"]["questionnaires"] = {
+            "peg": {"points": [], "baseline": 6.67, "latest": 4.0, "change": -2.67,
+                    "percent": -40.03, "meaningful": True},
+            "rmdq": None,
+            "pgic": {"points": [], "baseline": None, "latest": 2, "change": None,
+                     "percent": None, "meaningful": True},
+        }  # fmt: skip
+        rows = summary.summary_context(chart, "Sam")["questionnaires"]
+    assert [(r["baseline"], r["latest"], r["change"], r["meaningful"]) for r in rows] == [
+        ("6.67", "4", "-2.67 (-40.03%)", True),
+        ("–", "2 (much improved)", "–", True),
+    ]
