@@ -204,7 +204,7 @@ def check_cleaned_or_refused(clean, body, tz_name, *, offences, fields, instant_
         cleaned = clean(body, tz_name=tz_name, vocabulary=VOCABULARY, now=NOW)
     except ValidationError as error:
         named = set(error.fields)
-        assert named and named <= fields
+        assert named and (fields is None or named <= fields)
         assert all(isinstance(message, str) and message for message in error.fields.values())
         assert named == expected
         return None
@@ -245,10 +245,11 @@ def check_nullable_pain(value):
 
 
 def stored(api):
-    """Everything the patient has: entries and sessions, as the API lists them."""
+    """Everything the patient has: entries, sessions and responses, as the API lists them."""
     return (
         api.get("/entries").get_json()["entries"],
         api.get("/sessions").get_json()["sessions"],
+        api.get("/responses").get_json()["responses"],
     )
 
 
@@ -325,3 +326,15 @@ def expected_score(instrument, answers):
 def expected_urgent(instrument, answers):
     """Only a red-flags response with a yes is urgent."""
     return instrument == "red_flags" and True in answers.values()
+
+
+def response_offences(body):
+    """The fields of a response body that break a rule (instants aside): ``instrument`` when
+    it is not a shipped instrument's key, else each bad answer."""
+    if not isinstance(body, dict):
+        return {"body"}
+    offences = set() if is_record_id(body.get("id")) else {"id"}
+    instrument = body.get("instrument")
+    if not isinstance(instrument, str) or instrument not in INSTRUMENT_ITEMS:
+        return offences | {"instrument"}
+    return offences | answer_offences(instrument, body.get("answers"))

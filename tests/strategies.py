@@ -220,3 +220,21 @@ def answer_sets(draw, instrument):
 INSTRUMENT_ANSWERS = st.sampled_from(sorted(ANSWER_ITEMS)).flatmap(
     lambda instrument: answer_sets(instrument).map(lambda answers: (instrument, answers))
 )
+
+RESPONSE_BODIES = INSTRUMENT_ANSWERS.flatmap(
+    lambda pair: st.fixed_dictionaries(
+        {
+            "instrument": st.just(pair[0]) | _or_junk(st.sampled_from(["odi", "PEG", ""])),
+            "answers": st.just(pair[1]),
+        },
+        optional={"id": ID_FIELD[1], "answered_at": INSTANT_FIELD[1]},
+    )
+)
+KNOWN_RESPONSE_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "properties-response"))
+RESPONSE_API_BODIES = (
+    JSON_VALUES
+    | RAW_BODIES
+    | RESPONSE_BODIES.flatmap(
+        lambda body: st.sampled_from([body, {**body, "id": KNOWN_RESPONSE_ID}])
+    )
+)

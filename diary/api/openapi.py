@@ -88,6 +88,8 @@ def _field_schema(field, output=True):
     Answers always hold every field (text "" and lists [] when empty); requests may send null
     for any optional field, meaning absent.
     """
+    if field.schema is not None:
+        return dict(field.schema)  # a field whose rules live elsewhere (an instrument's answers)
     if field.type == "score":
         schema = dict(PAIN if field.required else NULLABLE_PAIN)
     elif field.type == "text":
@@ -110,7 +112,7 @@ def _field_schema(field, output=True):
 def _record_schemas(kind):
     """``<Kind>Input``, ``<Kind>`` and ``<Kind>PreconditionFailed`` for a record kind: what a
     client sends, gets back, and gets with a 412."""
-    name = kind.name.capitalize()
+    name = kind.api_name
     inputs = {
         "id": {
             "type": ["string", "null"],
@@ -147,6 +149,7 @@ def _record_schemas(kind):
             target[field.name] = _field_schema(field, output)
         if field.required:
             required_inputs.append(field.group or field.name)
+    outputs.update({name: schema for name, _, schema in kind.outputs})
     outputs.update(
         {
             "version": {"type": "integer", "minimum": 1},
@@ -285,6 +288,39 @@ TRENDS_SCHEMAS = {
     ),
 }
 
+ANSWER_VALUE = {"type": ["integer", "boolean"]}
+QUESTIONNAIRE_SCHEMAS = {
+    "InstrumentOption": _object(
+        {"value": ANSWER_VALUE, "label": {"type": "string"}},
+        "An answer to offer (for an integer item: a labelled end of its scale)",
+    ),
+    "InstrumentItem": _object(
+        {
+            "key": {"type": "string"},
+            "text": {"type": "string"},
+            "type": {"type": "string", "enum": ["integer", "boolean", "choice"]},
+            "min": {"type": ["integer", "null"], "description": "integer items only"},
+            "max": {"type": ["integer", "null"], "description": "integer items only"},
+            "options": {"type": "array", "items": _ref("InstrumentOption")},
+        },
+        "One question: an answer is a JSON integer from min to max (integer), true or false "
+        "(boolean), or one of the options' values (choice)",
+    ),
+    "Instrument": _object(
+        {
+            "key": {"type": "string"},
+            "title": {"type": "string"},
+            "version": {"type": "string"},
+            "recall": {"type": "string", "description": "The period the questions ask about"},
+            "instructions": {"type": "string", "description": "Shown before the questions"},
+            "minutes": {"type": "integer", "minimum": 1, "description": "About how long it takes"},
+            "citation": {"type": "string"},
+            "items": {"type": "array", "items": _ref("InstrumentItem")},
+        },
+        "A questionnaire (PRODUCT.md section 11), from its file",
+    ),
+}
+
 SCHEMAS = {
     "Error": {
         "type": "object",
@@ -363,6 +399,7 @@ SCHEMAS = {
         },
     },
     **TRENDS_SCHEMAS,
+    **QUESTIONNAIRE_SCHEMAS,
     "ShareInput": {
         "type": "object",
         "properties": {
@@ -421,8 +458,7 @@ SCHEMAS = {
             "exported_at",
             "profile",
             "vocabulary",
-            "entries",
-            "sessions",
+            *(kind.plural for kind in KINDS),
         ],
         "properties": {
             "format": {"const": "pain-diary-backup"},
@@ -447,7 +483,7 @@ SCHEMAS = {
                 "The patient's own words; a restore maps them onto this patient's by label",
             ),
             **{
-                kind.plural: {"type": "array", "items": _ref(kind.name.capitalize())}
+                kind.plural: {"type": "array", "items": _ref(kind.api_name)}
                 for kind in KINDS
             },
         },
@@ -519,6 +555,7 @@ TAGS = [
     {"name": "account", "description": "The logged-in patient"},
     {"name": "vocabulary", "description": "The words entries and sessions use (section 4)"},
     *({"name": kind.plural, "description": f"{kind.title.capitalize()}s"} for kind in KINDS),
+    {"name": "questionnaires", "description": "Outcome questionnaires and when each is due"},
     {"name": "trends", "description": "The numbers behind the charts (section 7)"},
     {"name": "shares", "description": "Read-only links for a practitioner"},
     {"name": "exports", "description": "The diary as CSV, FHIR or a backup, and restores"},
@@ -612,8 +649,18 @@ def _body(schema):
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-def _record_paths(plural, singular, input_schema, schema, what):
+def _record_paths(plural, singular, input_schema, schema, what, filters=()):
     name, names = singular.capitalize(), plural.capitalize()
+    filter_parameters = [
+        {
+            "name": field,
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"},
+            "description": f"Only the {plural} with this {field}",
+        }
+        for field in filters
+    ]
     tags = [plural]
     collection = {
         "post": {
@@ -634,7 +681,7 @@ def _record_paths(plural, singular, input_schema, schema, what):
             "operationId": f"list{names}",
             "tags": tags,
             "summary": f"List {plural} by local date, in pages",
-            "parameters": RANGE + PAGING,
+            "parameters": RANGE + filter_parameters + PAGING,
             "responses": {
                 "200": _json(
                     {
@@ -650,7 +697,9 @@ def _record_paths(plural, singular, input_schema, schema, what):
                         },
                     }
                 ),
-                "422": _error("Bad date range, limit or cursor"),
+                "422": _error(
+                    "Bad date range, limit or cursor" + (", or filter" if filters else "")
+                ),
                 **UNAUTHORIZED,
             },
         },
@@ -849,6 +898,41 @@ def document():
                 },
             }
         },
+        "/api/v1/instruments": {
+            "get": {
+                "operationId": "listInstruments",
+                "tags": ["questionnaires"],
+                "summary": "Every questionnaire with its items and answers (section 11)",
+                "responses": {
+                    "200": _json(
+                        _object({"instruments": {"type": "array", "items": _ref("Instrument")}})
+                    ),
+                    **UNAUTHORIZED,
+                },
+            }
+        },
+        "/api/v1/questionnaires/due": {
+            "get": {
+                "operationId": "getDueQuestionnaires",
+                "tags": ["questionnaires"],
+                "summary": "The questionnaires due today in the profile's time zone",
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "due": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                    "description": "Instrument keys in the order to ask them: "
+                                    "peg, red_flags, rmdq, pgic (then any the operator added)",
+                                }
+                            }
+                        )
+                    ),
+                    **UNAUTHORIZED,
+                },
+            }
+        },
         "/api/v1/shares": {
             "post": {
                 "operationId": "createShare",
@@ -951,8 +1035,8 @@ def document():
             "post": {
                 "operationId": "importBackup",
                 "tags": ["exports"],
-                "summary": "Restore a backup, idempotent on ids (at most 20,000 entries and "
-                "20,000 sessions per account)",
+                "summary": "Restore a backup, idempotent on ids (at most 20,000 entries, "
+                "20,000 sessions and 20,000 questionnaire responses per account)",
                 "requestBody": {
                     # Not marked required although a restore needs a document (an empty body
                     # answers 422): openapi-python-client 0.29 writes a client that cannot be
@@ -981,7 +1065,7 @@ def document():
                 "responses": {
                     "200": _json(
                         _object(
-                            {name: COUNT for name in ("entries", "sessions", "vocabulary")},
+                            {name: COUNT for name in (*(k.plural for k in KINDS), "vocabulary")},
                             "How many items were newly created (0 for those already there)",
                         )
                     ),
@@ -990,7 +1074,7 @@ def document():
                     "413": _error("Body over 20 MB"),
                     "422": _error(
                         "No document, a part of it breaks a data rule, or it would take the "
-                        "account past 20,000 entries or sessions"
+                        "account past 20,000 entries, sessions or responses"
                     ),
                     "429": _rate_limited(
                         "More restores than a few an hour (RATELIMIT_RESTORES), or too many "
@@ -1005,9 +1089,10 @@ def document():
             for path, item in _record_paths(
                 kind.plural,
                 kind.name,
-                f"{kind.name.capitalize()}Input",
-                kind.name.capitalize(),
+                f"{kind.api_name}Input",
+                kind.api_name,
                 kind.title,
+                kind.filters,
             ).items()
         },
     }
