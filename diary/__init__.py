@@ -69,6 +69,8 @@ def create_app(test_config=None):
         RATELIMIT_HEADERS_ENABLED=True,
         JSON_SORT_KEYS=False,
         TRENDS_CACHE_SIZE=32,
+        # Instruments an operator adds (licensed ones: ODI, PROMIS, ...), beside the shipped ones.
+        INSTRUMENTS_FOLDER=os.path.join(app.instance_path, "instruments"),
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env()
@@ -82,6 +84,7 @@ def create_app(test_config=None):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     _configure_public_url(app)
     app.json = FastJSONProvider(app)
+    _load_instruments(app)
 
     if app.config["PROXY_COUNT"]:
         # Behind N trusted proxies: take the client address, scheme and host from their headers
@@ -119,6 +122,15 @@ def _instance_secret_key(instance_path):
         finally:
             draft.unlink()
     return path.read_text().strip()
+
+
+def _load_instruments(app):
+    """Check every instrument file now: a bad one stops the app, naming the file and why."""
+    from .instruments import SHIPPED_FOLDER, load_instruments
+
+    app.extensions["diary.instruments"] = load_instruments(
+        SHIPPED_FOLDER, app.config["INSTRUMENTS_FOLDER"]
+    )
 
 
 def _configure_public_url(app):

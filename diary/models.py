@@ -1,4 +1,5 @@
-"""Database models: patients, pain entries, acupuncture sessions and custom vocabulary."""
+"""Database models: patients, pain entries, acupuncture sessions, questionnaire responses and
+custom vocabulary."""
 
 import secrets
 from datetime import UTC, date, datetime
@@ -9,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -71,10 +73,11 @@ class User(UserMixin, db.Model):
     # Names the current state of the patient's entries and sessions (see ``retag``): computed
     # trends are cached under it, so a change anywhere makes every cached copy unreachable.
     data_tag: Mapped[str] = mapped_column(String(32), default=new_data_tag, server_default="")
-    # How many entries and sessions the patient holds, kept with every change (``counted``):
-    # the per-account quota is checked on every write without counting rows.
+    # How many entries, sessions and questionnaire responses the patient holds, kept with every
+    # change (``counted``): the per-account quota is checked on every write without counting rows.
     entry_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     session_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    response_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def get_id(self):
         """Flask-Login's id: the row id plus the nonce, so rotating the nonce logs out."""
@@ -145,6 +148,35 @@ class AcupunctureSession(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class QuestionnaireResponse(db.Model):
+    """One answered questionnaire (PRODUCT.md section 11): the answers as given, and the score
+    and urgency the instrument's file made of them when they were stored."""
+
+    __tablename__ = "questionnaire_responses"
+    __table_args__ = (
+        Index("ix_questionnaire_responses_user_answered_at", "user_id", "answered_at"),
+        Index(
+            "ix_questionnaire_responses_user_instrument_local_date",
+            "user_id",
+            "instrument",
+            "local_date",
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    instrument: Mapped[str] = mapped_column(String(64))
+    instrument_version: Mapped[str] = mapped_column(String(32))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    local_date: Mapped[date] = mapped_column(Date)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    score: Mapped[float] = mapped_column(Float)  # unrounded (a PEG mean is in thirds)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class CustomTerm(db.Model):
     """A patient's own pain type, trigger, reliever or technique."""
 
@@ -185,9 +217,18 @@ def retag(session, user_id):
         user.data_tag = new_data_tag()
 
 
+# The patient's records, each counted in a column of ``User``; a change to any retags the diary.
+COUNT_COLUMNS = {
+    Entry: "entry_count",
+    AcupunctureSession: "session_count",
+    QuestionnaireResponse: "response_count",
+}
+RECORD_MODELS = tuple(COUNT_COLUMNS)
+
+
 def count_column(model):
     """The ``User`` column that counts the patient's rows of ``model``."""
-    return "entry_count" if model is Entry else "session_count"
+    return COUNT_COLUMNS[model]
 
 
 def counted(session, user_id, model, delta):
@@ -200,12 +241,12 @@ def counted(session, user_id, model, delta):
 
 @event.listens_for(Session, "before_flush")
 def _retag_changed_diaries(session, flush_context, instances):
-    """Every flush that adds, changes or deletes entries or sessions retags their patients
-    and keeps their counts."""
+    """Every flush that adds, changes or deletes entries, sessions or questionnaire responses
+    retags their patients and keeps their counts."""
     owners, deltas = set(), {}
     for rows, step in ((session.new, 1), (session.dirty, 0), (session.deleted, -1)):
         for row in rows:
-            if isinstance(row, Entry | AcupunctureSession):
+            if isinstance(row, RECORD_MODELS):
                 owners.add(row.user_id)
                 key = (row.user_id, type(row))
                 deltas[key] = deltas.get(key, 0) + step

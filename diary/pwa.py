@@ -51,6 +51,8 @@ def service_worker():
     """The service worker, served from the root so that it controls every page."""
     record_forms = {}
     for kind in KINDS:
+        if kind.form_page is None:
+            continue
         page = url_for(kind.form_page)
         spec = kind.client_form(url_for(f"api.create_{kind.name}"))
         record_forms[page] = {**spec, "form_page": page}

@@ -265,6 +265,27 @@ def session_body(**overrides):
     return body
 
 
+PEG_ANSWERS = {"pain": 6, "enjoyment": 5, "activity": 7}
+RED_FLAGS_NO = dict.fromkeys(("saddle_numbness", "bladder", "bowel", "both_legs", "sexual"), False)
+
+
+def rmdq_answers(yes=0):
+    """RMDQ answers with the first ``yes`` of the 24 statements ticked."""
+    return {f"q{n}": n <= yes for n in range(1, 25)}
+
+
+def response_body(**overrides):
+    """A valid questionnaire response body (a PEG, score 6)."""
+    body = {
+        "id": new_id(),
+        "instrument": "peg",
+        "answered_at": "2026-03-02T09:00:00Z",
+        "answers": dict(PEG_ANSWERS),
+    }
+    body.update(overrides)
+    return body
+
+
 # --- exports (test_csv_export, test_fhir, test_backup, test_exports) ----------------------
 
 
@@ -287,7 +308,17 @@ def fill_diary(api):
         session_body(started_at="2026-03-06T10:00:00Z", practitioner="", points=""),
     ):
         assert api.post("/sessions", body).status_code == 201
-    return {"entries": [full, sparse, edited]}
+    responses = [
+        response_body(answers={"pain": 7, "enjoyment": 6, "activity": 7}),
+        response_body(
+            instrument="red_flags",
+            answers={**RED_FLAGS_NO, "bladder": True},
+            answered_at="2026-03-02T09:01:00Z",
+        ),
+    ]
+    for body in responses:
+        assert api.post("/responses", body).status_code == 201
+    return {"entries": [full, sparse, edited], "responses": responses}
 
 
 def csv_rows(response):
@@ -295,7 +326,7 @@ def csv_rows(response):
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
 
 
-def backup_document(entries=(), sessions=(), vocabulary=None):
+def backup_document(entries=(), sessions=(), vocabulary=None, responses=()):
     """A backup document (format version 1) holding these records and own words."""
     return {
         "format": "pain-diary-backup",
@@ -305,15 +336,22 @@ def backup_document(entries=(), sessions=(), vocabulary=None):
         "vocabulary": vocabulary or {},
         "entries": list(entries),
         "sessions": list(sessions),
+        "responses": list(responses),
     }
 
 
 def valid_backup_document():
-    """A small valid backup: two entries, two sessions and one own word."""
+    """A small valid backup: two entries, two sessions, two responses and one own word."""
     return backup_document(
         [entry_body(triggers=["gardening"]), entry_body(recorded_at="2026-03-04T08:00:00Z")],
         [session_body(), session_body(started_at="2026-03-09T10:00:00Z")],
         {"triggers": [{"key": "gardening", "label": "Gardening"}]},
+        [
+            response_body(),
+            response_body(
+                instrument="rmdq", answers=rmdq_answers(9), answered_at="2026-03-04T08:05:00Z"
+            ),
+        ],
     )
 
 

@@ -204,7 +204,7 @@ def check_cleaned_or_refused(clean, body, tz_name, *, offences, fields, instant_
         cleaned = clean(body, tz_name=tz_name, vocabulary=VOCABULARY, now=NOW)
     except ValidationError as error:
         named = set(error.fields)
-        assert named and named <= fields
+        assert named and (fields is None or named <= fields)
         assert all(isinstance(message, str) and message for message in error.fields.values())
         assert named == expected
         return None
@@ -245,10 +245,11 @@ def check_nullable_pain(value):
 
 
 def stored(api):
-    """Everything the patient has: entries and sessions, as the API lists them."""
+    """Everything the patient has: entries, sessions and responses, as the API lists them."""
     return (
         api.get("/entries").get_json()["entries"],
         api.get("/sessions").get_json()["sessions"],
+        api.get("/responses").get_json()["responses"],
     )
 
 
@@ -274,3 +275,66 @@ def check_answer(api, method, path, body, headers=None):
         assert answer["current"]["id"] == path.rsplit("/", 1)[1]
     assert stored(api) == before, "a refused request changed the diary"
     return response
+
+
+# --- questionnaires (section 11) ----------------------------------------------------------
+
+# Each shipped instrument's items as section 11's table states them: (type, allowed values).
+WHOLE_0_10 = ("integer", range(0, 11))
+YES_NO = ("boolean", (True, False))
+INSTRUMENT_ITEMS = {
+    "peg": {"pain": WHOLE_0_10, "enjoyment": WHOLE_0_10, "activity": WHOLE_0_10},
+    "rmdq": {f"q{n}": YES_NO for n in range(1, 25)},
+    "pgic": {"change": ("choice", range(1, 8))},
+    "red_flags": {
+        name: YES_NO for name in ("saddle_numbness", "bladder", "bowel", "both_legs", "sexual")
+    },
+}
+
+
+def is_answer(kind, allowed, value):
+    """A JSON value of the item's type within its values: booleans only for yes/no items,
+    JSON integers (never a bool, a string or 5.0) for the rest."""
+    if kind == "boolean":
+        return type(value) is bool
+    return type(value) is int and value in allowed
+
+
+def answer_offences(instrument, answers):
+    """The ``answers.<item>`` names a refusal must give (``answers`` when not an object)."""
+    if not isinstance(answers, dict):
+        return {"answers"}
+    items = INSTRUMENT_ITEMS[instrument]
+    wrong = {
+        f"answers.{key}"
+        for key, (kind, allowed) in items.items()
+        if key not in answers or not is_answer(kind, allowed, answers[key])
+    }
+    return wrong | {f"answers.{key}" for key in answers if key not in items}
+
+
+def expected_score(instrument, answers):
+    """Section 11's score: PEG the mean of its 3 answers, RMDQ and red flags the number of
+    yes answers, PGIC the answer itself."""
+    if instrument == "peg":
+        return (answers["pain"] + answers["enjoyment"] + answers["activity"]) / 3
+    if instrument == "pgic":
+        return answers["change"]
+    return sum(1 for value in answers.values() if value is True)
+
+
+def expected_urgent(instrument, answers):
+    """Only a red-flags response with a yes is urgent."""
+    return instrument == "red_flags" and True in answers.values()
+
+
+def response_offences(body):
+    """The fields of a response body that break a rule (instants aside): ``instrument`` when
+    it is not a shipped instrument's key, else each bad answer."""
+    if not isinstance(body, dict):
+        return {"body"}
+    offences = set() if is_record_id(body.get("id")) else {"id"}
+    instrument = body.get("instrument")
+    if not isinstance(instrument, str) or instrument not in INSTRUMENT_ITEMS:
+        return offences | {"instrument"}
+    return offences | answer_offences(instrument, body.get("answers"))

@@ -175,3 +175,66 @@ SESSION_API_BODIES = (
     | SESSION_BODIES.flatmap(lambda body: st.sampled_from([body, {**body, "id": KNOWN_SESSION_ID}]))
 )
 IF_MATCH = st.none() | st.sampled_from(['"1"', '"2"', "*", 'W/"1"', "junk", '"99"'])
+
+# --- questionnaire answers (section 11) ---------------------------------------------------
+
+ANSWER_JUNK = st.sampled_from([5.0, "5", True, False, None, -1, 11, 0, 8, "true", 1, [], {}])
+
+
+def _good_answer(kind):
+    if kind == "peg":
+        return GOOD_PAIN
+    if kind == "pgic":
+        return st.integers(min_value=1, max_value=7)
+    return st.booleans()
+
+
+# The items of each shipped instrument, as section 11 names them.
+ANSWER_ITEMS = {
+    "peg": ("pain", "enjoyment", "activity"),
+    "rmdq": tuple(f"q{n}" for n in range(1, 25)),
+    "pgic": ("change",),
+    "red_flags": ("saddle_numbness", "bladder", "bowel", "both_legs", "sexual"),
+}
+
+
+@st.composite
+def answer_sets(draw, instrument):
+    """Answers to ``instrument``: mostly complete and valid (the RMDQ's 2^24 sets sampled),
+    sometimes with an answer dropped, one of the wrong type or range, or an extra key."""
+    items = ANSWER_ITEMS[instrument]
+    answers = {key: draw(_good_answer(instrument)) for key in items}
+    fault = draw(st.sampled_from(["none", "none", "none", "missing", "junk", "extra", "any"]))
+    key = draw(st.sampled_from(items))
+    if fault == "missing":
+        del answers[key]
+    elif fault == "junk":
+        answers[key] = draw(ANSWER_JUNK | JSON_SCALARS)
+    elif fault == "extra":
+        answers[draw(TEXT.filter(lambda name: name not in items))] = draw(JSON_SCALARS)
+    elif fault == "any":
+        return draw(JSON_VALUES)
+    return answers
+
+
+INSTRUMENT_ANSWERS = st.sampled_from(sorted(ANSWER_ITEMS)).flatmap(
+    lambda instrument: answer_sets(instrument).map(lambda answers: (instrument, answers))
+)
+
+RESPONSE_BODIES = INSTRUMENT_ANSWERS.flatmap(
+    lambda pair: st.fixed_dictionaries(
+        {
+            "instrument": st.just(pair[0]) | _or_junk(st.sampled_from(["odi", "PEG", ""])),
+            "answers": st.just(pair[1]),
+        },
+        optional={"id": ID_FIELD[1], "answered_at": INSTANT_FIELD[1]},
+    )
+)
+KNOWN_RESPONSE_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "properties-response"))
+RESPONSE_API_BODIES = (
+    JSON_VALUES
+    | RAW_BODIES
+    | RESPONSE_BODIES.flatmap(
+        lambda body: st.sampled_from([body, {**body, "id": KNOWN_RESPONSE_ID}])
+    )
+)

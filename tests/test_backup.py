@@ -14,6 +14,7 @@ from helpers import (
     fill_diary,
     new_id,
     page_csrf,
+    response_body,
     session_body,
     sql_statements,
     valid_backup_document,
@@ -36,6 +37,7 @@ def _diary(api):
     return {
         "entries": api.get("/entries").get_json()["entries"],
         "sessions": api.get("/sessions").get_json()["sessions"],
+        "responses": api.get("/responses").get_json()["responses"],
         "vocabulary": _custom(api.get("/vocabulary").get_json()),
     }
 
@@ -67,7 +69,7 @@ def _big_document(size):
     return document
 
 
-def test_backup_holds_the_profile_own_words_entries_and_sessions(api):
+def test_backup_holds_the_profile_own_words_entries_sessions_and_responses(api):
     fill_diary(api)
     response = api.get("/export/backup.json")
     assert response.status_code == 200
@@ -85,6 +87,7 @@ def test_backup_holds_the_profile_own_words_entries_and_sessions(api):
         "vocabulary",
         "entries",
         "sessions",
+        "responses",
     ]
     assert document["format"] == "pain-diary-backup" and document["version"] == 1
     assert document["profile"] == {
@@ -100,6 +103,8 @@ def test_backup_holds_the_profile_own_words_entries_and_sessions(api):
     }
     assert document["entries"] == api.get("/entries").get_json()["entries"]
     assert document["sessions"] == api.get("/sessions").get_json()["sessions"]
+    assert document["responses"] == api.get("/responses").get_json()["responses"]
+    assert [r["score"] for r in document["responses"]] == [6.67, 1]
 
 
 def test_restore_into_the_same_account_creates_and_duplicates_nothing(api):
@@ -107,7 +112,7 @@ def test_restore_into_the_same_account_creates_and_duplicates_nothing(api):
     before = _diary(api)
     response = api.post("/import/backup", _backup(api))
     assert response.status_code == 200
-    assert response.get_json() == {"entries": 0, "sessions": 0, "vocabulary": 0}
+    assert response.get_json() == {"entries": 0, "sessions": 0, "responses": 0, "vocabulary": 0}
     assert _diary(api) == before
 
 
@@ -116,10 +121,10 @@ def test_restore_into_a_new_account_gives_identical_objects(api, other_api):
     document, diary = _leave(api)
     response = other_api.post("/import/backup", document)
     assert response.status_code == 200
-    assert response.get_json() == {"entries": 3, "sessions": 2, "vocabulary": 2}
+    assert response.get_json() == {"entries": 3, "sessions": 2, "responses": 2, "vocabulary": 2}
     assert _diary(other_api) == diary
     again = other_api.post("/import/backup", document)
-    assert again.get_json() == {"entries": 0, "sessions": 0, "vocabulary": 0}
+    assert again.get_json() == {"entries": 0, "sessions": 0, "responses": 0, "vocabulary": 0}
     assert _diary(other_api) == diary
 
 
@@ -133,7 +138,7 @@ def test_restore_from_a_multipart_file(api, other_api):
         content_type="multipart/form-data",
     )
     assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {"entries": 3, "sessions": 2, "vocabulary": 2}
+    assert response.get_json() == {"entries": 3, "sessions": 2, "responses": 2, "vocabulary": 2}
     assert _diary(other_api) == diary
 
 
@@ -150,7 +155,7 @@ def test_restore_maps_own_words_by_label_and_never_reuses_a_taken_key(other_api)
     )
     response = other_api.post("/import/backup", document)
     assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {"entries": 1, "sessions": 0, "vocabulary": 1}
+    assert response.get_json() == {"entries": 1, "sessions": 0, "responses": 0, "vocabulary": 1}
     stored = other_api.get(f"/entries/{entry['id']}").get_json()
     assert stored["triggers"] == ["gardening"]
     assert stored["relievers"] == ["yoga_2", "heat"]
@@ -191,6 +196,7 @@ def test_restore_refuses_an_own_word_whose_key_is_built_in_and_changes_nothing(o
     assert _diary(other_api) == {
         "entries": [],
         "sessions": [],
+        "responses": [],
         "vocabulary": {
             name: [] for name in ("regions", "pain_types", "triggers", "relievers", "techniques")
         },
@@ -210,7 +216,7 @@ def test_restore_never_reuses_a_key_of_another_list(other_api):
     )
     response = other_api.post("/import/backup", document)
     assert response.status_code == 200, response.get_json()
-    assert response.get_json() == {"entries": 1, "sessions": 0, "vocabulary": 2}
+    assert response.get_json() == {"entries": 1, "sessions": 0, "responses": 0, "vocabulary": 2}
     stored = other_api.get(f"/entries/{entry['id']}").get_json()
     assert stored["triggers"] == ["gardening"]
     assert stored["relievers"] == ["gardening_2"]
@@ -283,6 +289,17 @@ def _without(name):
         (_break(["vocabulary", "triggers", 0, "label"], ""), "vocabulary.triggers.0.label"),
         (_break(["vocabulary", "triggers", 0, "key"], "Bad Key"), "vocabulary.triggers.0.key"),
         (_break(["vocabulary"], ["gardening"]), "vocabulary"),
+        (_break(["responses", 0, "answers", "pain"], 5.0), "responses.0.answers.pain"),
+        (_break(["responses", 1, "answers", "q3"], 1), "responses.1.answers.q3"),
+        (_break(["responses", 0, "answers", "mood"], 1), "responses.0.answers.mood"),
+        (_break(["responses", 1, "instrument"], "odi"), "responses.1.instrument"),
+        (_break(["responses", 0, "answered_at"], None), "responses.0.answered_at"),
+        (_break(["responses", 0, "instrument_version"], 2), "responses.0.instrument_version"),
+        (
+            _break(["responses", 0, "instrument_version"], "v" * 33),
+            "responses.0.instrument_version",
+        ),
+        (_break(["responses"], {}), "responses"),
     ],
 )
 def test_broken_backups_are_refused_and_change_nothing(other_api, breakage, field):
@@ -296,6 +313,7 @@ def test_broken_backups_are_refused_and_change_nothing(other_api, breakage, fiel
     assert _diary(other_api) == {
         "entries": [],
         "sessions": [],
+        "responses": [],
         "vocabulary": {
             name: [] for name in ("regions", "pain_types", "triggers", "relievers", "techniques")
         },
@@ -483,3 +501,30 @@ def test_account_page_restores_a_backup_file(api):
         content_type="multipart/form-data",
     )
     assert no_token.status_code == 400
+
+
+def test_restored_responses_keep_the_version_answered_and_get_their_score_again(other_api):
+    kept = response_body(answers={"pain": 7, "enjoyment": 6, "activity": 7})
+    document = backup_document(
+        responses=[{**kept, "instrument_version": "0.9", "score": 99, "urgent": True}]
+    )
+    answer = other_api.post("/import/backup", document)
+    assert answer.status_code == 200
+    assert answer.get_json()["responses"] == 1
+    restored = other_api.get(f"/responses/{kept['id']}").get_json()
+    # The version answered is kept; the score and urgency come from the answers, never the file.
+    assert restored["instrument_version"] == "0.9"
+    assert (restored["score"], restored["urgent"]) == (6.67, False)
+
+
+def test_a_response_edited_since_the_backup_is_a_conflict(api):
+    made = fill_diary(api)
+    document = _backup(api)
+    first = made["responses"][0]
+    edited = {**first, "answers": {"pain": 1, "enjoyment": 1, "activity": 1}}
+    assert api.put(f"/responses/{first['id']}", edited).status_code == 200
+    before = _diary(api)
+    response = api.post("/import/backup", document)
+    assert response.status_code == 409
+    assert set(response.get_json()["error"]["fields"]) == {"responses.0.id"}
+    assert _diary(api) == before

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import pytest
 import schemathesis
-from helpers import PASSWORD, Api, entry_body, make_app, register, session_body
+from helpers import PASSWORD, Api, entry_body, make_app, register, response_body, session_body
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -71,6 +71,12 @@ HYPOTHESIS_SETTINGS = settings(
 # Stable ids the fuzzer may put in paths, so that item routes reach real records too.
 KNOWN_ENTRY_IDS = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"fuzz-entry-{n}")) for n in range(3)]
 KNOWN_SESSION_IDS = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"fuzz-session-{n}")) for n in range(3)]
+KNOWN_RESPONSE_IDS = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"fuzz-response-{n}")) for n in range(3)]
+KNOWN_RECORD_IDS = {
+    "/api/v1/entries": KNOWN_ENTRY_IDS,
+    "/api/v1/sessions": KNOWN_SESSION_IDS,
+    "/api/v1/responses": KNOWN_RESPONSE_IDS,
+}
 CATEGORIES = ["pain_types", "triggers", "relievers", "techniques", "regions"]
 known_share_ids = []
 
@@ -89,8 +95,7 @@ def aim_at_known(case):
         return
     name, value = next(iter(case.path_parameters.items()))
     if name == "record_id":
-        entries = case.operation.path.startswith("/api/v1/entries")
-        known = KNOWN_ENTRY_IDS if entries else KNOWN_SESSION_IDS
+        known = KNOWN_RECORD_IDS[case.operation.path.rsplit("/", 1)[0]]
     elif name == "share_id":
         known = known_share_ids
     elif name == "category":
@@ -155,6 +160,8 @@ def known_records(patient):
         assert patient.api.post("/entries", entry_body(id=record_id)).status_code == 201
     for record_id in KNOWN_SESSION_IDS:
         assert patient.api.post("/sessions", session_body(id=record_id)).status_code == 201
+    for record_id in KNOWN_RESPONSE_IDS:
+        assert patient.api.post("/responses", response_body(id=record_id)).status_code == 201
     created = patient.api.post("/shares", {"label": "Fuzz"})
     assert created.status_code == 201
     known_share_ids[:] = [created.get_json()["id"]]
@@ -200,7 +207,7 @@ def test_every_documented_operation_is_fuzzed(client):
     fuzzed = {result.ok().label for result in schema.get_all_operations()}
     # Schemathesis leaves out the document it was loaded from.
     assert labels - fuzzed == {f"GET {OPENAPI_PATH}"}
-    assert fuzzed <= labels and len(fuzzed) == 24
+    assert fuzzed <= labels and len(fuzzed) == 32
 
 
 @pytest.mark.parametrize(
@@ -244,6 +251,7 @@ def test_trends_dates_at_the_edge_of_the_calendar_are_a_client_error(api, query)
         pytest.param("/api/v1/shares/a%00b", id="share"),
         pytest.param("/api/v1/entries/a%00b", id="entry"),
         pytest.param("/api/v1/sessions/a%00b", id="session"),
+        pytest.param("/api/v1/responses/a%00b", id="response"),
     ],
 )
 def test_a_nul_in_an_id_is_not_found(api, path):

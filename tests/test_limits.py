@@ -94,7 +94,8 @@ def test_other_patients_write_at_once_during_a_large_restore(database_path, tmp_
             assert status == 201, answer
             time.sleep(0.05)
         worker.join()
-    assert restored["answer"] == (200, {"entries": most, "sessions": most, "vocabulary": 0})
+    counts = {"entries": most, "sessions": most, "responses": 0, "vocabulary": 0}
+    assert restored["answer"] == (200, counts)
     assert len(latencies) >= 3, "the restore was over before the other patient wrote"
     assert max(latencies) < 1.0, f"slowest write {max(latencies):.2f} s, median " + (
         f"{statistics.median(latencies):.3f} s"

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from helpers import entry_body, session_body, sqlite_only
+from helpers import entry_body, response_body, session_body, sqlite_only
 from sqlalchemy import inspect, text
 
 from diary import resource_dir
 from diary.core.extensions import db
 
-HEAD = "0005"
+HEAD = "0006"
 
 
 def fill(api, entries=12, sessions=3):
@@ -123,7 +123,7 @@ def test_downgrade_to_the_first_revision_and_back_keeps_every_entry(app, api):
 
 
 def test_the_migrations_folder_is_the_one_the_app_uses():
-    assert Path(resource_dir("migrations"), "versions", f"{HEAD}_record_counts.py").is_file()
+    assert Path(resource_dir("migrations"), "versions", f"{HEAD}_responses.py").is_file()
 
 
 def test_the_record_counts_are_filled_in_by_the_upgrade(app, api, other_api):
@@ -140,3 +140,27 @@ def test_the_record_counts_are_filled_in_by_the_upgrade(app, api, other_api):
         ("other@example.com", 1, 0),
         ("pat@example.com", 5, 2),
     ]
+
+
+def test_down_to_0005_and_back_keeps_every_other_row_and_responses_start_again(app, api):
+    fill(api, entries=6, sessions=2)
+    for day in (1, 8):
+        body = response_body(answered_at=f"2026-03-{day:02d}T09:00:00Z")
+        assert api.post("/responses", body).status_code == 201
+    before = row_counts(app)
+    assert before["questionnaire_responses"] == 2
+    with app.app_context():
+        downgrade(revision="0005")
+        down = row_counts(app)
+        assert "questionnaire_responses" not in down
+        assert down == {table: count for table, count in before.items() if table in down}
+        with db.engine.connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("users")}
+        assert "response_count" not in columns
+        upgrade()
+        with db.engine.connect() as connection:
+            counts = connection.execute(text("SELECT response_count FROM users")).scalars().all()
+    assert row_counts(app) == {**before, "questionnaire_responses": 0}
+    assert counts == [0]
+    assert api.post("/responses", response_body()).status_code == 201
+    assert len(api.get("/entries").get_json()["entries"]) == 6

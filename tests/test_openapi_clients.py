@@ -27,12 +27,14 @@ import httpx
 import pytest
 from helpers import (
     PASSWORD,
+    RED_FLAGS_NO,
     Api,
     database_copy,
     entry_body,
     make_app,
     new_id,
     register,
+    response_body,
     serving,
     session_body,
     valid_backup_document,
@@ -433,6 +435,28 @@ def test_a_journey_through_every_operation_matches_the_document(app, checker, do
     assert api.get(f"/sessions/{session['id']}").status_code == 200
     assert api.put(f"/sessions/{session['id']}", {**session, "notes": None}).status_code == 200
 
+    # Questionnaires: what is due, the instruments, and a response through every route.
+    assert api.get("/questionnaires/due").get_json()["due"][:2] == ["peg", "red_flags"]
+    assert len(api.get("/instruments").get_json()["instruments"]) == 4
+    answer = response_body(answered_at="2026-03-09T08:00")
+    created = api.post("/responses", answer)
+    assert created.status_code == 201 and created.get_json()["score"] == 6
+    assert api.post("/responses", answer).status_code == 200
+    other = {**answer, "answers": {**answer["answers"], "pain": 1}}
+    assert api.post("/responses", other).status_code == 409
+    refused = api.post("/responses", response_body(answers={**answer["answers"], "pain": 5.0}))
+    assert set(refused.get_json()["error"]["fields"]) == {"answers.pain"}
+    listed = api.get("/responses?instrument=peg&from=2026-03-01&to=2026-03-31&limit=5")
+    assert [r["id"] for r in listed.get_json()["responses"]] == [answer["id"]]
+    assert api.get(f"/responses/{answer['id']}").headers["ETag"] == '"1"'
+    response_path = f"/responses/{answer['id']}"
+    assert api.put(response_path, other, headers={"If-Match": '"1"'}).status_code == 200
+    assert api.put(response_path, answer, headers={"If-Match": '"1"'}).status_code == 412
+    red_flag = response_body(
+        instrument="red_flags", answers={**RED_FLAGS_NO, "both_legs": True}, answered_at=None
+    )
+    assert api.post("/responses", red_flag).get_json()["urgent"] is True
+
     # Trends: too early at first, then a verdict once both windows hold enough dates.
     early = api.get("/trends?from=2026-03-01&to=2026-03-05").get_json()
     assert early["progress"]["overall"]["category"] == "too_early"
@@ -450,7 +474,7 @@ def test_a_journey_through_every_operation_matches_the_document(app, checker, do
     assert api.get("/shares").status_code == 200
     assert api.delete(f"/shares/{share.get_json()['id']}").status_code == 204
     assert api.delete(f"/shares/{new_id()}").status_code == 404
-    downloads = ("entries.csv", "fhir", "backup.json", "summary.pdf")
+    downloads = ("entries.csv", "responses.csv", "fhir", "backup.json", "summary.pdf")
     for path in (f"/export/{name}" for name in downloads):
         download = api.get(path)
         assert download.status_code == 200
@@ -463,6 +487,7 @@ def test_a_journey_through_every_operation_matches_the_document(app, checker, do
     assert api.post("/import/backup", data=b"", content_type="application/json").status_code == 422
 
     assert api.delete(f"/sessions/{session['id']}").status_code == 204
+    assert api.delete(response_path).status_code == 204
     assert api.delete(f"/entries/{body['id']}").status_code == 204
     assert api.get(f"/entries/{body['id']}").status_code == 404
     not_allowed = api.call("PATCH", "/entries")
@@ -602,6 +627,8 @@ def test_a_generated_client_completes_a_journey(generated_client, served):
                 "delete_entry",
             ),
             "trends": ("get_trends",),
+            "questionnaires": ("list_instruments", "get_due_questionnaires"),
+            "responses": ("create_response", "list_responses"),
             "exports": (
                 "export_entries_csv",
                 "export_backup",
@@ -656,6 +683,24 @@ def test_a_generated_client_completes_a_journey(generated_client, served):
     assert isinstance(stale.parsed, models.EntryPreconditionFailed)
     assert stale.parsed.current.version == 2 and stale.headers["ETag"] == '"2"'
     assert stale.parsed.error.code == models.ErrorDetailCode.PRECONDITION_FAILED
+
+    instruments = from_api["list_instruments"].sync(client=client).instruments
+    assert [item.key for item in instruments] == ["peg", "red_flags", "rmdq", "pgic"]
+    assert instruments[0].items[0].options[1].label == "Pain as bad as you can imagine"
+    assert from_api["get_due_questionnaires"].sync(client=client).due[0] == "peg"
+    answers = models.QuestionnaireResponseInputAnswers.from_dict(
+        {"pain": 7, "enjoyment": 6, "activity": 7}
+    )
+    answered = from_api["create_response"].sync_detailed(
+        client=client,
+        body=models.QuestionnaireResponseInput(
+            instrument="peg", answers=answers, answered_at="2026-03-03T08:00"
+        ),
+    )
+    assert answered.status_code == 201 and isinstance(answered.parsed, models.QuestionnaireResponse)
+    assert answered.parsed.score == 6.67 and answered.parsed.answers.to_dict()["pain"] == 7
+    only_peg = from_api["list_responses"].sync(client=client, instrument="peg")
+    assert [response.id for response in only_peg.responses] == [answered.parsed.id]
 
     trends = from_api["get_trends"].sync(client=client, from_=date(2026, 3, 1), to=date(2026, 3, 7))
     assert isinstance(trends, models.Trends)

@@ -15,7 +15,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from helpers import entry_body, session_body
+from helpers import entry_body, response_body, session_body
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracle import (
@@ -31,10 +31,13 @@ from oracle import (
     check_text,
     entry_offences,
     expected_instant,
+    expected_score,
+    expected_urgent,
     is_location_list,
     is_pain,
     is_text,
     normalised_text,
+    response_offences,
     session_offences,
 )
 from strategies import (
@@ -44,16 +47,19 @@ from strategies import (
     INSTANT_FIELD,
     JSON_VALUES,
     KNOWN_ENTRY_ID,
+    KNOWN_RESPONSE_ID,
     KNOWN_SESSION_ID,
     LOCATIONS_FIELD,
     PAIN_VALUES,
+    RESPONSE_API_BODIES,
+    RESPONSE_BODIES,
     SESSION_API_BODIES,
     SESSION_BODIES,
     ZONES,
     text_field,
 )
 
-from diary.records import ENTRY, SESSION
+from diary.records import ENTRY, RESPONSE, SESSION
 from diary.validation import LIMITS, ValidationError, location_list, pain_value, text_value
 
 VALIDATOR_SETTINGS = settings(max_examples=500, deadline=None, derandomize=True, database=None)
@@ -171,13 +177,36 @@ def test_clean_session_normalises_or_names_each_bad_field(body, tz_name):
     check_keys(cleaned["techniques"], VOCABULARY["techniques"])
 
 
+@VALIDATOR_SETTINGS
+@given(body=RESPONSE_BODIES | JSON_VALUES, tz_name=st.sampled_from(ZONES))
+def test_clean_response_scores_or_names_each_bad_answer(body, tz_name):
+    """A response is either cleaned, with the score and urgency section 11 gives its answers,
+    or refused naming exactly its faults (``answers.<item>``, ``instrument``)."""
+    cleaned = check_cleaned_or_refused(
+        RESPONSE.clean,
+        body,
+        tz_name,
+        offences=response_offences,
+        fields=None,
+        instant_field="answered_at",
+    )
+    if cleaned is None:
+        return
+    derived = RESPONSE.derived(cleaned)
+    key = cleaned["instrument"]
+    assert derived["score"] == pytest.approx(expected_score(key, body["answers"]), abs=1e-12)
+    assert derived["urgent"] is expected_urgent(key, body["answers"])
+
+
 # --- the API ------------------------------------------------------------------------------
 
 
 def seed_records(api):
-    """One entry and one session with known ids, for PUT paths and conflicting POSTs."""
+    """One entry, one session and one response with known ids, for PUT paths and conflicting
+    POSTs."""
     assert api.post("/entries", entry_body(id=KNOWN_ENTRY_ID)).status_code == 201
     assert api.post("/sessions", session_body(id=KNOWN_SESSION_ID)).status_code == 201
+    assert api.post("/responses", response_body(id=KNOWN_RESPONSE_ID)).status_code == 201
 
 
 @API_SETTINGS
@@ -220,6 +249,28 @@ def test_putting_any_body_to_a_session_is_2xx_or_a_clean_error(api, body, if_mat
     response = check_answer(api, "PUT", f"/sessions/{KNOWN_SESSION_ID}", body, headers)
     if response.status_code == 200:
         assert response.get_json()["id"] == KNOWN_SESSION_ID
+
+
+@API_SETTINGS
+@given(body=RESPONSE_API_BODIES)
+def test_posting_any_body_to_responses_is_2xx_or_a_clean_error(api, body):
+    """POST /responses: 201/200, or 400/409/422 in the error shape with nothing saved."""
+    if api.get(f"/responses/{KNOWN_RESPONSE_ID}").status_code == 404:
+        seed_records(api)
+    check_answer(api, "POST", "/responses", body)
+
+
+@API_SETTINGS
+@given(body=RESPONSE_API_BODIES, if_match=IF_MATCH)
+def test_putting_any_body_to_a_response_is_2xx_or_a_clean_error(api, body, if_match):
+    """PUT /responses/<id> (If-Match or not): 200, or 400/404/412/422 with nothing changed."""
+    if api.get(f"/responses/{KNOWN_RESPONSE_ID}").status_code == 404:
+        seed_records(api)
+    headers = {"If-Match": if_match} if if_match else None
+    response = check_answer(api, "PUT", f"/responses/{KNOWN_RESPONSE_ID}", body, headers)
+    if response.status_code == 200:
+        assert response.get_json()["id"] == KNOWN_RESPONSE_ID
+        assert response.get_json()["instrument"] == "peg"
 
 
 # --- hostile inputs (each once answered 500) ----------------------------------------------

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from helpers import Api, entry_body, login, session_body, sql_statements
+from helpers import Api, entry_body, login, response_body, session_body, sql_statements
 from sqlalchemy import select
 
 from diary.cli import seed_demo
@@ -105,6 +105,7 @@ def test_query_count_does_not_grow_with_the_data(app, api, other_api):
     api.post("/sessions", session_body(started_at="2026-01-05T10:00:00Z"))
     for day in range(1, 31):  # the larger diary has a whole course of sessions too
         other_api.post("/sessions", session_body(started_at=f"2026-01-{day:02d}T10:00:00Z"))
+        other_api.post("/responses", response_body(answered_at=f"2026-01-{day:02d}T11:00:00Z"))
     for client_api in (api, other_api):
         client_api.get("/me")
     counts = []
@@ -115,8 +116,9 @@ def test_query_count_does_not_grow_with_the_data(app, api, other_api):
         counts.append(len([s for s in statements if not s.startswith("BEGIN")]))
     assert counts[0] == counts[1]
     # The patient, then sessions, per-date sums (with the range's sleep, interference and
-    # medication), the session windows' entries and the range's lists.
-    assert counts[0] == 5
+    # medication), the session windows' entries, the range's lists and the questionnaire
+    # responses.
+    assert counts[0] == 6
 
 
 def test_the_demo_tells_its_story(app, api):
@@ -135,3 +137,12 @@ def test_the_demo_tells_its_story(app, api):
     assert overall["category"] == "substantial" and overall["clinically_important"]
     sitting = next(t for t in result["triggers"] if t["key"] == "sitting")
     assert sitting["mean_with"] > sitting["mean_without"]
+    peg, rmdq, pgic = (result["questionnaires"][key] for key in ("peg", "rmdq", "pgic"))
+    assert len(peg["points"]) == 10 and (peg["baseline"], peg["latest"]) == (6.67, 3)
+    assert peg["points"] == sorted(peg["points"], key=lambda p: -p["score"])  # falling
+    assert [point["score"] for point in rmdq["points"]] == [14, 10, 6] and rmdq["meaningful"]
+    assert [point["score"] for point in pgic["points"]] == [4, 4, 3, 3, 3, 2, 2]
+    assert peg["meaningful"] and pgic["meaningful"]
+    responses = Api(demo).get("/responses?instrument=red_flags").get_json()["responses"]
+    assert len(responses) == 10 and not any(r["urgent"] for r in responses)
+    assert Api(demo).get("/questionnaires/due").get_json() == {"due": []}

@@ -9,6 +9,7 @@ from ..http import (
     fhir_response,
     fresh_login_required,
     own_summary_response,
+    responses_csv_response,
     restore_limit,
     summary_limit,
     trends_range,
@@ -23,6 +24,13 @@ from . import bp
 def export_entries_csv():
     """Every entry as one CSV row, oldest first."""
     return csv_response(current_user)
+
+
+@bp.get("/export/responses.csv")
+@fresh_login_required
+def export_responses_csv():
+    """Every questionnaire response as one CSV row, oldest first."""
+    return responses_csv_response(current_user)
 
 
 @bp.get("/export/fhir")

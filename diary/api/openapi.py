@@ -8,8 +8,9 @@ error; every answer's shape is typed, and requests say what the server accepts, 
 from functools import lru_cache
 
 from ..core.errors import CODES
+from ..instruments import shipped
 from ..records import KINDS
-from ..services.trends import MEASURES
+from ..services.trends import MEASURES, charted
 from ..validation import LIMITS, MAX_KEYS, MAX_LOCATIONS
 from ..vocabulary import CUSTOMISABLE, REGIONS, SIDES
 from . import bp
@@ -88,6 +89,8 @@ def _field_schema(field, output=True):
     Answers always hold every field (text "" and lists [] when empty); requests may send null
     for any optional field, meaning absent.
     """
+    if field.schema is not None:
+        return dict(field.schema)  # a field whose rules live elsewhere (an instrument's answers)
     if field.type == "score":
         schema = dict(PAIN if field.required else NULLABLE_PAIN)
     elif field.type == "text":
@@ -110,7 +113,7 @@ def _field_schema(field, output=True):
 def _record_schemas(kind):
     """``<Kind>Input``, ``<Kind>`` and ``<Kind>PreconditionFailed`` for a record kind: what a
     client sends, gets back, and gets with a 412."""
-    name = kind.name.capitalize()
+    name = kind.api_name
     inputs = {
         "id": {
             "type": ["string", "null"],
@@ -147,6 +150,7 @@ def _record_schemas(kind):
             target[field.name] = _field_schema(field, output)
         if field.required:
             required_inputs.append(field.group or field.name)
+    outputs.update({name: schema for name, _, schema in kind.outputs})
     outputs.update(
         {
             "version": {"type": "integer", "minimum": 1},
@@ -185,6 +189,8 @@ def _object(properties, description=None):
         schema["description"] = description
     return schema
 
+
+NULLABLE_QUESTIONNAIRE = {"anyOf": [_ref("QuestionnaireTrend"), {"type": "null"}]}
 
 # PRODUCT.md section 7, shape by shape; every number is rounded to 2 decimals.
 TRENDS_SCHEMAS = {
@@ -274,6 +280,43 @@ TRENDS_SCHEMAS = {
             "days": {"type": "integer", "minimum": 1},
         }
     ),
+    "QuestionnairePoint": _object(
+        {"date": DATE, "score": {"type": "number"}},
+        "The score of the latest response by answered_at on that local date",
+    ),
+    "QuestionnaireTrend": _object(
+        {
+            "points": {
+                "type": "array",
+                "items": _ref("QuestionnairePoint"),
+                "description": "Dates in the range with a response, ascending",
+            },
+            "baseline": {
+                "type": ["number", "null"],
+                "description": "Score of the patient's first response (null for the PGIC)",
+            },
+            "latest": {
+                "type": "number",
+                "description": "Score of the last response dated on or before `to`",
+            },
+            "change": {
+                "type": ["number", "null"],
+                "description": "latest - baseline (null for the PGIC)",
+            },
+            "percent": {
+                "type": ["number", "null"],
+                "description": "change / baseline x 100; null when the baseline is 0 (and for "
+                "the PGIC)",
+            },
+            "meaningful": {
+                "type": "boolean",
+                "description": "The instrument's meaningful-improvement rule (PEG: 30 % less; "
+                "RMDQ: 5 points or 30 % less; PGIC: the latest answer is 1 or 2); false when "
+                "the latest response is the baseline itself or the baseline is 0",
+            },
+        },
+        "One questionnaire's course (PRODUCT.md section 11)",
+    ),
     "KeyDays": _object({"key": {"type": "string"}, "days": {"type": "integer", "minimum": 1}}),
     "TriggerDays": _object(
         {
@@ -282,6 +325,39 @@ TRENDS_SCHEMAS = {
             "mean_with": NULLABLE_MEAN,
             "mean_without": NULLABLE_MEAN,
         }
+    ),
+}
+
+ANSWER_VALUE = {"type": ["integer", "boolean"]}
+QUESTIONNAIRE_SCHEMAS = {
+    "InstrumentOption": _object(
+        {"value": ANSWER_VALUE, "label": {"type": "string"}},
+        "An answer to offer (for an integer item: a labelled end of its scale)",
+    ),
+    "InstrumentItem": _object(
+        {
+            "key": {"type": "string"},
+            "text": {"type": "string"},
+            "type": {"type": "string", "enum": ["integer", "boolean", "choice"]},
+            "min": {"type": ["integer", "null"], "description": "integer items only"},
+            "max": {"type": ["integer", "null"], "description": "integer items only"},
+            "options": {"type": "array", "items": _ref("InstrumentOption")},
+        },
+        "One question: an answer is a JSON integer from min to max (integer), true or false "
+        "(boolean), or one of the options' values (choice)",
+    ),
+    "Instrument": _object(
+        {
+            "key": {"type": "string"},
+            "title": {"type": "string"},
+            "version": {"type": "string"},
+            "recall": {"type": "string", "description": "The period the questions ask about"},
+            "instructions": {"type": "string", "description": "Shown before the questions"},
+            "minutes": {"type": "integer", "minimum": 1, "description": "About how long it takes"},
+            "citation": {"type": "string"},
+            "items": {"type": "array", "items": _ref("InstrumentItem")},
+        },
+        "A questionnaire (PRODUCT.md section 11), from its file",
     ),
 }
 
@@ -341,6 +417,7 @@ SCHEMAS = {
             "pain_types",
             "relievers",
             "triggers",
+            "questionnaires",
         ],
         "properties": {
             "range": _ref("DateRange"),
@@ -360,9 +437,19 @@ SCHEMAS = {
             "pain_types": {"type": "array", "items": _ref("KeyDays")},
             "relievers": {"type": "array", "items": _ref("KeyDays")},
             "triggers": {"type": "array", "items": _ref("TriggerDays")},
+            "questionnaires": {
+                **_object(
+                    {key: NULLABLE_QUESTIONNAIRE for key in charted(shipped())},
+                    "Each charted questionnaire's course (red flags are never charted); null "
+                    "when the patient has no response of it dated on or before `to`. Instruments "
+                    "an operator adds with a meaningful-change rule come after these.",
+                ),
+                "additionalProperties": NULLABLE_QUESTIONNAIRE,
+            },
         },
     },
     **TRENDS_SCHEMAS,
+    **QUESTIONNAIRE_SCHEMAS,
     "ShareInput": {
         "type": "object",
         "properties": {
@@ -421,8 +508,7 @@ SCHEMAS = {
             "exported_at",
             "profile",
             "vocabulary",
-            "entries",
-            "sessions",
+            *(kind.plural for kind in KINDS),
         ],
         "properties": {
             "format": {"const": "pain-diary-backup"},
@@ -447,7 +533,7 @@ SCHEMAS = {
                 "The patient's own words; a restore maps them onto this patient's by label",
             ),
             **{
-                kind.plural: {"type": "array", "items": _ref(kind.name.capitalize())}
+                kind.plural: {"type": "array", "items": _ref(kind.api_name)}
                 for kind in KINDS
             },
         },
@@ -519,6 +605,7 @@ TAGS = [
     {"name": "account", "description": "The logged-in patient"},
     {"name": "vocabulary", "description": "The words entries and sessions use (section 4)"},
     *({"name": kind.plural, "description": f"{kind.title.capitalize()}s"} for kind in KINDS),
+    {"name": "questionnaires", "description": "Outcome questionnaires and when each is due"},
     {"name": "trends", "description": "The numbers behind the charts (section 7)"},
     {"name": "shares", "description": "Read-only links for a practitioner"},
     {"name": "exports", "description": "The diary as CSV, FHIR or a backup, and restores"},
@@ -612,8 +699,18 @@ def _body(schema):
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-def _record_paths(plural, singular, input_schema, schema, what):
+def _record_paths(plural, singular, input_schema, schema, what, filters=()):
     name, names = singular.capitalize(), plural.capitalize()
+    filter_parameters = [
+        {
+            "name": field,
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"},
+            "description": f"Only the {plural} with this {field}",
+        }
+        for field in filters
+    ]
     tags = [plural]
     collection = {
         "post": {
@@ -634,7 +731,7 @@ def _record_paths(plural, singular, input_schema, schema, what):
             "operationId": f"list{names}",
             "tags": tags,
             "summary": f"List {plural} by local date, in pages",
-            "parameters": RANGE + PAGING,
+            "parameters": RANGE + filter_parameters + PAGING,
             "responses": {
                 "200": _json(
                     {
@@ -650,7 +747,9 @@ def _record_paths(plural, singular, input_schema, schema, what):
                         },
                     }
                 ),
-                "422": _error("Bad date range, limit or cursor"),
+                "422": _error(
+                    "Bad date range, limit or cursor" + (", or filter" if filters else "")
+                ),
                 **UNAUTHORIZED,
             },
         },
@@ -849,6 +948,41 @@ def document():
                 },
             }
         },
+        "/api/v1/instruments": {
+            "get": {
+                "operationId": "listInstruments",
+                "tags": ["questionnaires"],
+                "summary": "Every questionnaire with its items and answers (section 11)",
+                "responses": {
+                    "200": _json(
+                        _object({"instruments": {"type": "array", "items": _ref("Instrument")}})
+                    ),
+                    **UNAUTHORIZED,
+                },
+            }
+        },
+        "/api/v1/questionnaires/due": {
+            "get": {
+                "operationId": "getDueQuestionnaires",
+                "tags": ["questionnaires"],
+                "summary": "The questionnaires due today in the profile's time zone",
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "due": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                    "description": "Instrument keys in the order to ask them: "
+                                    "peg, red_flags, rmdq, pgic (then any the operator added)",
+                                }
+                            }
+                        )
+                    ),
+                    **UNAUTHORIZED,
+                },
+            }
+        },
         "/api/v1/shares": {
             "post": {
                 "operationId": "createShare",
@@ -907,11 +1041,31 @@ def document():
                 },
             }
         },
+        "/api/v1/export/responses.csv": {
+            "get": {
+                "operationId": "exportResponsesCsv",
+                "tags": ["exports"],
+                "summary": "Every questionnaire response as a CSV row (password in the last "
+                "15 min)",
+                "responses": {
+                    "200": {
+                        "description": "CSV with a header row, as a download: id, instrument, "
+                        "instrument_version, answered_at, local_date, score, urgent, then one "
+                        "column per item of every instrument (`peg.pain`), empty where the item "
+                        "is not the row's instrument; booleans as true/false",
+                        "headers": _headers("Content-Disposition"),
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
+                    **needs_fresh_password,
+                },
+            }
+        },
         "/api/v1/export/fhir": {
             "get": {
                 "operationId": "exportFhir",
                 "tags": ["exports"],
-                "summary": "A FHIR R4 Bundle (collection) of the diary (recent password)",
+                "summary": "A FHIR R4 Bundle (collection) of the diary: Patient, Observations, "
+                "Procedures, Questionnaires, QuestionnaireResponses (recent password)",
                 "responses": {
                     "200": {
                         "description": "FHIR R4 Bundle, as a download",
@@ -981,8 +1135,8 @@ def document():
             "post": {
                 "operationId": "importBackup",
                 "tags": ["exports"],
-                "summary": "Restore a backup, idempotent on ids (at most 20,000 entries and "
-                "20,000 sessions per account)",
+                "summary": "Restore a backup, idempotent on ids (at most 20,000 entries, "
+                "20,000 sessions and 20,000 questionnaire responses per account)",
                 "requestBody": {
                     # Not marked required although a restore needs a document (an empty body
                     # answers 422): openapi-python-client 0.29 writes a client that cannot be
@@ -1011,7 +1165,7 @@ def document():
                 "responses": {
                     "200": _json(
                         _object(
-                            {name: COUNT for name in ("entries", "sessions", "vocabulary")},
+                            {name: COUNT for name in (*(k.plural for k in KINDS), "vocabulary")},
                             "How many items were newly created (0 for those already there)",
                         )
                     ),
@@ -1020,7 +1174,7 @@ def document():
                     "413": _error("Body over 20 MB"),
                     "422": _error(
                         "No document, a part of it breaks a data rule, or it would take the "
-                        "account past 20,000 entries or sessions"
+                        "account past 20,000 entries, sessions or responses"
                     ),
                     "429": _rate_limited(
                         "More restores than a few an hour (RATELIMIT_RESTORES), or too many "
@@ -1035,9 +1189,10 @@ def document():
             for path, item in _record_paths(
                 kind.plural,
                 kind.name,
-                f"{kind.name.capitalize()}Input",
-                kind.name.capitalize(),
+                f"{kind.api_name}Input",
+                kind.api_name,
                 kind.title,
+                kind.filters,
             ).items()
         },
     }

@@ -1,7 +1,9 @@
-"""/api/v1/entries, /api/v1/sessions, ...: the same five routes and rules for every kind."""
+"""/api/v1/entries, /api/v1/sessions, /api/v1/responses: the same five routes and rules for
+every kind."""
 
 import base64
 import binascii
+import re
 import uuid
 from datetime import datetime
 
@@ -17,9 +19,9 @@ from ..validation import ValidationError
 from . import bp
 
 
-def _clean(kind, data):
+def _clean(kind, data, record=None):
     vocabulary = terms.allowed_keys_for(current_user.id, data)
-    return kind.clean(data, tz_name=current_user.timezone, vocabulary=vocabulary)
+    return kind.clean(data, tz_name=current_user.timezone, vocabulary=vocabulary, record=record)
 
 
 def _answer(kind, record, status=200):
@@ -91,12 +93,29 @@ def _read_cursor(text):
     return (instant, record_id) if instant.tzinfo is not None else None
 
 
+FILTER_VALUE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def _filter_args(kind):
+    """The kind's list filters given in the query (``?instrument=peg``); 422 if malformed."""
+    given = {name: request.args[name] for name in kind.filters if request.args.get(name)}
+    bad = {
+        name: "must be a key such as peg"
+        for name, value in given.items()
+        if not FILTER_VALUE.fullmatch(value)
+    }
+    if bad:
+        raise ValidationError(bad, "The filter is not valid.")
+    return given
+
+
 def _list(kind, key):
     date_from, date_to = date_range_args()
     limit, after = _page_args()
+    filters = _filter_args(kind)
     size = limit or DEFAULT_PAGE
     found = records.list_between(
-        kind, current_user.id, date_from, date_to, after=after, limit=size + 1
+        kind, current_user.id, date_from, date_to, after=after, limit=size + 1, filters=filters
     )
     answer = {key: records.to_dicts(kind, found[:size], current_user.id)}
     more = len(found) > size
@@ -121,7 +140,7 @@ def _replace(kind, record_id, noun):
     record, missing = _one(kind, record_id, noun, for_update=True)
     if missing:
         return missing
-    cleaned = _clean(kind, json_body())
+    cleaned = _clean(kind, json_body(), record)
     if cleaned["id"] is not None and cleaned["id"] != record.id:
         raise ValidationError({"id": "must match the id in the URL"})
     try:

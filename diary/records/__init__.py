@@ -6,8 +6,9 @@ Add a kind: its model and migration, a module here defining its ``RecordKind``, 
 
 from .entry import ENTRY
 from .kind import Field, RecordKind
+from .response import RESPONSE
 from .session import SESSION
 
-KINDS = (ENTRY, SESSION)
+KINDS = (ENTRY, SESSION, RESPONSE)
 
-__all__ = ["ENTRY", "KINDS", "SESSION", "Field", "RecordKind"]
+__all__ = ["ENTRY", "KINDS", "RESPONSE", "SESSION", "Field", "RecordKind"]

@@ -41,7 +41,9 @@ def save_form(kind, form, record=None, version=None):
                 )
     allowed = terms.allowed_keys_for(current_user.id, data)
     try:
-        cleaned = kind.clean(data, tz_name=current_user.timezone, vocabulary=allowed)
+        cleaned = kind.clean(
+            data, tz_name=current_user.timezone, vocabulary=allowed, record=record
+        )
     except ValidationError as error:
         return FormResult(errors=error.fields, notice="Please check the marked fields.")
     if record is None:

@@ -6,6 +6,7 @@ service, the API, the form pages and the backup take a kind and never ask which 
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..core.timeutil import iso_instant, local_input_value
@@ -22,6 +23,8 @@ from ..validation import (
 )
 
 SCORE, TEXT, KEYS, LOCATIONS = "score", "text", "keys", "locations"
+# Fields whose rules live outside this module: a ``check`` cleans them (see ``Field.check``).
+NAME, ANSWERS = "name", "answers"
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,10 @@ class Field:
 
     ``group`` nests it in the API shape (``pain.overall``); ``carry`` copies it into a new
     form from the last record ("same as last"); ``category`` and ``noun`` name the vocabulary
-    a ``keys`` field draws from.
+    a ``keys`` field draws from. ``check`` cleans a field whose rules depend on the fields
+    before it (a questionnaire's answers on its instrument): ``check(value, cleaned)`` returns
+    the value or raises ValueError (for this field) or ValidationError (naming paths under it,
+    ``answers.pain``). ``schema`` is its JSON Schema for the API document.
     """
 
     name: str
@@ -43,14 +49,21 @@ class Field:
     noun: str = ""
     carry: bool = False
     description: str = ""
+    check: Callable | None = None
+    schema: dict | None = None
 
     @property
     def path(self):
         """Where the field sits in the API shape, as used in error ``fields``: ``pain.overall``."""
         return f"{self.group}.{self.name}" if self.group else self.name
 
-    def clean(self, value, vocabulary):
-        """The field's value checked and normalised; ValueError names what is wrong."""
+    def clean(self, value, vocabulary, cleaned=None):
+        """The field's value checked and normalised; ValueError names what is wrong.
+
+        ``cleaned`` holds the fields cleaned before this one (None where they were refused).
+        """
+        if self.check is not None:
+            return self.check(value, cleaned or {})
         if self.type == SCORE:
             return pain_value(value, self.required)
         if self.type == TEXT:
@@ -65,6 +78,8 @@ class Field:
             return [dict(item) for item in value]
         if self.type == KEYS:
             return list(value)
+        if self.type == ANSWERS:
+            return dict(value)
         return value
 
     def from_form(self, form):
@@ -75,11 +90,23 @@ class Field:
             return form.get(self.name, "")
         if self.type == KEYS:
             return form.getlist(self.name)
+        if self.type == NAME:
+            return form.get(self.name)
+        if self.type == ANSWERS:
+            # ``answers.pain=7``, ``answers.q1=true``: one form field per answer.
+            prefix = f"{self.name}."
+            return {
+                key[len(prefix) :]: _answer(value)
+                for key, value in form.items()
+                if key.startswith(prefix)
+            }
         return [_location(value) for value in form.getlist(self.name)]
 
     def empty(self):
         """The value of this field on a blank form."""
-        return {SCORE: None, TEXT: "", KEYS: [], LOCATIONS: set()}[self.type]
+        return {SCORE: None, TEXT: "", KEYS: [], LOCATIONS: set(), NAME: "", ANSWERS: {}}[
+            self.type
+        ]
 
     def form_value(self, value):
         """A stored value as the form shows it (locations as the ``region:side`` boxes ticked)."""
@@ -99,7 +126,15 @@ class RecordKind:
     """A kind of record the patient writes: entries, sessions, and any kind added later.
 
     ``numbered`` records carry ``number``, their 1-based place among the patient's records of
-    the kind by time. ``form_page`` is the HTML page whose form logs one (kept for offline use).
+    the kind by time. ``form_page`` is the HTML page whose form logs one (kept for offline use;
+    None while a kind has no such page).
+
+    Kinds whose stored values follow from their fields (a questionnaire's score) say so with
+    ``derive(cleaned, kept)``: the model attributes computed from the cleaned fields, written on
+    every create and change (``kept`` is a restored record's API shape, for values it may
+    keep); ``outputs`` names those shown in the API shape with how to show each (``(name,
+    dump, schema)``). ``fixed`` fields are set on create and never change (a PUT may leave
+    them out); ``filters`` are the list's query parameters, each a field that must equal it.
     """
 
     name: str
@@ -109,21 +144,40 @@ class RecordKind:
     model: type
     time_field: str
     fields: tuple
-    form_page: str
+    form_page: str | None
     numbered: bool = False
     groups: dict = field(default_factory=dict)  # group name -> its description
+    derive: Callable | None = None
+    outputs: tuple = ()
+    fixed: tuple = ()
+    filters: tuple = ()
+    schema_name: str = ""  # its name in the API document, when not the capitalised ``name``
+
+    @property
+    def api_name(self):
+        """The kind's schema name in the API document: ``Entry``, ``QuestionnaireResponse``."""
+        return self.schema_name or self.name.capitalize()
 
     @property
     def field_names(self):
         """The editable fields' names, in order."""
         return tuple(item.name for item in self.fields)
 
-    def clean(self, data, *, tz_name, vocabulary, now=None):
-        """Check an API-shaped body; the normalised fields (``id`` and the time may be None)."""
+    def clean(self, data, *, tz_name, vocabulary, now=None, record=None):
+        """Check an API-shaped body; the normalised fields (``id`` and the time may be None).
+
+        ``record`` is the stored record a PUT replaces: its ``fixed`` fields fill in absent ones,
+        and a different value is refused.
+        """
         if not isinstance(data, dict):
             raise ValidationError(
                 {"body": "must be a JSON object"}, "The body must be a JSON object."
             )
+        if record is not None and self.fixed:
+            data = dict(data)
+            for name in self.fixed:
+                if data.get(name) is None:
+                    data[name] = getattr(record, name)
         errors = FieldErrors()
         groups = {}
         for group in self.groups:
@@ -146,9 +200,24 @@ class RecordKind:
         for item in self.fields:
             source = groups[item.group] if item.group else data
             value = source.get(item.name)
-            cleaned[item.name] = errors.run(item.path, item.clean, value, vocabulary)
+            try:
+                cleaned[item.name] = errors.run(item.path, item.clean, value, vocabulary, cleaned)
+            except ValidationError as error:  # a ``check`` naming paths under the field
+                cleaned[item.name] = None
+                for path, message in error.fields.items():
+                    errors.fields.setdefault(path, message)
+        if record is not None:
+            for name in self.fixed:
+                if cleaned[name] is not None and cleaned[name] != getattr(record, name):
+                    errors.fields.setdefault(
+                        name, f"cannot be changed (it is {getattr(record, name)!r})"
+                    )
         errors.raise_if_any()
         return cleaned
+
+    def derived(self, cleaned, kept=None):
+        """The stored values that follow from ``cleaned`` fields (none for most kinds)."""
+        return self.derive(cleaned, kept) if self.derive is not None else {}
 
     def to_dict(self, record, number=None):
         """A stored record in its API shape (``number`` for numbered kinds)."""
@@ -165,6 +234,8 @@ class RecordKind:
                 shape.setdefault(item.group, {})[item.name] = value
             else:
                 shape[item.name] = value
+        for name, dump, _ in self.outputs:
+            shape[name] = dump(getattr(record, name))
         shape["version"] = record.version
         shape["created_at"] = iso_instant(record.created_at)
         shape["updated_at"] = iso_instant(record.updated_at)
@@ -251,6 +322,13 @@ class RecordKind:
 
 def _number(value):
     """``"7"`` -> 7, ``""`` -> None; anything else is passed on for the validator to refuse."""
+    return form_integer(value)
+
+
+def _answer(value):
+    """A form's answer as JSON: ``"true"``/``"false"`` booleans, digits integers."""
+    if value in ("true", "false"):
+        return value == "true"
     return form_integer(value)
 
 

@@ -49,14 +49,18 @@ def get(kind, user_id, record_id, for_update=False):
     return record if record is not None and record.user_id == user_id else None
 
 
-def list_between(kind, user_id, date_from=None, date_to=None, after=None, limit=None):
+def list_between(
+    kind, user_id, date_from=None, date_to=None, after=None, limit=None, filters=None
+):
     """The patient's records with ``local_date`` in [from, to] (open ends allowed), by time.
 
     ``after`` (a ``(time, id)`` pair) starts past that record and ``limit`` caps how many:
-    pages in the same order.
+    pages in the same order. ``filters`` maps fields to the value they must have.
     """
     model = kind.model
     query = select(model).where(model.user_id == user_id)
+    for name, value in (filters or {}).items():
+        query = query.where(getattr(model, name) == value)
     if date_from is not None:
         query = query.where(model.local_date >= date_from)
     if date_to is not None:
@@ -104,6 +108,7 @@ def create(kind, user, cleaned, now=None):
         updated_at=now,
         **{kind.time_field: instant},
         **{name: cleaned[name] for name in kind.field_names},
+        **kind.derived(cleaned),
     )
     # The count came with the patient's row at the start of the request (kept by every flush,
     # see models.counted): no query. Requests racing at the very edge may each add one.
@@ -149,8 +154,11 @@ def update(kind, user, record, cleaned, expected_versions=None, now=None):
     if instant is not None and instant != getattr(record, kind.time_field):
         setattr(record, kind.time_field, instant)
         record.local_date = local_date(instant, user.timezone)
-    for name in kind.field_names:
-        setattr(record, name, cleaned[name])
+    for name, value in {
+        **{name: cleaned[name] for name in kind.field_names},
+        **kind.derived(cleaned),
+    }.items():
+        setattr(record, name, value)
     record.version = record.version + 1
     record.updated_at = now
     db.session.commit()

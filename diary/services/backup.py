@@ -89,7 +89,8 @@ def filename(user, now=None):
 
 
 def export_backup(user, now=None):
-    """The whole diary: profile, the patient's own words, entries and sessions in API shapes."""
+    """The whole diary: profile, the patient's own words, entries, sessions and questionnaire
+    responses in API shapes."""
     vocabulary = {category: [] for category in CUSTOMISABLE}
     for term in terms.custom_terms(user.id):
         vocabulary[term.category].append({"key": term.key, "label": term.label})
@@ -342,6 +343,11 @@ def _stored_fields(kind, item, cleaned, user, now, path, problems):
     version = _optional(path, "version", item, _version, problems)
     created_at = _optional(path, "created_at", item, _instant, problems)
     updated_at = _optional(path, "updated_at", item, _instant, problems)
+    try:
+        derived = kind.derived(cleaned, item)
+    except ValidationError as error:
+        for name, message in error.fields.items():
+            problems.add(f"{path}.{name}", message)
     if len(problems.fields) > found:
         return None
     return {
@@ -353,6 +359,7 @@ def _stored_fields(kind, item, cleaned, user, now, path, problems):
         "created_at": created_at or now,
         "updated_at": updated_at or created_at or now,
         **{name: cleaned[name] for name in kind.field_names},
+        **derived,
     }
 
 

@@ -1,0 +1,132 @@
+"""A questionnaire response (PRODUCT.md section 11): one instrument's answers, as its file rules.
+
+The instrument's file decides everything about the answers (``diary.instruments``): which items,
+which values, the score and whether the answers are urgent. The score, the urgency and the
+instrument's version are stored with the response when it is written.
+"""
+
+from .. import instruments
+from ..models import QuestionnaireResponse
+from ..validation import ValidationError, check_text
+from .kind import ANSWERS, NAME, Field, RecordKind
+
+INSTRUMENT_VERSION_LIMIT = 32
+
+
+def _instrument(value, cleaned):
+    """The key of a known instrument."""
+    names = ", ".join(instruments.instruments())
+    if value is None:
+        raise ValueError(f"is required: one of {names}")
+    if not isinstance(value, str) or instruments.get(value) is None:
+        raise ValueError(f"must be one of {names}")
+    return value
+
+
+def _answers(value, cleaned):
+    """The answers, checked against the instrument (not judged when it was refused)."""
+    instrument = instruments.get(cleaned.get("instrument"))
+    if instrument is None:
+        return None
+    return instrument.clean_answers(value, "answers")
+
+
+def _kept_version(kept):
+    """A restored response's ``instrument_version`` (the version it was answered in)."""
+    value = kept.get("instrument_version") if isinstance(kept, dict) else None
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("must be text")
+        check_text(value)
+    except ValueError as error:
+        raise ValidationError({"instrument_version": str(error)}) from None
+    if len(value) > INSTRUMENT_VERSION_LIMIT:
+        message = f"must be at most {INSTRUMENT_VERSION_LIMIT} characters"
+        raise ValidationError({"instrument_version": message})
+    return value
+
+
+def derive(cleaned, kept=None):
+    """The instrument's version, the score (unrounded) and the urgency of cleaned answers;
+    a restored response keeps the version it was answered in."""
+    instrument = instruments.get(cleaned["instrument"])
+    answers = cleaned["answers"]
+    return {
+        "instrument_version": _kept_version(kept) or instrument.version,
+        "score": float(instrument.score(answers)),
+        "urgent": instrument.is_urgent(answers),
+    }
+
+
+def score_output(value):
+    """A score as answers show it: rounded to 2 decimals, whole scores as integers."""
+    rounded = round(value, 2)
+    return int(rounded) if rounded == int(rounded) else rounded
+
+
+ANSWER_VALUE = {"type": ["integer", "boolean"]}
+RESPONSE = RecordKind(
+    name="response",
+    plural="responses",
+    noun="response",
+    title="a questionnaire response",
+    model=QuestionnaireResponse,
+    time_field="answered_at",
+    form_page=None,  # the check-in page comes with the questionnaire pages
+    fields=(
+        Field(
+            "instrument",
+            NAME,
+            "Questionnaire",
+            required=True,
+            check=_instrument,
+            schema={
+                "type": "string",
+                "description": "An instrument's key (GET /api/v1/instruments): peg, red_flags, "
+                "rmdq, pgic, or one the operator added; it cannot change once answered",
+            },
+        ),
+        Field(
+            "answers",
+            ANSWERS,
+            "Answers",
+            required=True,
+            check=_answers,
+            schema={
+                "type": "object",
+                "additionalProperties": ANSWER_VALUE,
+                "description": "Item key -> answer: every item of the instrument exactly once; "
+                "integers as JSON integers (5.0, \"5\" and true are refused), yes/no items as "
+                "true/false, a choice as one of its option values",
+            },
+        ),
+    ),
+    derive=derive,
+    outputs=(
+        (
+            "instrument_version",
+            str,
+            {"type": "string", "description": "The version of the instrument file answered"},
+        ),
+        (
+            "score",
+            score_output,
+            {"type": "number", "description": "The instrument's score, rounded to 2 decimals"},
+        ),
+        (
+            "urgent",
+            bool,
+            {
+                "type": "boolean",
+                "description": "true only for red flags answered yes: go to an emergency "
+                "department now",
+            },
+        ),
+    ),
+    fixed=("instrument",),
+    filters=("instrument",),
+    # "Response" would shadow the HTTP response type of clients generated from the document.
+    schema_name="QuestionnaireResponse",
+)

@@ -1,0 +1,176 @@
+"""Questionnaires for a patient (PRODUCT.md section 11): what is due, and what is urgent.
+
+``due_keys`` states the due rules on plain dates (tested on its own); ``due_for`` reads what it
+needs for a patient (three small queries, whatever the amount of data) and asks it. The pages
+use ``due_for_page`` (with each one's title and minutes), ``urgent_response`` and ``verdicts``
+(a trends document's questionnaires in words, with the charts' threshold line).
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import case, func, select
+
+from ..core.extensions import db
+from ..core.timeutil import local_today, utcnow
+from ..instruments import instruments
+from ..models import AcupunctureSession, QuestionnaireResponse
+from ..records import RESPONSE
+from ..records import service as records
+
+# A red flag answered yes stays on Today this long (14 x 24 hours, as section 7 counts days).
+URGENT_FOR = timedelta(days=14)
+
+
+def instrument_list():
+    """Every instrument as ``GET /api/v1/instruments`` lists it, in the order they are asked."""
+    return [instrument.to_dict() for instrument in instruments().values()]
+
+
+def due_keys(known, today, response_dates, session_count, last_session_date):
+    """The keys of the instruments due ``today``, in the order they are asked.
+
+    ``response_dates``: instrument key -> (the latest ``local_date`` of its responses on or
+    before today, the latest of all), absent without responses; ``last_session_date``: the
+    ``local_date`` of the patient's latest session by start time (None without sessions).
+
+    - ``every`` n days: no response has a ``local_date`` in the last n days (today - n + 1 ...
+      today);
+    - ``after_sessions`` n: the patient has at least n sessions and no response dated on or
+      after the latest session's date;
+    - ``with`` another instrument: exactly when that one is due.
+    """
+    due = {}
+    for key, instrument in known.items():
+        rule = instrument.due
+        if rule is None or rule["rule"] == "with":
+            continue
+        up_to_today, latest = response_dates.get(key, (None, None))
+        if rule["rule"] == "every":
+            window_opens = today - timedelta(days=rule["days"] - 1)
+            due[key] = up_to_today is None or up_to_today < window_opens
+        else:
+            due[key] = session_count >= rule["sessions"] and (
+                latest is None or latest < last_session_date
+            )
+    for key, instrument in known.items():
+        if instrument.due is not None and instrument.due["rule"] == "with":
+            due[key] = due.get(instrument.due["instrument"], False)
+    return [key for key in known if due.get(key)]
+
+
+def _response_dates(user_id, today):
+    """Instrument key -> (latest local date on or before today, latest local date)."""
+    date = QuestionnaireResponse.local_date
+    rows = db.session.execute(
+        select(
+            QuestionnaireResponse.instrument,
+            func.max(case((date <= today, date))),
+            func.max(date),
+        )
+        .where(QuestionnaireResponse.user_id == user_id)
+        .group_by(QuestionnaireResponse.instrument)
+    ).all()
+    return {key: (up_to_today, latest) for key, up_to_today, latest in rows}
+
+
+def _sessions(user_id):
+    """(how many sessions, the latest one's local date by start time)."""
+    count = db.session.scalar(
+        select(func.count())
+        .select_from(AcupunctureSession)
+        .where(AcupunctureSession.user_id == user_id)
+    )
+    last = db.session.scalar(
+        select(AcupunctureSession.local_date)
+        .where(AcupunctureSession.user_id == user_id)
+        .order_by(AcupunctureSession.started_at.desc(), AcupunctureSession.id.desc())
+        .limit(1)
+    )
+    return count, last
+
+
+def due_for(user, now=None):
+    """The keys of the questionnaires due for ``user`` today in their time zone, in order."""
+    today = local_today(user.timezone, now)
+    session_count, last_session_date = _sessions(user.id)
+    return due_keys(
+        instruments(), today, _response_dates(user.id, today), session_count, last_session_date
+    )
+
+
+def due_for_page(user, now=None):
+    """What Today and ``/check-in`` show: each due questionnaire's key, title and minutes."""
+    known = instruments()
+    return [
+        {"key": key, "title": known[key].title, "minutes": known[key].minutes}
+        for key in due_for(user, now)
+    ]
+
+
+def urgent_response(user, now=None):
+    """The patient's latest urgent response answered in the last 14 days (API shape), or None:
+    Today keeps telling them to get help until then."""
+    since = (now or utcnow()) - URGENT_FOR
+    record = db.session.scalar(
+        select(QuestionnaireResponse)
+        .where(
+            QuestionnaireResponse.user_id == user.id,
+            QuestionnaireResponse.urgent.is_(True),
+            QuestionnaireResponse.answered_at >= since,
+        )
+        .order_by(QuestionnaireResponse.answered_at.desc(), QuestionnaireResponse.id.desc())
+        .limit(1)
+    )
+    return None if record is None else records.to_dict(RESPONSE, record)
+
+
+def _number(value):
+    """6.67, 3, 4.5: at most 2 decimals, no trailing zeros, a real minus sign."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text.replace("-", "\u2212")
+
+
+def verdicts(trend_questionnaires, known=None):
+    """Baseline -> latest in words for each charted questionnaire with data, from the trends
+    document's ``questionnaires`` (what Today's card, /trends and the reports say):
+    ``{key, name, words, meaningful, threshold}``, ``threshold`` being the score at which the
+    change becomes meaningful (the charts' dashed line; None for the PGIC)."""
+    known = known or instruments()
+    found = []
+    for key, trend in trend_questionnaires.items():
+        instrument = known.get(key)
+        if trend is None or instrument is None:
+            continue
+        name = key.upper().replace("_", " ")
+        if instrument.is_responder_rule:
+            scored = instrument.scoring.get("item")
+            item = next(item for item in instrument.items if item.key == scored)
+            labels = {option.value: option.label for option in item.options}
+            answer = labels.get(trend["latest"], _number(trend["latest"]))
+            outcome = "a meaningful improvement" if trend["meaningful"] else "not a responder"
+            words = f"{name}: {answer.lower()} ({outcome})"
+            threshold = None
+        else:
+            percent = trend["percent"]
+            sign = "+" if percent is not None and percent > 0 else ""
+            change = "" if percent is None else f", {sign}{_number(percent)} %"
+            outcome = (
+                "a meaningful improvement"
+                if trend["meaningful"]
+                else "not a meaningful change yet"
+            )
+            words = (
+                f"{name} {_number(trend['baseline'])} \u2192 {_number(trend['latest'])}"
+                f"{change}: {outcome}"
+            )
+            threshold = instrument.threshold(trend["baseline"])
+        found.append(
+            {
+                "key": key,
+                "name": name,
+                "words": words,
+                "meaningful": trend["meaningful"],
+                "threshold": None if threshold is None else round(threshold, 2),
+            }
+        )
+    return found
