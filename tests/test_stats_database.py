@@ -183,7 +183,7 @@ def test_session_windows_are_read_from_the_index_alone(app, api):
     rng = random.Random(4)  # noqa: S311 - test data
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "pat@example.com"))
-        entries, sessions = _diary(rng, user.id)
+        entries, sessions, _ = _diary(rng, user.id)
         db.session.add_all(entries + sessions)
         db.session.commit()
         sent = _statements_of(
