@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from .core.extensions import limiter
 from .core.logs import log_event, log_success
 from .http import leave_diary, mark_fresh, safe_next, start_session
-from .services import accounts
+from .services import accounts, email_links
 from .validation import ValidationError
 
 bp = Blueprint("auth", __name__)
@@ -58,6 +58,7 @@ def register():
             errors = error.fields
         else:
             start_session(user)
+            email_links.send_verification(user)
             flash("Welcome! Log how your pain is right now.", "success")
             return redirect(url_for("entries.today"), code=303)
     return (

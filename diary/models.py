@@ -75,10 +75,19 @@ class User(UserMixin, db.Model):
     # the per-account quota is checked on every write without counting rows.
     entry_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     session_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the patient proved the address is theirs (a verification or reset link); None until
+    # then, and again after a change of address. Only verification and reset mails go to an
+    # unverified address.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def get_id(self):
         """Flask-Login's id: the row id plus the nonce, so rotating the nonce logs out."""
         return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def email_verified(self):
+        """Whether the patient has shown that the address is theirs."""
+        return self.email_verified_at is not None
 
     @property
     def name_for_display(self):

@@ -320,11 +320,16 @@ SCHEMAS = {
     **{name: schema for kind in KINDS for name, schema in _record_schemas(kind).items()},
     "Me": {
         "type": "object",
-        "required": ["email", "display_name", "timezone", "csrf_token"],
+        "required": ["email", "display_name", "timezone", "email_verified", "csrf_token"],
         "properties": {
             "email": {"type": "string"},
             "display_name": {"type": "string"},
             "timezone": {"type": "string"},
+            "email_verified": {
+                "type": "boolean",
+                "description": "Whether the address was confirmed through a mailed link (a "
+                "new address starts unconfirmed)",
+            },
             "csrf_token": {"type": "string"},
         },
     },
@@ -744,7 +749,7 @@ def document():
             "patch": {
                 "operationId": "updateMe",
                 "tags": ["account"],
-                "summary": "Change time zone or display name",
+                "summary": "Change time zone, display name or e-mail address",
                 "requestBody": _body(
                     {
                         "type": "object",
@@ -756,10 +761,24 @@ def document():
                             "display_name": _nullable(
                                 _text(LIMITS["display_name"]), f'{NULL_NOTE} (stored as "")'
                             ),
+                            "email": {
+                                "type": "string",
+                                "maxLength": 254,
+                                "description": "A new address: needs a password typed in the "
+                                "last 15 minutes (else 401); it is unconfirmed until the link "
+                                "mailed to it is opened",
+                            },
                         },
                     }
                 ),
-                "responses": {"200": _json(_ref("Me")), **UNSAFE},
+                "responses": {
+                    "200": _json(_ref("Me")),
+                    **UNSAFE,
+                    "401": _error(
+                        "Not logged in, or a new e-mail address without a password typed in "
+                        "the last 15 minutes"
+                    ),
+                },
             },
             "delete": {
                 "operationId": "deleteMe",
@@ -792,6 +811,25 @@ def document():
                     **UNSAFE,
                     "422": _error("The password is not right"),
                     **PASSWORD_CHECKED,
+                },
+            }
+        },
+        "/api/v1/me/verify-email": {
+            "post": {
+                "operationId": "sendVerificationEmail",
+                "tags": ["account"],
+                "summary": "Mail a new link that confirms the address (valid 7 days)",
+                "responses": {
+                    "202": _json(
+                        _object({"sent": {"type": "boolean", "const": True}}),
+                        "The link is on its way",
+                    ),
+                    **UNSAFE,
+                    "409": _error(
+                        "The address is confirmed already, or e-mail is off on this server "
+                        "(no FLASK_MAIL_SERVER)"
+                    ),
+                    "429": _rate_limited("More than a few links an hour, or too many requests"),
                 },
             }
         },
