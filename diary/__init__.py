@@ -63,6 +63,12 @@ def create_app(test_config=None):
         RATELIMIT_VERIFY_EMAIL="5 per hour",
         # E-mail (PRODUCT.md section 12): off until FLASK_MAIL_SERVER is set (core/mailer.py).
         MAIL_SERVER=None,
+        # Web Push (services/push.py): VAPID key from the environment or the instance folder;
+        # endpoints only on these hosts (None: the browser vendors' push services).
+        VAPID_PRIVATE_KEY=None,
+        VAPID_SUBJECT=None,
+        PUSH_ALLOWED_HOSTS=None,
+        PUSH_TIMEOUT=10,
         # Browser sessions: 12 hours of use at most, 30 minutes idle (sliding); "keep me
         # signed in": 30 days (ASVS 3.3.1-3.3.2). The cookie's signature lives as long.
         PERMANENT_SESSION_LIFETIME=timedelta(days=30),
@@ -87,6 +93,10 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     _configure_public_url(app)
+    if not app.testing:
+        from .services.push import vapid
+
+        vapid(app)  # made now, not by the first request that needs it
     app.json = FastJSONProvider(app)
 
     if app.config["PROXY_COUNT"]:

@@ -187,6 +187,21 @@ class ShareLink(db.Model):
     last_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class PushSubscription(db.Model):
+    """One browser's Web Push subscription (RFC 8030/8291): where and how to reach it."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # A browser's subscription belongs to whoever last subscribed with it (one phone, one
+    # person at a time), so the endpoint is unique across patients.
+    endpoint: Mapped[str] = mapped_column(String(2048), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(100))
+    auth: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 def retag(session, user_id):
     """Give the patient a new data tag, written with the session's next flush."""
     user = session.get(User, user_id)  # already in the identity map during a request

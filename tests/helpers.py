@@ -56,6 +56,8 @@ def make_app(database, **overrides):
         # trusted; TRUSTED_HOSTS=None trusts PUBLIC_URL's host only, as in production.
         "PUBLIC_URL": "http://localhost",
         "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "diary.example", "alias.example"],
+        # A key per test app, never one written into the checkout's instance folder.
+        "VAPID_PRIVATE_KEY": vapid_test_key(),
     }
     config.update(overrides)
     return create_app(config)
@@ -456,3 +458,34 @@ def mail_settings(port):
         "MAIL_USE_TLS": False,
         "MAIL_DEFAULT_SENDER": "Pain diary <diary@diary.example>",
     }
+
+
+# --- Web Push -------------------------------------------------------------------------------
+
+
+def vapid_test_key():
+    """A fresh VAPID private key for a test app (base64url of the raw 32-byte scalar)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from bench.push_service import b64url
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    return b64url(key.private_numbers().private_value.to_bytes(32, "big"))
+
+
+def push_settings(service):
+    """The app settings that allow (only) the local push service ``service``."""
+    return {"PUSH_ALLOWED_HOSTS": service.origin, "PUSH_TIMEOUT": 5}
+
+
+def push_keys():
+    """The ``keys`` of a browser's push subscription: a new P-256 public key and auth secret."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from bench.push_service import b64url
+
+    point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return {"p256dh": b64url(point), "auth": b64url(os.urandom(16))}

@@ -46,6 +46,7 @@ from . import (  # noqa: E402,F401  (routes attach themselves to bp)
     exports,
     me,
     openapi,
+    push,
     records,
     shares,
     trends,

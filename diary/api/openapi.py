@@ -333,6 +333,32 @@ SCHEMAS = {
             "csrf_token": {"type": "string"},
         },
     },
+    "PushSubscriptionInput": {
+        "type": "object",
+        "required": ["endpoint", "keys"],
+        "properties": {
+            "endpoint": {
+                "type": "string",
+                "maxLength": 2048,
+                "description": "The push service URL: https on a host of PUSH_ALLOWED_HOSTS",
+            },
+            "keys": {
+                "type": "object",
+                "required": ["p256dh", "auth"],
+                "properties": {
+                    "p256dh": {
+                        "type": "string",
+                        "description": "base64url of the browser's P-256 public key (65 bytes)",
+                    },
+                    "auth": {
+                        "type": "string",
+                        "description": "base64url of the 16-byte auth secret",
+                    },
+                },
+            },
+            "expirationTime": {"type": ["number", "null"], "description": "Ignored"},
+        },
+    },
     "Trends": {
         "type": "object",
         "description": "PRODUCT.md section 7; numbers rounded to 2 decimals",
@@ -526,6 +552,7 @@ TAGS = [
     *({"name": kind.plural, "description": f"{kind.title.capitalize()}s"} for kind in KINDS),
     {"name": "trends", "description": "The numbers behind the charts (section 7)"},
     {"name": "shares", "description": "Read-only links for a practitioner"},
+    {"name": "push", "description": "Web Push on the patient's devices (section 12)"},
     {"name": "exports", "description": "The diary as CSV, FHIR or a backup, and restores"},
     {"name": "document", "description": "This document"},
 ]
@@ -830,6 +857,87 @@ def document():
                         "(no FLASK_MAIL_SERVER)"
                     ),
                     "429": _rate_limited("More than a few links an hour, or too many requests"),
+                },
+            }
+        },
+        "/api/v1/push/key": {
+            "get": {
+                "operationId": "getPushKey",
+                "tags": ["push"],
+                "summary": "The VAPID application server key to subscribe with",
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "public_key": {
+                                    "type": "string",
+                                    "pattern": "^[A-Za-z0-9_-]{87}$",
+                                    "description": "base64url (no padding) of the uncompressed "
+                                    "P-256 point: pushManager.subscribe's applicationServerKey",
+                                }
+                            }
+                        )
+                    ),
+                    **UNAUTHORIZED,
+                },
+            }
+        },
+        "/api/v1/push/subscriptions": {
+            "post": {
+                "operationId": "subscribePush",
+                "tags": ["push"],
+                "summary": "Keep this browser's push subscription (PushSubscription.toJSON())",
+                "requestBody": _body(_ref("PushSubscriptionInput")),
+                "responses": {
+                    "201": _json(_object({"endpoint": {"type": "string"}}), "Subscribed"),
+                    "200": _json(
+                        _object({"endpoint": {"type": "string"}}), "Known already; keys updated"
+                    ),
+                    **UNSAFE,
+                    "422": _error(
+                        "An endpoint that is not an https URL on an allowed push service "
+                        "(PUSH_ALLOWED_HOSTS), or malformed keys (fields `endpoint`, "
+                        "`keys.p256dh`, `keys.auth`)"
+                    ),
+                },
+            },
+            "delete": {
+                "operationId": "unsubscribePush",
+                "tags": ["push"],
+                "summary": "Forget this browser's subscription",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["endpoint"],
+                        "properties": {"endpoint": {"type": "string"}},
+                    }
+                ),
+                "responses": {"204": {"description": "Forgotten (or never known)"}, **UNSAFE},
+            },
+        },
+        "/api/v1/push/test": {
+            "post": {
+                "operationId": "sendTestPush",
+                "tags": ["push"],
+                "summary": "Send a test notification to each of the patient's devices now",
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "delivered": {
+                                    **COUNT,
+                                    "description": "Devices whose push service took it",
+                                },
+                                "removed": {
+                                    **COUNT,
+                                    "description": "Subscriptions the push service called gone "
+                                    "(404/410), now deleted",
+                                },
+                            }
+                        )
+                    ),
+                    **UNSAFE,
+                    "429": _rate_limited("More than 10 tests an hour, or too many requests"),
                 },
             }
         },

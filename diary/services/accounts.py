@@ -20,7 +20,15 @@ from ..core.extensions import db
 from ..core.logs import log_event, log_success
 from ..core.throttle import TooManyAttempts, password_attempt, password_failed
 from ..core.timeutil import is_timezone, utcnow
-from ..models import AcupunctureSession, CustomTerm, Entry, ShareLink, User, new_session_nonce
+from ..models import (
+    AcupunctureSession,
+    CustomTerm,
+    Entry,
+    PushSubscription,
+    ShareLink,
+    User,
+    new_session_nonce,
+)
 from ..validation import PASSWORD_MAX, PASSWORD_MIN, ValidationError, check_text
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -183,7 +191,7 @@ def end_all_logins(user):
 def delete_account(user):
     """Remove the patient and every row that belongs to them."""
     user_id = user.id
-    for model in (Entry, AcupunctureSession, CustomTerm, ShareLink):
+    for model in (Entry, AcupunctureSession, CustomTerm, ShareLink, PushSubscription):
         db.session.execute(delete(model).where(model.user_id == user_id))
     db.session.execute(delete(User).where(User.id == user_id))
     db.session.commit()
