@@ -58,10 +58,16 @@ class _Handler(BaseHTTPRequestHandler):
         service = self.server.service
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         name = self.path.rsplit("/", 1)[-1]
-        if service.delay:
-            time.sleep(service.delay)
+        pause = service.delay + service.delays.get(name, 0)
+        if pause:
+            time.sleep(pause)
         status = service.receive(name, dict(self.headers.items()), body)
         self._answer(status)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024  # many senders' threads connect at once
 
 
 class PushService:
@@ -73,10 +79,10 @@ class PushService:
         self.messages = []
         self.errors = []
         self.statuses = {}
+        self.delays = {}
         self._keys = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.service = self
         self._thread = None
 
@@ -97,8 +103,9 @@ class PushService:
         self._thread.join()
         self._server.server_close()
 
-    def subscription(self, status=201):
-        """A new subscription (what ``pushManager.subscribe()`` gives a page), as JSON."""
+    def subscription(self, status=201, delay=0.0):
+        """A new subscription (what ``pushManager.subscribe()`` gives a page), as JSON; its
+        messages are answered with ``status`` after ``delay`` seconds."""
         private_key = ec.generate_private_key(ec.SECP256R1())
         auth = os.urandom(16)
         name = b64url(os.urandom(12))
@@ -108,6 +115,7 @@ class PushService:
         with self._lock:
             self._keys[name] = (private_key, auth)
             self.statuses[name] = status
+            self.delays[name] = delay
         return {
             "endpoint": f"{self.origin}/push/{name}",
             "keys": {"p256dh": b64url(point), "auth": b64url(auth)},

@@ -69,6 +69,8 @@ def create_app(test_config=None):
         VAPID_SUBJECT=None,
         PUSH_ALLOWED_HOSTS=None,
         PUSH_TIMEOUT=10,
+        # Pushes and mails sent at once by the reminder sender (services/reminder_sender.py).
+        REMINDER_SEND_WORKERS=32,
         # Browser sessions: 12 hours of use at most, 30 minutes idle (sliding); "keep me
         # signed in": 30 days (ASVS 3.3.1-3.3.2). The cookie's signature lives as long.
         PERMANENT_SESSION_LIFETIME=timedelta(days=30),
@@ -217,7 +219,19 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     """Attach every blueprint, the error handlers and the CLI commands."""
-    from . import account, acupuncture, auth, cli, entries, health, pwa, recovery, share, trends
+    from . import (
+        account,
+        acupuncture,
+        auth,
+        cli,
+        entries,
+        health,
+        pwa,
+        recovery,
+        reminders,
+        share,
+        trends,
+    )
     from .api import bp as api_bp
     from .core import assets, errors, logs, security, templating
     from .http import is_shell
@@ -226,6 +240,7 @@ def _register_blueprints(app):
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(recovery.bp)
+    app.register_blueprint(reminders.bp)
     app.register_blueprint(entries.bp)
     app.register_blueprint(acupuncture.bp)
     app.register_blueprint(trends.bp)

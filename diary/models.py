@@ -18,6 +18,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -79,6 +80,11 @@ class User(UserMixin, db.Model):
     # then, and again after a change of address. Only verification and reset mails go to an
     # unverified address.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the one-click unsubscribe of a reminder e-mail (RFC 8058): no reminder goes to
+    # the address until the patient turns them on again on /reminders.
+    reminder_emails_off: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     def get_id(self):
         """Flask-Login's id: the row id plus the nonce, so rotating the nonce logs out."""
@@ -200,6 +206,26 @@ class PushSubscription(db.Model):
     p256dh: Mapped[str] = mapped_column(String(100))
     auth: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reminder(db.Model):
+    """A reminder to log (or to check in) at a local time on some days of the week."""
+
+    __tablename__ = "reminders"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="log")
+    local_time: Mapped[str] = mapped_column(String(5))  # "HH:MM" in the profile's time zone
+    days: Mapped[list] = mapped_column(JSON)  # ["mon", ..., "sun"]
+    channels: Mapped[list] = mapped_column(JSON)  # ["push", "email"]
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Due times before this never count (a reminder set at 20:05 for 20:00 waits for tomorrow).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The latest due time a sender claimed: one conditional UPDATE moves it forward, so each
+    # (reminder, due time) is sent by exactly one sender.
+    last_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def retag(session, user_id):

@@ -66,6 +66,7 @@ def test_the_blueprints_are_the_ones_the_layout_names():
         "health",
         "pwa",
         "recovery",
+        "reminders",
         "share",
         "trends",
     )

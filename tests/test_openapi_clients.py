@@ -393,6 +393,14 @@ def test_a_journey_through_every_operation_matches_the_document(app, checker, do
     assert api.post("/push/subscriptions", elsewhere).status_code == 422
     assert api.delete("/push/subscriptions", {"endpoint": device["endpoint"]}).status_code == 204
     assert api.post("/push/test").get_json() == {"delivered": 0, "removed": 0}  # none left
+    reminder = api.post("/reminders", {"local_time": "20:00", "days": ["mon"]})
+    assert reminder.status_code == 201
+    reminder_path = f"/reminders/{reminder.get_json()['id']}"
+    assert api.post("/reminders", {"local_time": "25:00"}).status_code == 422
+    assert api.get("/reminders").status_code == 200
+    assert api.put(reminder_path, {"local_time": "21:00", "enabled": False}).status_code == 200
+    assert api.delete(reminder_path).status_code == 204
+    assert api.put(reminder_path, {"local_time": "21:00"}).status_code == 404
     assert api.get("/vocabulary").status_code == 200
     assert api.post("/vocabulary/triggers", {"label": "Gardening"}).status_code == 201
     assert api.post("/vocabulary/regions", {"label": "Elbow"}).status_code == 404

@@ -48,6 +48,7 @@ from . import (  # noqa: E402,F401  (routes attach themselves to bp)
     openapi,
     push,
     records,
+    reminders,
     shares,
     trends,
 )

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from ..core.errors import CODES
 from ..records import KINDS
+from ..services.reminders import DAYS as REMINDER_DAYS
 from ..services.trends import MEASURES
 from ..validation import LIMITS, MAX_KEYS, MAX_LOCATIONS
 from ..vocabulary import CUSTOMISABLE, REGIONS, SIDES
@@ -359,6 +360,58 @@ SCHEMAS = {
             "expirationTime": {"type": ["number", "null"], "description": "Ignored"},
         },
     },
+    "Reminder": _object(
+        {
+            "id": {"type": "string", "format": "uuid"},
+            "kind": {"type": "string", "enum": ["log", "check_in"]},
+            "local_time": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+            "days": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(REMINDER_DAYS)},
+                "minItems": 1,
+                "uniqueItems": True,
+            },
+            "channels": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["push", "email"]},
+                "minItems": 1,
+                "uniqueItems": True,
+            },
+            "enabled": {"type": "boolean"},
+        },
+        "A reminder at local_time (the profile's time zone, DST-safe) on the days listed",
+    ),
+    "ReminderInput": {
+        "type": "object",
+        "required": ["local_time"],
+        "properties": {
+            "kind": {
+                "type": "string",
+                "enum": ["log", "check_in"],
+                "description": "Default log; check_in is due only when a questionnaire is",
+            },
+            "local_time": {
+                "type": "string",
+                "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                "description": "HH:MM in the profile's time zone",
+            },
+            "days": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(REMINDER_DAYS)},
+                "minItems": 1,
+                "uniqueItems": True,
+                "description": "Default: every day",
+            },
+            "channels": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["push", "email"]},
+                "minItems": 1,
+                "uniqueItems": True,
+                "description": "Default: push. E-mail goes only to a confirmed address",
+            },
+            "enabled": {"type": "boolean", "description": "Default true"},
+        },
+    },
     "Trends": {
         "type": "object",
         "description": "PRODUCT.md section 7; numbers rounded to 2 decimals",
@@ -553,6 +606,7 @@ TAGS = [
     {"name": "trends", "description": "The numbers behind the charts (section 7)"},
     {"name": "shares", "description": "Read-only links for a practitioner"},
     {"name": "push", "description": "Web Push on the patient's devices (section 12)"},
+    {"name": "reminders", "description": "When to remind the patient to log (section 12)"},
     {"name": "exports", "description": "The diary as CSV, FHIR or a backup, and restores"},
     {"name": "document", "description": "This document"},
 ]
@@ -940,6 +994,64 @@ def document():
                     "429": _rate_limited("More than 10 tests an hour, or too many requests"),
                 },
             }
+        },
+        "/api/v1/reminders": {
+            "get": {
+                "operationId": "listReminders",
+                "tags": ["reminders"],
+                "summary": "The patient's reminders",
+                "responses": {
+                    "200": _json(
+                        _object({"reminders": {"type": "array", "items": _ref("Reminder")}})
+                    ),
+                    **UNAUTHORIZED,
+                },
+            },
+            "post": {
+                "operationId": "createReminder",
+                "tags": ["reminders"],
+                "summary": "Add a reminder (at most 6 per patient)",
+                "requestBody": _body(_ref("ReminderInput")),
+                "responses": {
+                    "201": _json(_ref("Reminder"), "Created", ("Location",)),
+                    **UNSAFE,
+                    "422": _error(
+                        "A bad kind, local_time, days, channels or enabled, or a 7th reminder "
+                        "(field `reminders`)"
+                    ),
+                },
+            },
+        },
+        "/api/v1/reminders/{reminder_id}": {
+            "parameters": [
+                {
+                    "name": "reminder_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            ],
+            "put": {
+                "operationId": "replaceReminder",
+                "tags": ["reminders"],
+                "summary": "Replace a reminder (due times before now no longer count)",
+                "requestBody": _body(_ref("ReminderInput")),
+                "responses": {
+                    "200": _json(_ref("Reminder")),
+                    "404": _error("Not found"),
+                    **UNSAFE,
+                },
+            },
+            "delete": {
+                "operationId": "deleteReminder",
+                "tags": ["reminders"],
+                "summary": "Delete a reminder",
+                "responses": {
+                    "204": {"description": "Deleted"},
+                    "404": _error("Not found"),
+                    **UNSAFE,
+                },
+            },
         },
         "/api/v1/vocabulary": {
             "get": {

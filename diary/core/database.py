@@ -5,6 +5,7 @@ The listeners attach to every ``Engine`` when this module is imported (``create_
 
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import g, has_request_context, request
 from sqlalchemy import event
@@ -16,6 +17,19 @@ from .extensions import db
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BUSY_TIMEOUT_MS = 10000  # how long SQLite waits for another writer before giving up
 FIRST_RETRY_S, LONGEST_RETRY_S = 0.0002, 0.005
+# Outside a request (the reminder sender), code that is about to write says so with ``writing``.
+_writing = ContextVar("diary_writing", default=False)
+
+
+@contextmanager
+def writing():
+    """Transactions begun inside take SQLite's write lock at once (``BEGIN IMMEDIATE``), as a
+    write request's do: a read-then-write never fails on a snapshot another writer moved."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
 
 
 def _is_sqlite(dbapi_connection):
@@ -46,12 +60,12 @@ def _sqlite_begin(connection):
     """
     if connection.dialect.name != "sqlite":
         return
-    writing = (
+    immediate = _writing.get() or (
         has_request_context()
         and request.method in UNSAFE_METHODS
         and not g.get("read_alone", False)
     )
-    if writing:
+    if immediate:
         _begin_immediate(connection)
     else:
         connection.exec_driver_sql("BEGIN")

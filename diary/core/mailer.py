@@ -44,9 +44,19 @@ def enabled(app=None):
     return bool((app or current_app).config.get("MAIL_ENABLED"))
 
 
+class _Message(EmailMessage):
+    """A mail whose headers are never folded below RFC 5322's 998 characters: a folded
+    ``List-Unsubscribe`` URL is legal but not every mail client reads it back."""
+
+    def message(self):
+        msg = super().message()
+        msg.policy = msg.policy.clone(max_line_length=998)
+        return msg
+
+
 def message(to, subject, body, headers=None):
     """A plain-text mail from ``MAIL_DEFAULT_SENDER`` to ``to``."""
-    return EmailMessage(
+    return _Message(
         subject=subject,
         body=body,
         from_email=current_app.config.get("MAIL_DEFAULT_SENDER"),

@@ -25,6 +25,7 @@ from ..models import (
     CustomTerm,
     Entry,
     PushSubscription,
+    Reminder,
     ShareLink,
     User,
     new_session_nonce,
@@ -191,7 +192,14 @@ def end_all_logins(user):
 def delete_account(user):
     """Remove the patient and every row that belongs to them."""
     user_id = user.id
-    for model in (Entry, AcupunctureSession, CustomTerm, ShareLink, PushSubscription):
+    for model in (
+        Entry,
+        AcupunctureSession,
+        CustomTerm,
+        ShareLink,
+        PushSubscription,
+        Reminder,
+    ):
         db.session.execute(delete(model).where(model.user_id == user_id))
     db.session.execute(delete(User).where(User.id == user_id))
     db.session.commit()

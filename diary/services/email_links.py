@@ -152,9 +152,9 @@ def send_reset(email):
 # Unsubscribe ------------------------------------------------------------------------------
 
 
-def unsubscribe_token(user):
+def unsubscribe_token(user_id):
     """A link token that stops the patient's reminder e-mails."""
-    return _serializer("unsubscribe").dumps({"u": user.id})
+    return _serializer("unsubscribe").dumps({"u": user_id})
 
 
 def user_to_unsubscribe(token):
@@ -166,3 +166,10 @@ def user_to_unsubscribe(token):
     if user is None:
         raise LinkProblem("invalid")
     return user
+
+
+def stop_reminder_emails(user):
+    """The one-click unsubscribe: no more reminder e-mails until the patient turns them on."""
+    if not user.reminder_emails_off:
+        user.reminder_emails_off = True
+        db.session.commit()
