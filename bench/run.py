@@ -39,6 +39,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from . import cdn, dataset, lighthouse, loadgen, pages, report, targets
+from . import reminders as reminder_bench
 from .client import BenchError
 from .server import DATASETS, HOST, ROOT, Server, Settings, git_revision
 
@@ -257,6 +258,8 @@ class Bench:
             "five_year_default_range": self.sequential(five_year, "/api/v1/trends", count),
             "one_year": self.sequential(one_year, f"/api/v1/trends?{range_1y}", count),
         }
+        # Section 16: `flask reminders send`, two senders, a push service answering in 50 ms.
+        results["reminders"] = reminder_bench.measure(sizes["reminders"])
         if settings.skip_lighthouse:
             results["lighthouse"] = {
                 "status": "skipped",
@@ -286,6 +289,7 @@ def main():
         "trends_sequential": {},
         "pages": {},
         "lighthouse": None,
+        "reminders": None,
         "problems": [],
         "tooling_error": None,
     }

@@ -101,12 +101,17 @@ def vapid(app=None):
     return key
 
 
-def public_key():
-    """The application server key browsers subscribe with: base64url, uncompressed point."""
-    point = vapid().public_key.public_bytes(
+def public_key_of(key):
+    """A VAPID key's public half as browsers take it: base64url of the uncompressed point."""
+    point = key.public_key.public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     )
     return _b64url(point)
+
+
+def public_key():
+    """The application server key browsers subscribe with."""
+    return public_key_of(vapid())
 
 
 def subject():
