@@ -330,8 +330,6 @@ def test_the_account_page_changes_the_address_with_the_password(app, api, client
     mailbox.wait_for(1)
     page = client.get("/account").get_data(as_text=True)
     assert "is <strong>not confirmed yet</strong>" in page
-    refused = form_post(client, "/account", new_email="new@example.com", password="wrong")
-    assert refused.status_code == 405  # the form posts to /account/email
     token = page_csrf(client, "/account")
     wrong = client.post(
         "/account/email",

@@ -108,14 +108,17 @@ def claim(items):
 
 def _skipped(items):
     """The items not worth sending (section 12's skip rules)."""
-    users = {}
     skipped = set()
-    for item in items:
-        if item.kind == "check_in":
-            user = users.get(item.user_id) or db.session.get(User, item.user_id)
-            users[item.user_id] = user
-            if not reminders.check_in_due(user, item.due):
-                skipped.add(item.reminder_id)
+    check_ins = [item for item in items if item.kind == "check_in"]
+    ids = list({item.user_id for item in check_ins})
+    users = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = db.session.scalars(select(User).where(User.id.in_(chunk)))
+        users.update((user.id, user) for user in rows)
+    for item in check_ins:
+        if not reminders.check_in_due(users.get(item.user_id), item.due):
+            skipped.add(item.reminder_id)
     logs = [(item.user_id, item.due) for item in items if item.kind == "log"]
     recent = reminders.logged_recently(logs)
     skipped.update(item.reminder_id for item in items if (item.user_id, item.due) in recent)
