@@ -28,6 +28,7 @@ from pywebpush import WebPusher
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from ..core.database import writing
 from ..core.extensions import db
 from ..core.timeutil import utcnow
 from ..models import PushSubscription
@@ -253,8 +254,10 @@ def forget_gone(subscription_ids):
     """Delete subscriptions their push service called gone (404/410)."""
     ids = list(subscription_ids)
     if ids:
-        db.session.execute(delete(PushSubscription).where(PushSubscription.id.in_(ids)))
-        db.session.commit()
+        db.session.commit()  # end any read: the delete begins a write transaction of its own
+        with writing():
+            db.session.execute(delete(PushSubscription).where(PushSubscription.id.in_(ids)))
+            db.session.commit()
 
 
 # Sending ----------------------------------------------------------------------------------

@@ -170,6 +170,8 @@ def send_due(at=None, workers=None):
         if "email" in item.channels and item.email_ok and mail_on:
             jobs.append(("email", item.email, reminder_mail(item)))
 
+    db.session.commit()  # no read transaction stays open while the pushes go out
+
     def run(job):
         channel, target, content = job
         if channel == "push":
