@@ -26,6 +26,15 @@ PROBLEMS = {
 }
 
 
+@bp.after_request
+def private(response):
+    """Pages opened from a mailed link carry its token in their URL: never cached. (The
+    site-wide ``Referrer-Policy: same-origin`` already keeps it from other sites, and Flask-WTF's
+    HTTPS check needs the same-origin Referer on the form's POST.)"""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _bad_link(problem, kind):
     """The page for a link that cannot be used (410 when it was good once, else 404)."""
     log_event(f"{kind}_link_refused", reason=problem.reason)

@@ -239,6 +239,8 @@ def test_a_reset_link_sets_the_password_once_and_logs_out_everywhere(app, api, c
     browser = app.test_client()
     page = browser.get(link)
     assert page.status_code == 200 and 'name="password"' in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "same-origin"  # the token stays on this site
     done = form_post(browser, link, password=NEW_PASSWORD)
     assert done.status_code == 303 and done.headers["Location"] == "/"
     # Logged in here, out everywhere else; the address is verified by the reset.
@@ -317,8 +319,10 @@ def test_reset_requests_are_limited_per_address_and_per_ip(database_path, smtp):
         **mail_settings(port),
     )
     client = app.test_client()
-    statuses = [request_reset(client, "pat@example.com").status_code for _ in range(3)]
-    assert statuses == [200, 200, 429]
+    answers = [request_reset(client, "pat@example.com") for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert "Too many requests" in answers[-1].get_data(as_text=True)
+    assert int(answers[-1].headers["Retry-After"]) > 0
     statuses = [request_reset(client, f"p{n}@example.com").status_code for n in range(3)]
     assert statuses == [200, 429, 429]  # the address's 4 per hour, the 3 above included
     mailer.drain(app)
