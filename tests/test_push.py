@@ -125,6 +125,8 @@ def test_endpoints_off_the_list_are_refused(app, api, service, endpoint):
         "https://fcm.googleapis.com:8443/x",
         "http://fcm.googleapis.com/x",
         "https://notify.windows.com.evil.example/x",
+        "https://evilnotify.windows.com/x",
+        "https://push.apple.com/x",  # "*.push.apple.com" is its subdomains only
         "https://fcm.googleapis.com/" + "x" * 2048,
     ],
 )
