@@ -291,14 +291,14 @@ def test_a_disabled_reminder_and_an_unverified_address_get_nothing(app, service,
 def test_a_gone_subscription_is_deleted_and_a_slow_one_times_out(app, service):
     user_id, api, (kept,) = patient(app, service)
     gone = service.subscription(status=410)
-    slow = service.subscription(delay=3)
+    slow = service.subscription(delay=6)
     api.post("/push/subscriptions", gone)
     api.post("/push/subscriptions", slow)
     add_reminder(app, user_id)
     app.config["PUSH_TIMEOUT"] = 0.5
     started = datetime.now(UTC)
     counts = sent_at(app, "2026-03-29T18:00Z")
-    assert (datetime.now(UTC) - started).total_seconds() < 2.5
+    assert (datetime.now(UTC) - started).total_seconds() < 5  # not the 6 s it takes
     assert counts["pushed"] == 1 and counts["removed"] == 1 and counts["failed"] == 1
     with app.app_context():
         left = set(db.session.scalars(db.select(PushSubscription.endpoint)))
