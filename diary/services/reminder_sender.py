@@ -16,7 +16,7 @@
 
 import logging
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from flask import current_app
@@ -145,22 +145,14 @@ def reminder_mail(item):
     return message["body"].rstrip("."), body, headers
 
 
-def send_due(at=None, workers=None):
-    """Send every reminder due at ``at`` (default now) that no sender has sent; the counts."""
-    app = current_app._get_current_object()
-    at = at or utcnow()
-    counts = Counter()
-    items = _candidates(at)
-    counts["due"] = len(items)
-    won = claim(items)
-    counts["claimed"] = len(won)
+def _jobs(won, counts, mail_on):
+    """Skip what is pointless; the pushes and mails the rest need, as (channel, target, what)."""
     skipped = _skipped(won)
-    counts["skipped"] = len(skipped)
+    counts["skipped"] += len(skipped)
     sending = [item for item in won if item.reminder_id not in skipped]
-    pushed_to = {item.user_id for item in sending if "push" in item.channels}
-    subscriptions = push.subscriptions_of(pushed_to)
-    sender = push.Sender(app) if subscriptions else None
-    mail_on = mailer.enabled()
+    subscriptions = push.subscriptions_of(
+        {item.user_id for item in sending if "push" in item.channels}
+    )
     jobs = []
     for item in sending:
         if "push" in item.channels:
@@ -169,8 +161,24 @@ def send_due(at=None, workers=None):
                     jobs.append(("push", row, push.payload(item.kind)))
         if "email" in item.channels and item.email_ok and mail_on:
             jobs.append(("email", item.email, reminder_mail(item)))
-
     db.session.commit()  # no read transaction stays open while the pushes go out
+    return jobs
+
+
+def send_due(at=None, workers=None):
+    """Send every reminder due at ``at`` (default now) that no sender has sent; the counts.
+
+    Claims go batch by batch, each as soon as the pool has room for more work: a sender never
+    holds claims it cannot send yet, so senders running at once share the work.
+    """
+    app = current_app._get_current_object()
+    at = at or utcnow()
+    counts = Counter()
+    items = _candidates(at)
+    counts["due"] = len(items)
+    size = max(1, workers or int(app.config.get("REMINDER_SEND_WORKERS", 32)))
+    sender = push.Sender(app)
+    mail_on = mailer.enabled()
 
     def run(job):
         channel, target, content = job
@@ -181,16 +189,28 @@ def send_due(at=None, workers=None):
             return channel, None, 250 if mailer.send_now(target, subject, body, headers) else None
 
     gone = []
-    size = workers or int(app.config.get("REMINDER_SEND_WORKERS", 32))
-    if jobs:
-        with ThreadPoolExecutor(max_workers=max(1, min(size, len(jobs)))) as pool:
-            for channel, subscription_id, status in pool.map(run, jobs):
-                if status is not None and 200 <= status < 300:
-                    counts["pushed" if channel == "push" else "emailed"] += 1
-                elif channel == "push" and status in push.GONE:
-                    gone.append(subscription_id)
-                else:
-                    counts["failed"] += 1
+
+    def collect(finished):
+        for future in finished:
+            channel, subscription_id, status = future.result()
+            if status is not None and 200 <= status < 300:
+                counts["pushed" if channel == "push" else "emailed"] += 1
+            elif channel == "push" and status in push.GONE:
+                gone.append(subscription_id)
+            else:
+                counts["failed"] += 1
+
+    pending = set()
+    with ThreadPoolExecutor(max_workers=size) as pool:
+        for start in range(0, len(items), CLAIM_BATCH):
+            while len(pending) > size:  # room for the next batch first
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                collect(finished)
+            won = claim(items[start : start + CLAIM_BATCH])
+            counts["claimed"] += len(won)
+            pending |= {pool.submit(run, job) for job in _jobs(won, counts, mail_on)}
+        finished, pending = wait(pending)
+        collect(finished)
     push.forget_gone(gone)
     counts["removed"] = len(gone)
     result = {name: counts.get(name, 0) for name in COUNTS}
