@@ -7,7 +7,8 @@
 3. **Claim** each (reminder, due time) with one conditional UPDATE that moves ``last_due_at``
    forward only if no sender has claimed that due time yet: of two senders running at once,
    exactly one sees its row change. Claims go in id order (no deadlock between senders on
-   PostgreSQL), in batches, each batch one short write transaction.
+   PostgreSQL), in batches of 200, each one short write transaction, and the next batch only
+   once the thread pool has room: senders running at once share the work.
 4. Skip what would be pointless (a ``log`` reminder after an entry in the last 3 hours, a
    ``check_in`` with nothing due), then push and mail the rest from a thread pool, each
    request with a timeout, so one slow push service cannot hold up the others. A push service
