@@ -95,10 +95,6 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     _configure_public_url(app)
-    if not app.testing:
-        from .services.push import vapid
-
-        vapid(app)  # made now, not by the first request that needs it
     app.json = FastJSONProvider(app)
 
     if app.config["PROXY_COUNT"]:
