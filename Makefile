@@ -23,7 +23,10 @@ run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	@echo "Open http://127.0.0.1:5000 and log in as demo@example.com / sciatica-demo"
-	FLASK_PUBLIC_URL=http://127.0.0.1:5000 FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false \
+	@# The reminder sender runs beside the web server and stops with it.
+	export FLASK_PUBLIC_URL=http://127.0.0.1:5000 FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false; \
+	  $(BIN)/flask reminders run & sender=$$!; \
+	  trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # $(call apt_install,package,what happens without it): a Debian package, as root or with sudo.

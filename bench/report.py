@@ -116,6 +116,15 @@ def report(results):
             f"{summary['requests']} sequential requests; {summary['bytes']:,} bytes, "
             f"pages: {pages}"
         )
+    sending = results.get("reminders") or {}
+    if sending:
+        lines.append(
+            f"flask reminders send: {sending['reminders']:,} due reminders, "
+            f"{sending['senders']} senders at once, push service answering in "
+            f"{sending['push_delay_ms']} ms: {_cell(sending['seconds'], 2)} s; delivered "
+            f"exactly once {sending['delivered_once']:,}, twice or more {sending['duplicated']}, "
+            f"never {sending['missing']}"
+        )
     page_checks = results.get("pages") or {}
     if page_checks:
         weight = page_checks["log_page"]
@@ -146,7 +155,7 @@ def report(results):
                 f"{page['accessibility']}, best practices {page['best-practices']}"
             )
     lines.append("")
-    lines.append("Targets (PRODUCT.md section 9):")
+    lines.append("Targets (PRODUCT.md sections 9 and 16):")
     for target in results["targets"]:
         value = target["value"]
         shown = "-" if value is None else value

@@ -50,6 +50,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from . import cdn, dataset, lighthouse, loadgen, pages, report, scale, targets
+from . import reminders as reminder_bench
 from .client import BenchError
 from .server import DATASETS, HOST, PASSWORD, ROOT, Server, Settings, git_revision
 
@@ -290,6 +291,8 @@ class Bench:
             "one_year": self.sequential(one_year, f"/api/v1/trends?{range_1y}", count),
         }
         results["summary_pdf"] = self.summary_pdf(one_year, range_1y)
+        # Section 16: `flask reminders send`, two senders, a push service answering in 50 ms.
+        results["reminders"] = reminder_bench.measure(sizes["reminders"])
         if settings.skip_lighthouse:
             results["lighthouse"] = {
                 "status": "skipped",
@@ -340,6 +343,7 @@ def main():
         "pages": {},
         "lighthouse": None,
         "clinic": None,
+        "reminders": None,
         "problems": [],
         "tooling_error": None,
     }

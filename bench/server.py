@@ -29,8 +29,8 @@ PASSWORD = "bench-patient-password"  # noqa: S105 - a throwaway account on a thr
 DEMO_EMAIL, DEMO_PASSWORD = "demo@example.com", "sciatica-demo"
 # (days, sessions) of each patient's diary.
 DATASETS = {
-    "full": {"one_year": (365, 40), "five_year": (1825, 120)},
-    "tiny": {"one_year": (14, 3), "five_year": (30, 4)},
+    "full": {"one_year": (365, 40), "five_year": (1825, 120), "reminders": 10_000},
+    "tiny": {"one_year": (14, 3), "five_year": (30, 4), "reminders": 50},
 }
 # The last line of a traceback: "sqlalchemy.exc.OperationalError: (sqlite3...) ...".
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit)\b.*")

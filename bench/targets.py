@@ -33,9 +33,9 @@ class Reading:
 class Target:
     """One row: id, what is measured, comparison, limit, and how to read the value.
 
-    ``measures`` is a template: ``{op}``, ``{limit}``, ``{connections}``, ``{p95_connections}``
-    and ``{pages}`` are filled in, so the text always shows the comparison and limit the
-    verdict used.
+    ``measures`` is a template: ``{op}``, ``{limit}``, ``{connections}``, ``{p95_connections}``,
+    ``{pages}`` and ``{reminders}`` are filled in, so the text always shows the comparison and
+    limit the verdict used.
     """
 
     id: str
@@ -56,6 +56,7 @@ class Target:
             connections=results["config"]["connections"],
             p95_connections=results["config"].get("p95_connections", 4),
             pages=", ".join(LIGHTHOUSE_PAGES),
+            reminders=f"{(results.get('reminders') or {}).get('reminders', 0):,}",
         )
 
 
@@ -186,6 +187,21 @@ def _lighthouse(category):
     return read
 
 
+def _reminders_send(results, target):
+    """Seconds until both senders exited; a MISS unless each reminder arrived exactly once."""
+    figures = results.get("reminders")
+    if not figures:
+        return Reading()
+    problems = [
+        f"{figures[name]} {name}" for name in ("duplicated", "missing") if figures[name]
+    ]
+    if figures["push_service_errors"]:
+        problems.append("push service refused: " + "; ".join(figures["push_service_errors"]))
+    if figures["seconds"] is None:
+        problems.append("a sender failed: " + " | ".join(map(str, figures["sender_errors"])))
+    return Reading(figures["seconds"], "; ".join(problems) or None, failed=bool(problems))
+
+
 TARGETS = (
     Target(
         "post_entry_ratio",
@@ -257,6 +273,14 @@ TARGETS = (
         "==",
         True,
         _chart_js_placement,
+    ),
+    Target(
+        "reminders_send",
+        "flask reminders send, {reminders} due reminders, push service answering in 50 ms, "
+        "two senders at once, each sent exactly once: seconds {op} {limit}",
+        "<=",
+        60,
+        _reminders_send,
     ),
     Target(
         "lighthouse_performance",

@@ -57,6 +57,21 @@ def create_app(test_config=None):
         RATELIMIT_PASSWORD_FAILURES="30 per hour;100 per day",  # noqa: S106 - a rate
         RATELIMIT_RESTORES="6 per hour",
         RATELIMIT_SUMMARIES="10 per minute",
+        # Password reset requests (/password/forgot): per address typed and per client address.
+        RATELIMIT_RESET_PER_EMAIL="5 per hour",
+        RATELIMIT_RESET_PER_IP="10 per hour",
+        # Verification mails a patient may ask for (POST /api/v1/me/verify-email).
+        RATELIMIT_VERIFY_EMAIL="5 per hour",
+        # E-mail (PRODUCT.md section 12): off until FLASK_MAIL_SERVER is set (core/mailer.py).
+        MAIL_SERVER=None,
+        # Web Push (services/push.py): VAPID key from the environment or the instance folder;
+        # endpoints only on these hosts (None: the browser vendors' push services).
+        VAPID_PRIVATE_KEY=None,
+        VAPID_SUBJECT=None,
+        PUSH_ALLOWED_HOSTS=None,
+        PUSH_TIMEOUT=10,
+        # Pushes and mails sent at once by the reminder sender (services/reminder_sender.py).
+        REMINDER_SEND_WORKERS=32,
         # Browser sessions: 12 hours of use at most, 30 minutes idle (sliding); "keep me
         # signed in": 30 days (ASVS 3.3.1-3.3.2). The cookie's signature lives as long.
         PERMANENT_SESSION_LIFETIME=timedelta(days=30),
@@ -197,7 +212,7 @@ def _warn_if_limits_are_per_worker(app):
 
 def _init_extensions(app):
     """Bind the extensions to ``app``."""
-    from .core import security
+    from .core import mailer, security
     from .core.extensions import csrf, db, limiter, login_manager, migrate
     from .http import configure_login
 
@@ -208,11 +223,24 @@ def _init_extensions(app):
     limiter.init_app(app)
     login_manager.init_app(app)
     configure_login(login_manager)
+    mailer.configure(app)
 
 
 def _register_blueprints(app):
     """Attach every blueprint, the error handlers and the CLI commands."""
-    from . import account, acupuncture, auth, cli, entries, health, pwa, share, trends
+    from . import (
+        account,
+        acupuncture,
+        auth,
+        cli,
+        entries,
+        health,
+        pwa,
+        recovery,
+        reminders,
+        share,
+        trends,
+    )
     from .api import bp as api_bp
     from .core import assets, errors, logs, security, templating
     from .http import is_shell
@@ -220,6 +248,8 @@ def _register_blueprints(app):
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(recovery.bp)
+    app.register_blueprint(reminders.bp)
     app.register_blueprint(entries.bp)
     app.register_blueprint(acupuncture.bp)
     app.register_blueprint(trends.bp)

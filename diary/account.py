@@ -1,20 +1,32 @@
 """The account page: profile and time zone, the patient's own words, deleting everything."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from .core.extensions import db
+from .core import mailer
+from .core.extensions import db, limiter
 from .core.logs import log_event
 from .core.timeutil import timezone_names
 from .http import (
     DOWNLOADS,
+    account_key,
     fresh_login_required,
     leave_diary,
     restore_limit,
     start_session,
     uploaded_document,
 )
-from .services import accounts, backup, terms
+from .services import accounts, backup, email_links, terms
 from .validation import ValidationError, clean_profile
 from .vocabulary import CUSTOMISABLE
 
@@ -43,6 +55,7 @@ def _page(errors=None, values=None, status=200):
             vocabulary=terms.vocabulary_for(current_user.id),
             own_terms=terms.custom_terms(current_user.id),
             categories=CATEGORY_NAMES,
+            email_enabled=mailer.enabled(),
         ),
         status,
     )
@@ -70,6 +83,33 @@ def profile():
     db.session.commit()
     flash("Profile saved.", "success")
     return redirect(url_for("account.account"), code=303)
+
+
+@bp.post("/account/verify-email")
+@limiter.limit(lambda: current_app.config["RATELIMIT_VERIFY_EMAIL"], key_func=account_key)
+def send_verification():
+    """Send the address confirmation link again."""
+    if not current_user.email_verified and email_links.send_verification(current_user):
+        flash(f"A confirmation link is on its way to {current_user.email}.", "success")
+    return redirect(url_for("account.account") + "#email", code=303)
+
+
+@bp.post("/account/email")
+def change_email():
+    """Change the e-mail address (password typed again); the new one must be confirmed."""
+    values = {"new_email": request.form.get("new_email", "")}
+    if not accounts.verify_password(current_user, request.form.get("password", "")):
+        log_event("email_change_refused")
+        return _page({"email_password": "is not right"}, values, 422)
+    try:
+        changed = accounts.change_email(current_user, values["new_email"])
+    except ValidationError as error:
+        return _page({"new_email": error.fields["email"]}, values, 422)
+    if changed:
+        email_links.send_verification(current_user)
+        flash(f"Your e-mail address is now {current_user.email}. Open the link we sent to "
+              "it to confirm it.", "success")
+    return redirect(url_for("account.account") + "#email", code=303)
 
 
 @bp.post("/account/terms")

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from .core.extensions import limiter
 from .core.logs import log_event, log_success
 from .http import leave_diary, mark_fresh, safe_next, start_session
-from .services import accounts
+from .services import accounts, email_links, push
 from .validation import ValidationError
 
 bp = Blueprint("auth", __name__)
@@ -58,6 +58,7 @@ def register():
             errors = error.fields
         else:
             start_session(user)
+            email_links.send_verification(user)
             flash("Welcome! Log how your pain is right now.", "success")
             return redirect(url_for("entries.today"), code=303)
     return (
@@ -93,7 +94,12 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out everywhere: the nonce in every copy of the cookie stops matching."""
+    """Log out everywhere: the nonce in every copy of the cookie stops matching.
+
+    The page sends this device's push endpoint with the logout (``push_endpoint``): its
+    subscription is deleted, so a shared phone stops showing this patient's reminders.
+    """
+    push.unsubscribe(current_user.id, request.form.get("push_endpoint"))
     accounts.end_all_logins(current_user)
     log_success("logout")
     return leave_diary("You are logged out.")

@@ -1,9 +1,11 @@
-"""Command-line tools: ``flask --app diary seed-demo``."""
+"""Command-line tools: ``flask --app diary seed-demo``, ``backup``, ``reminders send|run``."""
 
 import random
+import signal
 import sqlite3
+import threading
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -243,6 +245,8 @@ def register(app):
         """Write a consistent copy of the SQLite database to PATH, while the app runs."""
         click.echo(f"Backed up the database to {backup_sqlite(path)}")
 
+    register_reminders(app)
+
     @app.cli.command("seed-demo")
     @click.option("--reset", is_flag=True, help="Delete and recreate the demo patient.")
     def seed_demo_command(reset):
@@ -252,3 +256,57 @@ def register(app):
             click.echo(f"The demo patient already exists: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
         else:
             click.echo(f"Created the demo patient: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+
+
+RUN_EVERY_SECONDS = 30
+
+
+def parse_instant(value):
+    """An ISO 8601 instant with an offset (``2026-03-29T18:00:00Z``), for ``--at``."""
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter("must be an ISO 8601 instant, e.g. 2026-03-29T18:00:00Z") from None
+    if at.tzinfo is None:
+        raise click.BadParameter("needs an offset or Z, e.g. 2026-03-29T18:00:00Z")
+    return at.astimezone(UTC)
+
+
+def _summary(counts):
+    return ", ".join(f"{counts[name]} {name}" for name in counts)
+
+
+def register_reminders(app):
+    """``flask reminders send [--at INSTANT]`` and ``flask reminders run``."""
+    from .services.reminder_sender import send_due
+
+    @app.cli.group("reminders")
+    def reminders_group():
+        """Send due reminders by Web Push and e-mail (PRODUCT.md section 12)."""
+
+    @reminders_group.command("send")
+    @click.option("--at", "at", default=None, help="Send as if it were this instant (ISO 8601).")
+    def send_command(at):
+        """Send every reminder due in the 15 minutes up to now (or --at), once, then exit."""
+        instant = parse_instant(at) if at else None
+        click.echo(f"Reminders: {_summary(send_due(instant))}")
+
+    @reminders_group.command("run")
+    @click.option("--every", default=RUN_EVERY_SECONDS, show_default=True, help="Seconds.")
+    def run_command(every):
+        """Send due reminders every 30 seconds until stopped (Ctrl-C or SIGTERM)."""
+        stop = threading.Event()
+        for name in ("SIGTERM", "SIGINT"):
+            signal.signal(getattr(signal, name), lambda *_: stop.set())
+        click.echo(f"Sending reminders every {every} s; stop with Ctrl-C.")
+        while not stop.is_set():
+            try:
+                counts = send_due()
+                if counts["claimed"]:
+                    click.echo(f"{utcnow():%Y-%m-%d %H:%M:%S}Z reminders: {_summary(counts)}")
+            except Exception as error:  # a database hiccup must not end the loop
+                click.echo(f"reminders: {type(error).__name__}; trying again", err=True)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+            stop.wait(every)

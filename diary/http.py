@@ -32,6 +32,7 @@ from .charts import chart_context
 from .core.database import read_alone
 from .core.errors import api_error, wants_json
 from .core.extensions import db, limiter
+from .core.links import public_url
 from .core.logs import log_event, log_success
 from .core.templating import friendly_datetime
 from .core.timeutil import EARLIEST, local_today, parse_date, utcnow, zone
@@ -447,7 +448,7 @@ def configure_login(login_manager):
 
 def share_url(token):
     """The full URL of the report for ``token``: ``PUBLIC_URL``, never the request's Host."""
-    return current_app.config["PUBLIC_URL"] + url_for("share.report", token=token)
+    return public_url("share.report", token=token)
 
 
 # Rate-limit keys --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -78,10 +79,24 @@ class User(UserMixin, db.Model):
     entry_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     session_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     response_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the patient proved the address is theirs (a verification or reset link); None until
+    # then, and again after a change of address. Only verification and reset mails go to an
+    # unverified address.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the one-click unsubscribe of a reminder e-mail (RFC 8058): no reminder goes to
+    # the address until the patient turns them on again on /reminders.
+    reminder_emails_off: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     def get_id(self):
         """Flask-Login's id: the row id plus the nonce, so rotating the nonce logs out."""
         return f"{self.id}:{self.session_nonce}"
+
+    @property
+    def email_verified(self):
+        """Whether the patient has shown that the address is theirs."""
+        return self.email_verified_at is not None
 
     @property
     def name_for_display(self):
@@ -208,6 +223,41 @@ class ShareLink(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     last_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PushSubscription(db.Model):
+    """One browser's Web Push subscription (RFC 8030/8291): where and how to reach it."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # A browser's subscription belongs to whoever last subscribed with it (one phone, one
+    # person at a time), so the endpoint is unique across patients.
+    endpoint: Mapped[str] = mapped_column(String(2048), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(100))
+    auth: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reminder(db.Model):
+    """A reminder to log (or to check in) at a local time on some days of the week."""
+
+    __tablename__ = "reminders"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="log")
+    local_time: Mapped[str] = mapped_column(String(5))  # "HH:MM" in the profile's time zone
+    days: Mapped[list] = mapped_column(JSON)  # ["mon", ..., "sun"]
+    channels: Mapped[list] = mapped_column(JSON)  # ["push", "email"]
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Due times before this never count (a reminder set at 20:05 for 20:00 waits for tomorrow).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The latest due time a sender claimed: one conditional UPDATE moves it forward, so each
+    # (reminder, due time) is sent by exactly one sender.
+    last_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def retag(session, user_id):

@@ -24,6 +24,7 @@ from helpers import (  # noqa: E402
     postgres_execute,
     postgres_url,
     register,
+    smtp_server,
 )
 
 from diary.core.extensions import db  # noqa: E402
@@ -59,6 +60,13 @@ def app(database_path):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; yields ``(port, Mailbox)``."""
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture

@@ -5,12 +5,16 @@ tests/ on ``sys.path``, so tests/browser/ imports them the same way).
 """
 
 import csv
+import email
+import email.policy
 import io
 import os
 import re
 import shutil
+import socket
 import subprocess
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,6 +56,8 @@ def make_app(database, **overrides):
         # trusted; TRUSTED_HOSTS=None trusts PUBLIC_URL's host only, as in production.
         "PUBLIC_URL": "http://localhost",
         "TRUSTED_HOSTS": ["localhost", "127.0.0.1", "diary.example", "alias.example"],
+        # A key per test app, never one written into the checkout's instance folder.
+        "VAPID_PRIVATE_KEY": vapid_test_key(),
     }
     config.update(overrides)
     return create_app(config)
@@ -423,3 +429,107 @@ def serving(app):
         server.shutdown()
         thread.join()
         server.server_close()
+
+
+# --- a real SMTP server (aiosmtpd) -----------------------------------------------------------
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Mailbox:
+    """What a local SMTP server received: each mail parsed, with its envelope recipients."""
+
+    def __init__(self):
+        self.messages = []
+        self._arrived = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        """aiosmtpd's hook: keep the mail."""
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        message.recipients = list(envelope.rcpt_tos)
+        with self._arrived:
+            self.messages.append(message)
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count=1, timeout=10):
+        """The first ``count`` mails, waiting up to ``timeout`` seconds for them."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while len(self.messages) < count:
+                left = deadline - time.monotonic()
+                assert left > 0, f"{len(self.messages)} mails arrived, expected {count}"
+                self._arrived.wait(left)
+            return self.messages[:count]
+
+    def to(self, address):
+        """The mails sent to ``address``."""
+        return [message for message in self.messages if address in message.recipients]
+
+    @staticmethod
+    def link(message, path):
+        """The first absolute URL in ``message``'s text whose path starts with ``path``."""
+        text = message.get_body(("plain",)).get_content()
+        found = re.search(r"https?://[^/\s]+" + re.escape(path) + r"[^\s]*", text)
+        assert found, f"no link to {path} in: {text}"
+        return found.group(0)
+
+
+@contextmanager
+def smtp_server():
+    """An aiosmtpd server on 127.0.0.1 while the block runs; yields ``(port, Mailbox)``."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, mailbox
+    finally:
+        controller.stop()
+
+
+def mail_settings(port):
+    """The app settings that send mail to the local SMTP server on ``port``."""
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": port,
+        "MAIL_USE_TLS": False,
+        "MAIL_DEFAULT_SENDER": "Pain diary <diary@diary.example>",
+    }
+
+
+# --- Web Push -------------------------------------------------------------------------------
+
+
+def vapid_test_key():
+    """A fresh VAPID private key for a test app (base64url of the raw 32-byte scalar)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from bench.push_service import b64url
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    return b64url(key.private_numbers().private_value.to_bytes(32, "big"))
+
+
+def push_settings(service):
+    """The app settings that allow (only) the local push service ``service``."""
+    return {"PUSH_ALLOWED_HOSTS": service.origin, "PUSH_TIMEOUT": 5}
+
+
+def push_keys():
+    """The ``keys`` of a browser's push subscription: a new P-256 public key and auth secret."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from bench.push_service import b64url
+
+    point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return {"p256dh": b64url(point), "auth": b64url(os.urandom(16))}

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from diary import resource_dir
 from diary.core.extensions import db
 
-HEAD = "0006"
+HEAD = "0008"
 
 
 def fill(api, entries=12, sessions=3):
@@ -123,7 +123,7 @@ def test_downgrade_to_the_first_revision_and_back_keeps_every_entry(app, api):
 
 
 def test_the_migrations_folder_is_the_one_the_app_uses():
-    assert Path(resource_dir("migrations"), "versions", f"{HEAD}_responses.py").is_file()
+    assert Path(resource_dir("migrations"), "versions", f"{HEAD}_push_and_reminders.py").is_file()
 
 
 def test_the_record_counts_are_filled_in_by_the_upgrade(app, api, other_api):

@@ -33,6 +33,7 @@ from helpers import (
     entry_body,
     make_app,
     new_id,
+    push_keys,
     register,
     response_body,
     serving,
@@ -399,6 +400,23 @@ def test_a_journey_through_every_operation_matches_the_document(app, checker, do
     assert api.get("/openapi.json").status_code == 200
     assert api.get("/me").status_code == 200
     assert api.patch("/me", {"display_name": None}).get_json()["display_name"] == ""
+    assert api.post("/me/verify-email").status_code == 409  # no mail server here
+    assert api.get("/push/key").status_code == 200
+    device = {"endpoint": "https://fcm.googleapis.com/fcm/send/journey", "keys": push_keys()}
+    assert api.post("/push/subscriptions", device).status_code == 201
+    assert api.post("/push/subscriptions", device).status_code == 200
+    elsewhere = {**device, "endpoint": "https://x.example/"}
+    assert api.post("/push/subscriptions", elsewhere).status_code == 422
+    assert api.delete("/push/subscriptions", {"endpoint": device["endpoint"]}).status_code == 204
+    assert api.post("/push/test").get_json() == {"delivered": 0, "removed": 0}  # none left
+    reminder = api.post("/reminders", {"local_time": "20:00", "days": ["mon"]})
+    assert reminder.status_code == 201
+    reminder_path = f"/reminders/{reminder.get_json()['id']}"
+    assert api.post("/reminders", {"local_time": "25:00"}).status_code == 422
+    assert api.get("/reminders").status_code == 200
+    assert api.put(reminder_path, {"local_time": "21:00", "enabled": False}).status_code == 200
+    assert api.delete(reminder_path).status_code == 204
+    assert api.put(reminder_path, {"local_time": "21:00"}).status_code == 404
     assert api.get("/vocabulary").status_code == 200
     assert api.post("/vocabulary/triggers", {"label": "Gardening"}).status_code == 201
     assert api.post("/vocabulary/regions", {"label": "Elbow"}).status_code == 404

@@ -46,8 +46,10 @@ from . import (  # noqa: E402,F401  (routes attach themselves to bp)
     exports,
     me,
     openapi,
+    push,
     questionnaires,
     records,
+    reminders,
     shares,
     trends,
 )

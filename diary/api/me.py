@@ -1,14 +1,15 @@
 """/api/v1/me and /api/v1/vocabulary: the patient's profile and words."""
 
-from flask import jsonify
+from flask import current_app, jsonify
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
+from ..core import mailer
 from ..core.errors import api_error
-from ..core.extensions import db
+from ..core.extensions import db, limiter
 from ..core.logs import log_event, log_success
-from ..http import FORGET_THIS_DIARY, json_body, mark_fresh
-from ..services import accounts, terms
+from ..http import FORGET_THIS_DIARY, account_key, is_fresh, json_body, mark_fresh
+from ..services import accounts, email_links, terms
 from ..validation import clean_profile
 from . import bp
 
@@ -19,6 +20,7 @@ def me_dict(user):
         "email": user.email,
         "display_name": user.display_name,
         "timezone": user.timezone,
+        "email_verified": user.email_verified,
         "csrf_token": generate_csrf(),
     }
 
@@ -31,12 +33,38 @@ def me():
 
 @bp.patch("/me")
 def update_me():
-    """Change the time zone and/or display name."""
-    changes = clean_profile(json_body())
+    """Change the time zone, display name and/or e-mail address (a new address needs a
+    password typed in the last 15 minutes, and is unverified until its link is opened)."""
+    body = json_body()
+    profile = {k: v for k, v in body.items() if k != "email"} if isinstance(body, dict) else body
+    changes = clean_profile(profile)
+    if isinstance(body, dict) and "email" in body:
+        if not is_fresh():
+            return api_error(
+                401,
+                "Confirm your password first (POST /api/v1/me/confirm): changing the e-mail "
+                "address needs it within the last 15 minutes.",
+            )
+        if accounts.change_email(current_user, body["email"]):
+            email_links.send_verification(current_user)
     for name, value in changes.items():
         setattr(current_user, name, value)
     db.session.commit()
     return me_dict(current_user)
+
+
+@bp.post("/me/verify-email")
+@limiter.limit(lambda: current_app.config["RATELIMIT_VERIFY_EMAIL"], key_func=account_key)
+def verify_email():
+    """Send a new verification link to the patient's address: 202; 409 when it is confirmed
+    already or e-mail is off on this server (the message says which)."""
+    if current_user.email_verified:
+        return api_error(409, "This address is confirmed already.")
+    if not mailer.enabled():
+        return api_error(409, "E-mail is off on this server: no link can be sent.")
+    email_links.send_verification(current_user)
+    log_success("verification_requested")
+    return {"sent": True}, 202
 
 
 @bp.delete("/me")

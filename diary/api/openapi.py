@@ -10,6 +10,7 @@ from functools import lru_cache
 from ..core.errors import CODES
 from ..instruments import shipped
 from ..records import KINDS
+from ..services.reminders import DAYS as REMINDER_DAYS
 from ..services.trends import MEASURES, charted
 from ..validation import LIMITS, MAX_KEYS, MAX_LOCATIONS
 from ..vocabulary import CUSTOMISABLE, REGIONS, SIDES
@@ -396,12 +397,95 @@ SCHEMAS = {
     **{name: schema for kind in KINDS for name, schema in _record_schemas(kind).items()},
     "Me": {
         "type": "object",
-        "required": ["email", "display_name", "timezone", "csrf_token"],
+        "required": ["email", "display_name", "timezone", "email_verified", "csrf_token"],
         "properties": {
             "email": {"type": "string"},
             "display_name": {"type": "string"},
             "timezone": {"type": "string"},
+            "email_verified": {
+                "type": "boolean",
+                "description": "Whether the address was confirmed through a mailed link (a "
+                "new address starts unconfirmed)",
+            },
             "csrf_token": {"type": "string"},
+        },
+    },
+    "PushSubscriptionInput": {
+        "type": "object",
+        "required": ["endpoint", "keys"],
+        "properties": {
+            "endpoint": {
+                "type": "string",
+                "maxLength": 2048,
+                "description": "The push service URL: https on a host of PUSH_ALLOWED_HOSTS",
+            },
+            "keys": {
+                "type": "object",
+                "required": ["p256dh", "auth"],
+                "properties": {
+                    "p256dh": {
+                        "type": "string",
+                        "description": "base64url of the browser's P-256 public key (65 bytes)",
+                    },
+                    "auth": {
+                        "type": "string",
+                        "description": "base64url of the 16-byte auth secret",
+                    },
+                },
+            },
+            "expirationTime": {"type": ["number", "null"], "description": "Ignored"},
+        },
+    },
+    "Reminder": _object(
+        {
+            "id": {"type": "string", "format": "uuid"},
+            "kind": {"type": "string", "enum": ["log", "check_in"]},
+            "local_time": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+            "days": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(REMINDER_DAYS)},
+                "minItems": 1,
+                "uniqueItems": True,
+            },
+            "channels": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["push", "email"]},
+                "minItems": 1,
+                "uniqueItems": True,
+            },
+            "enabled": {"type": "boolean"},
+        },
+        "A reminder at local_time (the profile's time zone, DST-safe) on the days listed",
+    ),
+    "ReminderInput": {
+        "type": "object",
+        "required": ["local_time"],
+        "properties": {
+            "kind": {
+                "type": "string",
+                "enum": ["log", "check_in"],
+                "description": "Default log; check_in is due only when a questionnaire is",
+            },
+            "local_time": {
+                "type": "string",
+                "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                "description": "HH:MM in the profile's time zone",
+            },
+            "days": {
+                "type": "array",
+                "items": {"type": "string", "enum": list(REMINDER_DAYS)},
+                "minItems": 1,
+                "uniqueItems": True,
+                "description": "Default: every day",
+            },
+            "channels": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["push", "email"]},
+                "minItems": 1,
+                "uniqueItems": True,
+                "description": "Default: push. E-mail goes only to a confirmed address",
+            },
+            "enabled": {"type": "boolean", "description": "Default true"},
         },
     },
     "Trends": {
@@ -608,6 +692,8 @@ TAGS = [
     {"name": "questionnaires", "description": "Outcome questionnaires and when each is due"},
     {"name": "trends", "description": "The numbers behind the charts (section 7)"},
     {"name": "shares", "description": "Read-only links for a practitioner"},
+    {"name": "push", "description": "Web Push on the patient's devices (section 12)"},
+    {"name": "reminders", "description": "When to remind the patient to log (section 12)"},
     {"name": "exports", "description": "The diary as CSV, FHIR or a backup, and restores"},
     {"name": "document", "description": "This document"},
 ]
@@ -843,7 +929,7 @@ def document():
             "patch": {
                 "operationId": "updateMe",
                 "tags": ["account"],
-                "summary": "Change time zone or display name",
+                "summary": "Change time zone, display name or e-mail address",
                 "requestBody": _body(
                     {
                         "type": "object",
@@ -855,10 +941,24 @@ def document():
                             "display_name": _nullable(
                                 _text(LIMITS["display_name"]), f'{NULL_NOTE} (stored as "")'
                             ),
+                            "email": {
+                                "type": "string",
+                                "maxLength": 254,
+                                "description": "A new address: needs a password typed in the "
+                                "last 15 minutes (else 401); it is unconfirmed until the link "
+                                "mailed to it is opened",
+                            },
                         },
                     }
                 ),
-                "responses": {"200": _json(_ref("Me")), **UNSAFE},
+                "responses": {
+                    "200": _json(_ref("Me")),
+                    **UNSAFE,
+                    "401": _error(
+                        "Not logged in, or a new e-mail address without a password typed in "
+                        "the last 15 minutes"
+                    ),
+                },
             },
             "delete": {
                 "operationId": "deleteMe",
@@ -893,6 +993,164 @@ def document():
                     **PASSWORD_CHECKED,
                 },
             }
+        },
+        "/api/v1/me/verify-email": {
+            "post": {
+                "operationId": "sendVerificationEmail",
+                "tags": ["account"],
+                "summary": "Mail a new link that confirms the address (valid 7 days)",
+                "responses": {
+                    "202": _json(
+                        _object({"sent": {"type": "boolean", "const": True}}),
+                        "The link is on its way",
+                    ),
+                    **UNSAFE,
+                    "409": _error(
+                        "The address is confirmed already, or e-mail is off on this server "
+                        "(no FLASK_MAIL_SERVER)"
+                    ),
+                    "429": _rate_limited("More than a few links an hour, or too many requests"),
+                },
+            }
+        },
+        "/api/v1/push/key": {
+            "get": {
+                "operationId": "getPushKey",
+                "tags": ["push"],
+                "summary": "The VAPID application server key to subscribe with",
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "public_key": {
+                                    "type": "string",
+                                    "pattern": "^[A-Za-z0-9_-]{87}$",
+                                    "description": "base64url (no padding) of the uncompressed "
+                                    "P-256 point: pushManager.subscribe's applicationServerKey",
+                                }
+                            }
+                        )
+                    ),
+                    **UNAUTHORIZED,
+                },
+            }
+        },
+        "/api/v1/push/subscriptions": {
+            "post": {
+                "operationId": "subscribePush",
+                "tags": ["push"],
+                "summary": "Keep this browser's push subscription (PushSubscription.toJSON())",
+                "requestBody": _body(_ref("PushSubscriptionInput")),
+                "responses": {
+                    "201": _json(_object({"endpoint": {"type": "string"}}), "Subscribed"),
+                    "200": _json(
+                        _object({"endpoint": {"type": "string"}}), "Known already; keys updated"
+                    ),
+                    **UNSAFE,
+                    "422": _error(
+                        "An endpoint that is not an https URL on an allowed push service "
+                        "(PUSH_ALLOWED_HOSTS), or malformed keys (fields `endpoint`, "
+                        "`keys.p256dh`, `keys.auth`)"
+                    ),
+                },
+            },
+            "delete": {
+                "operationId": "unsubscribePush",
+                "tags": ["push"],
+                "summary": "Forget this browser's subscription",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["endpoint"],
+                        "properties": {"endpoint": {"type": "string"}},
+                    }
+                ),
+                "responses": {"204": {"description": "Forgotten (or never known)"}, **UNSAFE},
+            },
+        },
+        "/api/v1/push/test": {
+            "post": {
+                "operationId": "sendTestPush",
+                "tags": ["push"],
+                "summary": "Send a test notification to each of the patient's devices now",
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "delivered": {
+                                    **COUNT,
+                                    "description": "Devices whose push service took it",
+                                },
+                                "removed": {
+                                    **COUNT,
+                                    "description": "Subscriptions the push service called gone "
+                                    "(404/410), now deleted",
+                                },
+                            }
+                        )
+                    ),
+                    **UNSAFE,
+                    "429": _rate_limited("More than 10 tests an hour, or too many requests"),
+                },
+            }
+        },
+        "/api/v1/reminders": {
+            "get": {
+                "operationId": "listReminders",
+                "tags": ["reminders"],
+                "summary": "The patient's reminders",
+                "responses": {
+                    "200": _json(
+                        _object({"reminders": {"type": "array", "items": _ref("Reminder")}})
+                    ),
+                    **UNAUTHORIZED,
+                },
+            },
+            "post": {
+                "operationId": "createReminder",
+                "tags": ["reminders"],
+                "summary": "Add a reminder (at most 6 per patient)",
+                "requestBody": _body(_ref("ReminderInput")),
+                "responses": {
+                    "201": _json(_ref("Reminder"), "Created", ("Location",)),
+                    **UNSAFE,
+                    "422": _error(
+                        "A bad kind, local_time, days, channels or enabled, or a 7th reminder "
+                        "(field `reminders`)"
+                    ),
+                },
+            },
+        },
+        "/api/v1/reminders/{reminder_id}": {
+            "parameters": [
+                {
+                    "name": "reminder_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            ],
+            "put": {
+                "operationId": "replaceReminder",
+                "tags": ["reminders"],
+                "summary": "Replace a reminder (due times before now no longer count)",
+                "requestBody": _body(_ref("ReminderInput")),
+                "responses": {
+                    "200": _json(_ref("Reminder")),
+                    "404": _error("Not found"),
+                    **UNSAFE,
+                },
+            },
+            "delete": {
+                "operationId": "deleteReminder",
+                "tags": ["reminders"],
+                "summary": "Delete a reminder",
+                "responses": {
+                    "204": {"description": "Deleted"},
+                    "404": _error("Not found"),
+                    **UNSAFE,
+                },
+            },
         },
         "/api/v1/vocabulary": {
             "get": {

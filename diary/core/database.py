@@ -6,6 +6,7 @@ The listeners attach to every ``Engine`` when this module is imported (``create_
 
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask import g, has_request_context, request
 from sqlalchemy import event
@@ -26,6 +27,20 @@ SQLITE_CACHE_KIB = 32 * 1024
 # PostgreSQL plans the trends queries of a large database on parallel workers: starting them
 # costs more than the few hundred rows a request reads (issue 19: 13.7 ms against 3.4 ms).
 POSTGRES_OPTIONS = "-c max_parallel_workers_per_gather=0"
+
+# Outside a request (the reminder sender), code that is about to write says so with ``writing``.
+_writing = ContextVar("diary_writing", default=False)
+
+
+@contextmanager
+def writing():
+    """Transactions begun inside take SQLite's write lock at once (``BEGIN IMMEDIATE``), as a
+    write request's do: a read-then-write never fails on a snapshot another writer moved."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
 
 
 def _is_sqlite(dbapi_connection):
@@ -67,12 +82,12 @@ def _sqlite_begin(connection):
     """
     if connection.dialect.name != "sqlite":
         return
-    writing = (
+    immediate = _writing.get() or (
         has_request_context()
         and request.method in UNSAFE_METHODS
         and not g.get("read_alone", False)
     )
-    if writing:
+    if immediate:
         _begin_immediate(connection)
     else:
         connection.exec_driver_sql("BEGIN")

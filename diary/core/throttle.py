@@ -81,3 +81,14 @@ def password_failed(email):
     account = account_key(email)
     for item in parse_many(current_app.config["RATELIMIT_PASSWORD_FAILURES"]):
         limiter.limiter.hit(item, "password-failures", account)
+
+
+def reset_requested(email):
+    """Count one password-reset request for ``email`` (known or not); TooManyAttempts past
+    ``RATELIMIT_RESET_PER_EMAIL``, so nobody can flood an inbox with reset mails."""
+    if not _enabled():
+        return
+    account = account_key(email)
+    for item in parse_many(current_app.config["RATELIMIT_RESET_PER_EMAIL"]):
+        if not limiter.limiter.hit(item, "reset-email", account):
+            raise TooManyAttempts(_wait(item, "reset-email", account))

@@ -12,7 +12,7 @@ from importlib.resources import files
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core.database import read_alone
@@ -24,7 +24,9 @@ from ..models import (
     AcupunctureSession,
     CustomTerm,
     Entry,
+    PushSubscription,
     QuestionnaireResponse,
+    Reminder,
     ShareLink,
     User,
     new_session_nonce,
@@ -159,6 +161,14 @@ def register(email, password, timezone, confirm=None):
     return user
 
 
+def normalised_or_raw(email):
+    """``(e-mail, valid)``: the normalised address, or what was typed, trimmed and lowered."""
+    try:
+        return normalise_email(email), True
+    except ValueError:
+        return (email.strip().lower() if isinstance(email, str) else ""), False
+
+
 def account_for_login(email):
     """``(e-mail, patient or None)`` for what was typed, read without holding a write lock."""
     try:
@@ -183,7 +193,15 @@ def end_all_logins(user):
 def delete_account(user):
     """Remove the patient and every row that belongs to them."""
     user_id = user.id
-    for model in (Entry, AcupunctureSession, QuestionnaireResponse, CustomTerm, ShareLink):
+    for model in (
+        Entry,
+        AcupunctureSession,
+        QuestionnaireResponse,
+        CustomTerm,
+        ShareLink,
+        PushSubscription,
+        Reminder,
+    ):
         db.session.execute(delete(model).where(model.user_id == user_id))
     db.session.execute(delete(User).where(User.id == user_id))
     db.session.commit()
@@ -209,3 +227,60 @@ def change_password(user, current, new, confirm=None):
     user.session_nonce = new_session_nonce()
     db.session.commit()
     log_success("password_changed", user.id)
+
+
+def reset_password(user, new, confirm=None):
+    """Set a new password from a reset link: ends every login and verifies the address.
+
+    The update only applies while the password hash is still the one the link was made for,
+    so two uses of one link (even at the same moment) change the password once. Returns False
+    when the link was used meanwhile; raises ValidationError for a refused password.
+    """
+    problem = password_problem(new)
+    if problem:
+        raise ValidationError({"password": problem})
+    if confirm not in (None, "") and confirm != new:
+        raise ValidationError({"confirm": "does not match the password"})
+    new_hash = hash_password(new)  # before the write lock
+    now = utcnow()
+    nonce = new_session_nonce()
+    changed = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.password_hash == user.password_hash)
+        .values(
+            password_hash=new_hash,
+            password_changed_at=now,
+            session_nonce=nonce,
+            email_verified_at=user.email_verified_at or now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if changed != 1:
+        return False
+    user.password_hash, user.password_changed_at, user.session_nonce = new_hash, now, nonce
+    user.email_verified_at = user.email_verified_at or now
+    log_success("password_reset", user.id)
+    return True
+
+
+def change_email(user, value):
+    """Give the patient a new address, unverified until its link is opened; True if changed."""
+    try:
+        email = normalise_email(value)
+    except ValueError as error:
+        raise ValidationError({"email": str(error)}) from None
+    if email == user.email:
+        return False
+    taken = "already has an account"
+    if read_alone(lambda: find_by_email(email)):
+        raise ValidationError({"email": taken})
+    user.email = email
+    user.email_verified_at = None
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ValidationError({"email": taken}) from None
+    log_success("email_changed", user.id)
+    return True

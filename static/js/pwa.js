@@ -1,6 +1,5 @@
-// Every page: install the service worker and have it send the outbox (on load, online and
-// back in the foreground). Pages that list the diary show what still waits; logging out forgets
-// everything on this phone. The outbox code loads only where it is needed.
+// Every page: install the service worker, have it send the outbox (on load, online, in the
+// foreground); show what waits; logging out forgets this phone's data and push subscription.
 const worker = "serviceWorker" in navigator ? navigator.serviceWorker : null;
 const loggedIn = document.body.dataset.loggedIn !== undefined;
 const sections = document.querySelectorAll("[data-outbox]");
@@ -43,6 +42,7 @@ if (logout) {
     if (waiting.length && !window.confirm(question)) return;
     await clearItems().catch(() => {});
     if (window.caches) for (const name of await caches.keys()) await caches.delete(name);
+    await import("/static/js/push.js").then((p) => p.leave(logout)).catch(() => {});
     logout.submit();
   });
 }

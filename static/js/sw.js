@@ -153,3 +153,40 @@ async function keepMissingPages() {
   const cache = await caches.open(SHELL);
   for (const path of ["/offline", ...OFFLINE_PAGES]) if (!(await cache.match(path))) await keepPage(cache, path);
 }
+
+// Web Push: reminders arrive as {title, body, url} with generic words only (no pain value, note
+// or name ever reaches the lock screen); a tap opens the page named, on this site only.
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch {
+    message = {};
+  }
+  const url = typeof message.url === "string" && message.url.startsWith("/") && !message.url.startsWith("//") ? message.url : "/";
+  event.waitUntil(
+    self.registration.showNotification(message.title || "Pain diary", {
+      body: message.body || "Time to log your pain.",
+      icon: "/static/icons/icon-192.png",
+      badge: "/static/icons/icon-192.png",
+      tag: "diary-reminder",
+      data: { url },
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
+  event.waitUntil(
+    (async () => {
+      for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) {
+        if (new URL(client.url).origin === url.origin && "navigate" in client) {
+          await client.focus();
+          return client.navigate(url.href);
+        }
+      }
+      return self.clients.openWindow(url.href);
+    })(),
+  );
+});

@@ -28,6 +28,8 @@ PAGES = [
     pytest.param(True, "/trends", id="trends"),
     pytest.param(True, "/shares", id="shares"),
     pytest.param(True, "/account", id="account"),
+    pytest.param(True, "/reminders", id="reminders"),
+    pytest.param(False, "/password/forgot", id="forgot-password"),
     pytest.param(False, "report", id="report"),
 ]
 # The page's background and text colours, and the body map's, as the browser paints them.
