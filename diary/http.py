@@ -349,6 +349,13 @@ def configure_login(login_manager):
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in to see your diary."
     login_manager.login_message_category = "info"
+    # Flask-Login's "basic" protection marks any session whose address or browser changed as
+    # not fresh, writing the cookie again, even a logged-out one: a request still in flight when
+    # the patient signs up (the service worker keeping its offline pages) then answered with the
+    # old, logged-out cookie after the sign-up's and logged the new patient out. Freshness here
+    # is the app's own (``mark_fresh``), logins end by nonce and lifetime, and phones change
+    # address all the time, so the protection only ever did harm.
+    login_manager.session_protection = None
 
     @login_manager.user_loader
     def load_user(user_id):

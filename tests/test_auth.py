@@ -241,3 +241,19 @@ def test_rate_limits_reset_when_the_window_has_passed(database_path):
     assert statuses == [200, 200, 429]
     time.sleep(1.1)  # the one-second window moves on: the budget is back
     assert client.get("/api/v1/me").status_code == 200
+
+
+def test_background_requests_never_rewrite_the_login_cookie(client):
+    """A logged-out request still in flight when the patient signs up (the service worker
+    keeping the offline pages, a static file, the offline page) must not answer with a
+    Set-Cookie: arriving after the sign-up's answer it would log the new patient out."""
+    client.get("/register")  # the session now holds a CSRF token, as the page's does
+    for path, headers in (
+        ("/entries/new", {"X-Diary-Shell": "1"}),
+        ("/sessions/new", {"X-Diary-Shell": "1"}),
+        ("/offline", {}),
+        ("/healthz", {}),
+    ):
+        response = client.get(path, headers=headers)
+        assert response.status_code in (200, 401), path
+        assert "Set-Cookie" not in response.headers, path

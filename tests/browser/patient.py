@@ -1,9 +1,31 @@
 """Steps the front-end tests share: a new patient signed up in the browser, the API as them."""
 
 import re
+import time
 
 from helpers import PASSWORD
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
+
+
+def wait_until(page, script, timeout=15):
+    """Until the page expression or function ``script`` (it may return a promise) is truthy.
+
+    Not ``page.wait_for_function``: it takes a promise as an answer at once (a promise is
+    truthy), so an async check never waits; and an expression it polls is run by ``eval``,
+    which the app's Content-Security-Policy refuses once the first try has failed.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if page.evaluate(script):
+                return
+        except PlaywrightError as error:  # the page navigated (a reload of its own): try again
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {script}")
+        page.wait_for_timeout(50)
 
 
 def sign_up(page, email="pat@example.com"):

@@ -6,6 +6,7 @@ import uuid
 from playwright.sync_api import expect
 
 from .conftest import CHROMIUM_ARGS
+from .patient import wait_until
 from .test_pwa import IMPORT_OUTBOX, sign_up, wait_for_worker, within
 
 SECRETS = ("entry-secret-4711", "session-secret-0815", "Dr Secretworth")
@@ -61,7 +62,7 @@ def test_closing_the_browser_without_logout_leaves_no_health_data_offline(
     context = browser_type.launch_persistent_context(str(profile), **launch)
     page = context.pages[0] if context.pages else context.new_page()
     page.goto("/offline")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
     context.set_offline(True)
     try:
         for path in ("/", "/entries", "/sessions", "/sessions/new", "/entries/new"):
@@ -82,15 +83,16 @@ def test_a_first_visit_never_shows_a_login_message_left_by_the_worker(new_contex
     context = new_context(base_url=live_server)
     page = context.new_page()
     page.goto("/register")
-    page.wait_for_function(
-        "navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.active))"
+    wait_until(
+        page, "navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.active))"
     )
     # The worker tried to keep the log forms while logged out: that must leave nothing behind.
-    page.wait_for_function(
+    wait_until(
+        page,
         """async () => {
           const name = (await caches.keys()).find((key) => key.startsWith("diary-shell-"));
           return Boolean(name && await (await caches.open(name)).match("/offline"));
-        }"""
+        }""",
     )
     page.reload()
     expect(page.locator("h1")).to_have_text("Start your pain diary")

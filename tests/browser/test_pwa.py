@@ -15,6 +15,8 @@ from diary.core.extensions import db
 from diary.models import User
 from diary.services import accounts
 
+from .patient import wait_until
+
 IMPORT_OUTBOX = "import('/static/js/outbox.js')"
 
 
@@ -40,12 +42,13 @@ EMPTY_OUTBOX = f"{IMPORT_OUTBOX}.then(async (o) => (await o.allItems()).length =
 
 def wait_for_worker(page):
     """Until the worker controls the page and keeps the log forms for offline use."""
-    page.wait_for_function(
-        "navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.active))"
+    wait_until(
+        page, "navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.active))"
     )
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function(
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+    wait_until(
+        page,
         """async () => {
           const name = (await caches.keys()).find((key) => key.startsWith("diary-shell-"));
           if (!name) return false;
@@ -53,7 +56,7 @@ def wait_for_worker(page):
           const forms = ["/entries/new", "/sessions/new"];
           const kept = await Promise.all(forms.map((p) => cache.match(p)));
           return kept.every(Boolean);
-        }"""
+        }""",
     )
 
 
@@ -194,7 +197,7 @@ def test_three_entries_and_a_session_offline_arrive_exactly_once(phone):
 
     phone.set_offline(False)
     page.goto("/")
-    page.wait_for_function(EMPTY_OUTBOX)
+    wait_until(page, EMPTY_OUTBOX)
     expect(page.locator("[data-outbox]")).to_be_hidden()
     stored = server(page, "entries")
     assert sorted(entry["notes"] for entry in stored) == ["3 a.m.", "basement clinic", "bus"]
@@ -225,7 +228,7 @@ def test_reloads_toggling_and_replays_never_duplicate(phone):
             ]))""",
         )
     )
-    page.wait_for_function(EMPTY_OUTBOX)
+    wait_until(page, EMPTY_OUTBOX)
     # the same item again (a replay after a lost answer) is answered 200 and stored once
     put(page, queued[0])
     assert flush(page)["sent"] == 1
@@ -241,9 +244,10 @@ def test_an_outbox_sent_after_the_session_expired_waits_for_login(phone, databas
     log_pain_offline(page, 4, "while logged out elsewhere")
     end_every_login(database_path, email)  # as a logout on another device does
     phone.set_offline(False)  # the page sends the outbox as soon as it is online
-    page.wait_for_function(
+    wait_until(
+        page,
         f"{IMPORT_OUTBOX}.then(async (o) => {{ const items = await o.allItems();"
-        " return items.length === 1 && items[0].status === 'login'; })"
+        " return items.length === 1 && items[0].status === 'login'; })",
     )
     summary = flush(page)
     assert summary["login"] is True and summary["sent"] == 0
@@ -254,7 +258,7 @@ def test_an_outbox_sent_after_the_session_expired_waits_for_login(phone, databas
     page.locator("#email").fill(email)
     page.locator("#password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_function(EMPTY_OUTBOX)
+    wait_until(page, EMPTY_OUTBOX)
     [entry] = server(page, "entries", expect_count=1)
     assert entry["notes"] == "while logged out elsewhere"
     # End on a settled page: the list page reloads itself once the outbox is sent, and closing
@@ -439,8 +443,8 @@ def test_the_worker_never_follows_a_redirect_to_the_login_page(phone, caplog):
     caplog.set_level(logging.INFO, logger="werkzeug")
     page = phone.new_page()
     page.goto("/register")
-    page.wait_for_function(
-        "() => navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.active))"
+    wait_until(
+        page, "() => navigator.serviceWorker.getRegistration().then((r) => Boolean(r && r.active))"
     )
     for _ in range(50):  # the server logs a request once it has answered it
         if (
