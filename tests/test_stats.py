@@ -480,6 +480,8 @@ def test_key_order_of_the_document():
         "pain_types",
         "relievers",
         "triggers",
+        "questionnaires",
     ]
     assert result["progress"] == {"overall": None, "back": None, "leg": None}
+    assert result["questionnaires"] == {"peg": None, "rmdq": None, "pgic": None}
     assert timedelta(days=len(result["days"]) - 1) == D("2026-03-10") - D("2026-03-01")

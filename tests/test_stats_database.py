@@ -1,5 +1,6 @@
 """The database path of trends (per-date sums in SQL, only the session windows' entries in
-Python) gives exactly what the pure definitions give on every entry, on SQLite and PostgreSQL."""
+Python) gives exactly what the pure definitions give on every entry and questionnaire response,
+on SQLite and PostgreSQL."""
 
 import random
 import uuid
@@ -10,8 +11,15 @@ from sqlalchemy import select
 
 from diary.core.extensions import db
 from diary.core.timeutil import zone
-from diary.models import AcupunctureSession, Entry, User
-from diary.services.trends import Point, SessionRow, Tags, compute_trends, load_trends
+from diary.models import AcupunctureSession, Entry, QuestionnaireResponse, User
+from diary.services.trends import (
+    Point,
+    ResponseRow,
+    SessionRow,
+    Tags,
+    compute_trends,
+    load_trends,
+)
 
 TZ = "America/Denver"
 START = date(2026, 1, 1)
@@ -66,7 +74,26 @@ def _diary(rng, user_id):
                 pain_before=rng.choice((None, 6)),
             )
         )
-    return entries, sessions
+    responses = []
+    for offset in range(-5, 125, 3):
+        instrument = rng.choice(("peg", "rmdq", "pgic", "red_flags", "peg"))
+        local = datetime.combine(START + timedelta(days=offset), datetime.min.time())
+        instant = (local + timedelta(minutes=rng.randrange(24 * 60))).replace(tzinfo=tz)
+        instant = instant.astimezone(UTC)
+        responses.append(
+            QuestionnaireResponse(
+                id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                user_id=user_id,
+                instrument=instrument,
+                instrument_version="1",
+                answered_at=instant,
+                local_date=instant.astimezone(tz).date(),
+                answers={},
+                score=rng.choice((0, 0.0, rng.randrange(25) / 3, 2.0)),
+                urgent=False,
+            )
+        )
+    return entries, sessions, responses
 
 
 RANGES = [
@@ -85,9 +112,14 @@ def test_database_sums_give_what_the_definitions_give(app, api, seed):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "pat@example.com"))
         user.timezone = TZ
-        entries, sessions = _diary(rng, user.id)
-        db.session.add_all(entries + sessions)
+        entries, sessions, responses = _diary(rng, user.id)
+        db.session.add_all(entries + sessions + responses)
         db.session.commit()
+        responses.sort(key=lambda r: (r.answered_at, r.id))
+        answered = [
+            ResponseRow(r.id, r.instrument, r.answered_at, r.local_date, r.score)
+            for r in responses
+        ]
         entries.sort(key=lambda e: (e.recorded_at, e.id))
         sessions.sort(key=lambda s: (s.started_at, s.id))
         points = [
@@ -122,6 +154,7 @@ def test_database_sums_give_what_the_definitions_give(app, api, seed):
                 for e in entries
                 if date_from <= e.local_date <= date_to
             ]
-            expected = compute_trends(points, tags, rows, date_from, date_to, TZ)
+            expected = compute_trends(points, tags, rows, date_from, date_to, TZ, answered)
             assert load_trends(user, date_from, date_to) == expected, (first, last)
+            assert any(expected["questionnaires"].values()) or last < "2026-01-01"
             assert expected["progress"]["overall"] is not None or first == "2025-12-01"

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from helpers import Api, entry_body, login, session_body, sql_statements
+from helpers import Api, entry_body, login, response_body, session_body, sql_statements
 from sqlalchemy import select
 
 from diary.cli import seed_demo
@@ -105,6 +105,7 @@ def test_query_count_does_not_grow_with_the_data(app, api, other_api):
     api.post("/sessions", session_body(started_at="2026-01-05T10:00:00Z"))
     for day in range(1, 31):  # the larger diary has a whole course of sessions too
         other_api.post("/sessions", session_body(started_at=f"2026-01-{day:02d}T10:00:00Z"))
+        other_api.post("/responses", response_body(answered_at=f"2026-01-{day:02d}T11:00:00Z"))
     for client_api in (api, other_api):
         client_api.get("/me")
     counts = []
@@ -115,8 +116,9 @@ def test_query_count_does_not_grow_with_the_data(app, api, other_api):
         counts.append(len(statements))
     assert counts[0] == counts[1]
     # BEGIN and the patient; BEGIN, then sessions, per-date sums, the range's sleep,
-    # interference and medication per date, the session windows' entries and the range's lists.
-    assert counts[0] <= 8
+    # interference and medication per date, the session windows' entries, the range's lists
+    # and the questionnaire responses.
+    assert counts[0] <= 9
 
 
 def test_the_demo_tells_its_story(app, api):

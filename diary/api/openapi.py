@@ -8,8 +8,9 @@ error; every answer's shape is typed, and requests say what the server accepts, 
 from functools import lru_cache
 
 from ..core.errors import CODES
+from ..instruments import shipped
 from ..records import KINDS
-from ..services.trends import MEASURES
+from ..services.trends import MEASURES, charted
 from ..validation import LIMITS, MAX_KEYS, MAX_LOCATIONS
 from ..vocabulary import CUSTOMISABLE, REGIONS, SIDES
 from . import bp
@@ -189,6 +190,8 @@ def _object(properties, description=None):
     return schema
 
 
+NULLABLE_QUESTIONNAIRE = {"anyOf": [_ref("QuestionnaireTrend"), {"type": "null"}]}
+
 # PRODUCT.md section 7, shape by shape; every number is rounded to 2 decimals.
 TRENDS_SCHEMAS = {
     "DateRange": _object({"from": DATE, "to": DATE}),
@@ -276,6 +279,43 @@ TRENDS_SCHEMAS = {
             "side": {"type": "string", "enum": list(SIDES)},
             "days": {"type": "integer", "minimum": 1},
         }
+    ),
+    "QuestionnairePoint": _object(
+        {"date": DATE, "score": {"type": "number"}},
+        "The score of the latest response by answered_at on that local date",
+    ),
+    "QuestionnaireTrend": _object(
+        {
+            "points": {
+                "type": "array",
+                "items": _ref("QuestionnairePoint"),
+                "description": "Dates in the range with a response, ascending",
+            },
+            "baseline": {
+                "type": ["number", "null"],
+                "description": "Score of the patient's first response (null for the PGIC)",
+            },
+            "latest": {
+                "type": "number",
+                "description": "Score of the last response dated on or before `to`",
+            },
+            "change": {
+                "type": ["number", "null"],
+                "description": "latest - baseline (null for the PGIC)",
+            },
+            "percent": {
+                "type": ["number", "null"],
+                "description": "change / baseline x 100; null when the baseline is 0 (and for "
+                "the PGIC)",
+            },
+            "meaningful": {
+                "type": "boolean",
+                "description": "The instrument's meaningful-improvement rule (PEG: 30 % less; "
+                "RMDQ: 5 points or 30 % less; PGIC: the latest answer is 1 or 2); false when "
+                "the latest response is the baseline itself or the baseline is 0",
+            },
+        },
+        "One questionnaire's course (PRODUCT.md section 11)",
     ),
     "KeyDays": _object({"key": {"type": "string"}, "days": {"type": "integer", "minimum": 1}}),
     "TriggerDays": _object(
@@ -377,6 +417,7 @@ SCHEMAS = {
             "pain_types",
             "relievers",
             "triggers",
+            "questionnaires",
         ],
         "properties": {
             "range": _ref("DateRange"),
@@ -396,6 +437,15 @@ SCHEMAS = {
             "pain_types": {"type": "array", "items": _ref("KeyDays")},
             "relievers": {"type": "array", "items": _ref("KeyDays")},
             "triggers": {"type": "array", "items": _ref("TriggerDays")},
+            "questionnaires": {
+                **_object(
+                    {key: NULLABLE_QUESTIONNAIRE for key in charted(shipped())},
+                    "Each charted questionnaire's course (red flags are never charted); null "
+                    "when the patient has no response of it dated on or before `to`. Instruments "
+                    "an operator adds with a meaningful-change rule come after these.",
+                ),
+                "additionalProperties": NULLABLE_QUESTIONNAIRE,
+            },
         },
     },
     **TRENDS_SCHEMAS,

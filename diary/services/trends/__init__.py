@@ -6,15 +6,17 @@ per-worker cache keyed by the patient's data tag.
 """
 
 from .cache import TrendsCache, trends_for, trends_json
-from .compute import MEASURES, Point, SessionRow, Tags, compute_trends
+from .compute import MEASURES, Point, ResponseRow, SessionRow, Tags, charted, compute_trends
 from .query import dates_with, first_date, last_date, load_trends
 
 __all__ = [
     "MEASURES",
     "Point",
+    "ResponseRow",
     "SessionRow",
     "Tags",
     "TrendsCache",
+    "charted",
     "compute_trends",
     "dates_with",
     "first_date",

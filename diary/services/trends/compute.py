@@ -1,4 +1,5 @@
-"""Trends between acupuncture sessions: every number of PRODUCT.md section 7, computed.
+"""Trends between acupuncture sessions: every number of PRODUCT.md section 7 (and the
+questionnaires of section 11), computed.
 
 Pure: plain tuples and dates in, the trends document out, so each definition is testable on
 small hand-made cases. Numbers are computed unrounded and rounded to 2 decimals only on output.
@@ -12,6 +13,7 @@ from math import fsum
 from typing import NamedTuple
 
 from ...core.timeutil import iso_instant, zone
+from ...instruments import shipped
 
 MEASURES = ("overall", "back", "leg")
 PRE_SESSION_WINDOW = timedelta(hours=72)
@@ -55,6 +57,21 @@ class SessionRow(NamedTuple):
     techniques: list
     pain_before: int | None
     pain_after: int | None
+
+
+class ResponseRow(NamedTuple):
+    """The fields of a questionnaire response that trends report."""
+
+    id: str
+    instrument: str
+    answered_at: datetime
+    local_date: object
+    score: float  # unrounded
+
+
+def charted(instruments):
+    """The instruments trends report: those with a meaningful-change rule (not red flags)."""
+    return {key: item for key, item in instruments.items() if item.meaningful_change}
 
 
 def _round(value):
@@ -422,11 +439,61 @@ def _frequencies(found, day_stats, date_from, date_to):
     }
 
 
-def compute_trends(points, tags, sessions, date_from, date_to, tz_name):
+def _questionnaire(instrument, rows, date_from, date_to):
+    """Section 11's trend of one instrument from its responses (sorted by ``answered_at``):
+    None when none is dated on or before ``to``."""
+    up_to = [row for row in rows if row.local_date <= date_to]
+    if not up_to:
+        return None
+    by_date = {}
+    for row in rows:
+        if date_from <= row.local_date <= date_to:
+            by_date[row.local_date] = row.score  # later answers replace earlier ones
+    latest = up_to[-1]
+    points = [{"date": day.isoformat(), "score": _round(by_date[day])} for day in sorted(by_date)]
+    if instrument.is_responder_rule:
+        return {
+            "points": points,
+            "baseline": None,
+            "latest": _round(latest.score),
+            "change": None,
+            "percent": None,
+            "meaningful": instrument.meaningful(None, latest.score),
+        }
+    first = rows[0]
+    change = latest.score - first.score
+    return {
+        "points": points,
+        "baseline": _round(first.score),
+        "latest": _round(latest.score),
+        "change": _round(change),
+        "percent": None if first.score == 0 else _round(change * 100 / first.score),
+        "meaningful": latest.id != first.id and instrument.meaningful(first.score, latest.score),
+    }
+
+
+def _questionnaires(responses, instruments, date_from, date_to):
+    """``questionnaires``: each charted instrument's trend (section 11)."""
+    known = charted(instruments)
+    rows = {key: [] for key in known}
+    for row in responses:
+        if row.instrument in rows:
+            rows[row.instrument].append(row)
+    return {
+        key: _questionnaire(instrument, rows[key], date_from, date_to)
+        for key, instrument in known.items()
+    }
+
+
+def compute_trends(
+    points, tags, sessions, date_from, date_to, tz_name, responses=(), instruments=None
+):
     """The trends document for [date_from, date_to].
 
     ``points``: every entry of the patient, sorted by ``recorded_at``; ``tags``: the entries with
-    ``local_date`` in range; ``sessions``: every session of the patient, sorted by start time.
+    ``local_date`` in range; ``sessions``: every session of the patient, sorted by start time;
+    ``responses``: every questionnaire response (``ResponseRow``), sorted by ``answered_at``
+    then id; ``instruments``: the instruments by key (default: the shipped ones).
     """
     return _document(
         DayStats.from_points(points),
@@ -436,11 +503,24 @@ def compute_trends(points, tags, sessions, date_from, date_to, tz_name):
         date_from,
         date_to,
         tz_name,
+        responses,
+        shipped() if instruments is None else instruments,
     )
 
 
-def _document(day_stats, timeline, found, sessions, date_from, date_to, tz_name):
-    """The trends document from per-date sums, a timeline and the range's tag days.
+def _document(
+    day_stats,
+    timeline,
+    found,
+    sessions,
+    date_from,
+    date_to,
+    tz_name,
+    responses=(),
+    instruments=None,
+):
+    """The trends document from per-date sums, a timeline, the range's tag days and the
+    questionnaire responses.
 
     ``timeline`` must hold at least every entry of the first session's baseline window and of
     each listed session's pre-session window and interval.
@@ -468,6 +548,9 @@ def _document(day_stats, timeline, found, sessions, date_from, date_to, tz_name)
             m: _progress_for(timeline, day_stats, sessions, m, date_to, tz_name) for m in MEASURES
         },
         **_frequencies(found, day_stats, date_from, date_to),
+        "questionnaires": _questionnaires(
+            responses, shipped() if instruments is None else instruments, date_from, date_to
+        ),
     }
 
 

@@ -1,4 +1,4 @@
-"""The trends document from the database, in 5 queries whatever the amount of data.
+"""The trends document from the database, in 6 queries whatever the amount of data.
 
 The database sums the entries per date and gathers the dates of each distinct list; only the
 entries inside the session windows travel to Python (a test checks this agrees with the pure
@@ -24,8 +24,19 @@ from sqlalchemy import (
 )
 
 from ...core.extensions import db
-from ...models import AcupunctureSession, Entry
-from .compute import LISTS, DayStats, SessionRow, Timeline, _document, _spans, _tag_key
+from ...instruments import instruments
+from ...models import AcupunctureSession, Entry, QuestionnaireResponse
+from .compute import (
+    LISTS,
+    DayStats,
+    ResponseRow,
+    SessionRow,
+    Timeline,
+    _document,
+    _spans,
+    _tag_key,
+    charted,
+)
 
 # The reliever "medication" in an entry's JSON list (a custom key cannot be the same word).
 MEDICATION_RELIEVER = cast(Entry.relievers, Text).like('%"medication"%')
@@ -79,7 +90,7 @@ def _list(value):
 
 
 def load_trends(user, date_from, date_to):
-    """Read what the range needs (5 queries, whatever the amount of data) and compute.
+    """Read what the range needs (6 queries, whatever the amount of data) and compute.
 
     The database sums the entries per date and gathers, for each distinct list of pain types,
     triggers, relievers or locations, the dates it was logged on; only the entries inside the
@@ -204,4 +215,32 @@ def load_trends(user, date_from, date_to):
         target = found[name]
         for item in _list(text):
             target[_tag_key(name, item)].update(dates)
-    return _document(day_stats, timeline, found, sessions, date_from, date_to, user.timezone)
+    known = instruments()
+    responses = [
+        ResponseRow(*row)
+        for row in connection.execute(
+            select(
+                QuestionnaireResponse.id,
+                QuestionnaireResponse.instrument,
+                QuestionnaireResponse.answered_at,
+                QuestionnaireResponse.local_date,
+                QuestionnaireResponse.score,
+            )
+            .where(
+                QuestionnaireResponse.user_id == user.id,
+                QuestionnaireResponse.instrument.in_(list(charted(known))),
+            )
+            .order_by(QuestionnaireResponse.answered_at, QuestionnaireResponse.id)
+        ).all()
+    ]
+    return _document(
+        day_stats,
+        timeline,
+        found,
+        sessions,
+        date_from,
+        date_to,
+        user.timezone,
+        responses,
+        known,
+    )
