@@ -211,7 +211,7 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     """Attach every blueprint, the error handlers and the CLI commands."""
-    from . import account, acupuncture, auth, cli, entries, health, pwa, share, trends
+    from . import account, acupuncture, auth, checkin, cli, entries, health, pwa, share, trends
     from .api import bp as api_bp
     from .core import assets, errors, logs, security, templating
     from .http import is_shell
@@ -221,6 +221,7 @@ def _register_blueprints(app):
     app.register_blueprint(auth.bp)
     app.register_blueprint(entries.bp)
     app.register_blueprint(acupuncture.bp)
+    app.register_blueprint(checkin.bp)
     app.register_blueprint(trends.bp)
     app.register_blueprint(share.bp)
     app.register_blueprint(pwa.bp)
