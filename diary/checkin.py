@@ -337,6 +337,9 @@ def urgent():
         message=instrument.urgent["message"],
         told=[text.rstrip("?") for text in told],
         signs=[item.text.rstrip("?") for item in instrument.items],
+        change_url=url_for("checkin.edit_response", response_id=found["id"])
+        if found
+        else url_for("entries.history"),
     )
 
 

@@ -134,6 +134,7 @@ def test_a_red_flag_answered_yes_goes_to_the_urgent_page(patient):
     assert "cauda equina syndrome, a medical emergency" in page
     assert "What to say when you get there" in page
     assert "New trouble passing urine, or leaking urine" in page, "what they answered yes to"
+    assert f'href="/responses/{flags["id"]}/edit">Change my answers' in page
     assert "score" not in page.lower()
 
 
