@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from .core.extensions import db
 from .core.timeutil import local_today, utcnow, zone
-from .models import AcupunctureSession, Entry, User
+from .models import AcupunctureSession, Entry, QuestionnaireResponse, User
+from .records import RESPONSE
 from .services import accounts
 
 DEMO_EMAIL = "demo@example.com"
@@ -89,8 +90,64 @@ def _demo_entry(rng, user, instant, level, morning, entry_id):
     )
 
 
+PEG_WEEKS = 10  # a PEG (with the red flags) every week from the first day
+PEG_FIRST, PEG_LAST = 20 / 3, 3.0  # about 6.7 falling to 3
+RMDQ_WEEKS = {0: 14, 4: 10, 8: 6}  # week -> statements ticked
+# The RMDQ statements the demo patient ticks, the most lasting first.
+RMDQ_ORDER = (13, 2, 18, 20, 10, 11, 3, 12, 16, 21, 9, 17, 23, 6, 14, 1)
+PGIC_AFTER = {2: 4, 3: 4, 4: 3, 5: 3, 6: 3, 7: 2, 8: 2}  # session number -> answer
+
+
+def _peg_answers(week):
+    """Whole answers whose mean is near the week's point on the line from 6.7 to 3."""
+    target = PEG_FIRST + (PEG_LAST - PEG_FIRST) * week / (PEG_WEEKS - 1)
+    total = round(target * 3)
+    pain = -(-total // 3)  # the pain item a little above the other two
+    enjoyment = (total - pain) // 2
+    return {"pain": pain, "enjoyment": enjoyment, "activity": total - pain - enjoyment}
+
+
+def _demo_response(user, number, instrument, answers, instant):
+    cleaned = {"instrument": instrument, "answers": answers}
+    return QuestionnaireResponse(
+        id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-response-{instrument}-{number}")),
+        user_id=user.id,
+        answered_at=instant,
+        local_date=instant.date(),
+        version=1,
+        created_at=instant,
+        updated_at=instant,
+        **cleaned,
+        **RESPONSE.derived(cleaned),
+    )
+
+
+def _demo_responses(user, at, session_days):
+    """The weekly PEG and red flags (all no), the RMDQ at weeks 0, 4 and 8, and the PGIC
+    after sessions 2 to 8."""
+    rows = []
+    for week in range(PEG_WEEKS):
+        instant = at(7 * week, 9, 0)
+        rows.append(_demo_response(user, week, "peg", _peg_answers(week), instant))
+        no_red_flags = dict.fromkeys(
+            ("saddle_numbness", "bladder", "bowel", "both_legs", "sexual"), False
+        )
+        rows.append(
+            _demo_response(user, week, "red_flags", no_red_flags, instant + timedelta(minutes=1))
+        )
+    for week, ticked in RMDQ_WEEKS.items():
+        chosen = set(RMDQ_ORDER[:ticked])
+        answers = {f"q{n}": n in chosen for n in range(1, 25)}
+        rows.append(_demo_response(user, week, "rmdq", answers, at(7 * week, 9, 5)))
+    for number, answer in PGIC_AFTER.items():
+        instant = at(session_days[number - 1], 18, 0)
+        rows.append(_demo_response(user, number, "pgic", {"change": answer}, instant))
+    return rows
+
+
 def seed_demo(reset=False):
-    """Create the demo patient with ten weeks of entries and eight weekly sessions."""
+    """Create the demo patient with ten weeks of entries, eight weekly sessions and the
+    questionnaires answered along the way."""
     existing = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
     if existing is not None:
         if not reset:
@@ -152,6 +209,7 @@ def seed_demo(reset=False):
             level = _level(day, not morning, session_days)
             entry_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             rows.append(_demo_entry(rng, user, instant, level, morning, entry_id))
+    rows.extend(_demo_responses(user, at, session_days))
     db.session.add_all(rows)
     db.session.commit()
     return user

@@ -196,6 +196,14 @@ def csv_response(user):
     return attachment(response, "pain-diary-entries.csv")
 
 
+def responses_csv_response(user):
+    """Every questionnaire response as one CSV row, oldest first, as a download."""
+    body = csv_export.responses_csv_for(user)
+    response = current_app.response_class(body, mimetype="text/csv")
+    log_success("export", user.id, format="responses_csv")
+    return attachment(response, "pain-diary-responses.csv")
+
+
 def fhir_response(user):
     """The diary as a FHIR R4 Bundle of type collection, as a download."""
     response = jsonify(fhir.bundle_for(user))
@@ -213,6 +221,7 @@ def backup_response(user):
 
 DOWNLOADS = {
     "entries.csv": csv_response,
+    "responses.csv": responses_csv_response,
     "fhir.json": fhir_response,
     "backup.json": backup_response,
 }

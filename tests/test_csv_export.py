@@ -1,12 +1,13 @@
-"""The CSV export of entries (PRODUCT.md section 8): its columns, one row per entry oldest
-first, and spreadsheet formulas defused."""
+"""The CSV exports of entries and questionnaire responses (PRODUCT.md sections 8 and 11): their
+columns, one row per record oldest first, and spreadsheet formulas defused."""
 
 import csv
 import io
 
 import pytest
-from helpers import csv_rows, entry_body, fill_diary
+from helpers import RED_FLAGS_NO, csv_rows, entry_body, fill_diary, response_body, rmdq_answers
 
+from diary.instruments import shipped
 from diary.services import csv_export
 
 CSV_COLUMNS = [
@@ -134,3 +135,60 @@ def test_csv_quotes_commas_quotes_and_line_breaks(api):
     text = api.get("/export/entries.csv").get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(text, newline="")))
     assert len(rows) == 1 and rows[0]["notes"] == notes
+
+
+RESPONSE_COLUMNS = [
+    "id",
+    "instrument",
+    "instrument_version",
+    "answered_at",
+    "local_date",
+    "score",
+    "urgent",
+    "peg.pain",
+    "peg.enjoyment",
+    "peg.activity",
+    *(f"red_flags.{name}" for name in RED_FLAGS_NO),
+    *(f"rmdq.q{n}" for n in range(1, 25)),
+    "pgic.change",
+]
+
+
+def test_responses_csv_has_section_11s_columns_and_one_row_per_response(api):
+    made = fill_diary(api)
+    rmdq = response_body(
+        instrument="rmdq", answers=rmdq_answers(2), answered_at="2026-03-01T08:00:00Z"
+    )
+    api.post("/responses", rmdq)
+    response = api.get("/export/responses.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="pain-diary-responses.csv"'
+    )
+    header = next(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert header == RESPONSE_COLUMNS
+    first, peg, red_flags = csv_rows(response)  # oldest first
+    assert first["id"] == rmdq["id"] and first["score"] == "2"
+    assert (first["rmdq.q1"], first["rmdq.q3"], first["peg.pain"]) == ("true", "false", "")
+    assert peg == {
+        **dict.fromkeys(RESPONSE_COLUMNS, ""),
+        "id": made["responses"][0]["id"],
+        "instrument": "peg",
+        "instrument_version": "1",
+        "answered_at": "2026-03-02T09:00:00Z",
+        "local_date": "2026-03-02",
+        "score": "6.67",
+        "urgent": "false",
+        "peg.pain": "7",
+        "peg.enjoyment": "6",
+        "peg.activity": "7",
+    }
+    assert red_flags["urgent"] == "true" and red_flags["score"] == "1"
+    assert red_flags["red_flags.bladder"] == "true" and red_flags["red_flags.bowel"] == "false"
+    assert red_flags["pgic.change"] == "" and red_flags["rmdq.q24"] == ""
+
+
+def test_responses_csv_of_an_empty_diary_is_the_header():
+    text = csv_export.responses_csv([], shipped())
+    assert list(csv.reader(io.StringIO(text))) == [RESPONSE_COLUMNS]

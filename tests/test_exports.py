@@ -4,31 +4,33 @@ and a recent password, never cached; and the account page's downloads."""
 import pytest
 from helpers import csv_rows, entry_body, fill_diary, valid_backup_document
 
+EXPORTS = ("/export/entries.csv", "/export/responses.csv", "/export/fhir", "/export/backup.json")
+
 
 def test_another_patients_exports_hold_none_of_the_first_patients_data(api, other_api):
     made = fill_diary(api)
-    ids = [entry["id"] for entry in made["entries"]]
+    ids = [entry["id"] for entry in made["entries"] + made["responses"]]
     csv_response = other_api.get("/export/entries.csv")
     assert csv_rows(csv_response) == []
-    for response in (
-        csv_response,
-        other_api.get("/export/fhir"),
-        other_api.get("/export/backup.json"),
-    ):
+    assert csv_rows(other_api.get("/export/responses.csv")) == []
+    for response in (other_api.get(path) for path in EXPORTS):
         text = response.get_data(as_text=True)
         assert all(entry_id not in text for entry_id in ids)
         assert "Long drive" not in text and "Gardening" not in text and "Dr Lee" not in text
     document = other_api.get("/export/backup.json").get_json()
     assert document["entries"] == [] and document["sessions"] == []
+    assert document["responses"] == []
     assert document["profile"]["email"] == "other@example.com"
     fhir_bundle = other_api.get("/export/fhir").get_json()
-    assert len(fhir_bundle["entry"]) == 1
+    kinds = {item["resource"]["resourceType"] for item in fhir_bundle["entry"]}
+    assert kinds == {"Patient", "Questionnaire"}
 
 
 @pytest.mark.parametrize(
     ("method", "path"),
     [
         ("GET", "/api/v1/export/entries.csv"),
+        ("GET", "/api/v1/export/responses.csv"),
         ("GET", "/api/v1/export/fhir"),
         ("GET", "/api/v1/export/backup.json"),
         ("POST", "/api/v1/import/backup"),
@@ -47,7 +49,7 @@ def test_exports_and_restore_need_a_login(client, method, path):
 
 
 def test_exports_are_never_cached(api):
-    for path in ("/export/entries.csv", "/export/fhir", "/export/backup.json"):
+    for path in EXPORTS:
         assert api.get(path).headers["Cache-Control"] == "no-store"
 
 
@@ -56,7 +58,7 @@ def _age_login(client, seconds=16 * 60):
         session["auth_at"] -= seconds
 
 
-@pytest.mark.parametrize("path", ["/export/entries.csv", "/export/fhir", "/export/backup.json"])
+@pytest.mark.parametrize("path", EXPORTS)
 def test_api_exports_need_a_recent_password(api, path):
     _age_login(api.client)
     response = api.get(path)

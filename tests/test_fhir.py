@@ -1,11 +1,15 @@
-"""The FHIR R4 export (PRODUCT.md section 8): a Bundle that validates, one Observation per
-pain measure and one Procedure per acupuncture session."""
+"""The FHIR R4 export (PRODUCT.md sections 8 and 11): a Bundle that validates, one Observation
+per pain measure, one Procedure per acupuncture session, the Questionnaires and one
+QuestionnaireResponse per answered questionnaire."""
 
 import uuid
 
 from fhir.resources.R4B.bundle import Bundle
-from helpers import entry_body, fill_diary
+from fhir.resources.R4B.questionnaire import Questionnaire
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from helpers import RED_FLAGS_NO, entry_body, fill_diary, response_body, rmdq_answers
 
+from diary.instruments import shipped
 from diary.services import fhir
 
 LOINC_PAIN = "72514-3"
@@ -117,4 +121,77 @@ def test_fhir_service_ids_are_derived_from_the_diary_ids():
 def test_empty_fhir_bundle_still_validates(api):
     bundle = api.get("/export/fhir").get_json()
     Bundle.model_validate(bundle)
-    assert [item["resource"]["resourceType"] for item in bundle["entry"]] == ["Patient"]
+    kinds = [item["resource"]["resourceType"] for item in bundle["entry"]]
+    assert kinds == ["Patient"] + ["Questionnaire"] * 4  # the instruments, answered or not
+
+
+def test_every_shipped_instrument_is_a_valid_questionnaire():
+    for instrument in shipped().values():
+        resource = fhir.questionnaire(instrument)
+        Questionnaire.model_validate(resource)
+        assert resource["url"] == f"urn:uuid:{resource['id']}"
+        assert resource["version"] == instrument.version
+        assert [item["linkId"] for item in resource["item"]] == list(instrument.item_keys)
+        assert resource["copyright"] == instrument.licence
+    peg = fhir.questionnaire(shipped()["peg"])
+    assert peg["name"] == "Peg" and peg["item"][0]["type"] == "integer"
+    assert [ext["valueInteger"] for ext in peg["item"][0]["extension"]] == [0, 10]
+    pgic = fhir.questionnaire(shipped()["pgic"])
+    assert pgic["item"][0]["type"] == "choice"
+    assert pgic["item"][0]["answerOption"] == [{"valueInteger": n} for n in range(1, 8)]
+    assert fhir.questionnaire(shipped()["red_flags"])["name"] == "RedFlags"
+
+
+def test_each_response_is_a_completed_questionnaire_response(api):
+    made = fill_diary(api)
+    rmdq = response_body(instrument="rmdq", answers=rmdq_answers(3))
+    pgic = response_body(instrument="pgic", answers={"change": 2})
+    for body in (rmdq, pgic):
+        assert api.post("/responses", body).status_code == 201
+    bundle = api.get("/export/fhir").get_json()
+    Bundle.model_validate(bundle)
+    (patient,) = _resources(bundle, "Patient")
+    questionnaires = {q["name"]: q for q in _resources(bundle, "Questionnaire")}
+    assert set(questionnaires) == {"Peg", "RedFlags", "Rmdq", "Pgic"}
+    answered = {
+        item["identifier"]["value"]: item for item in _resources(bundle, "QuestionnaireResponse")
+    }
+    assert len(answered) == 4
+    for item in answered.values():
+        QuestionnaireResponse.model_validate(item)
+        assert item["status"] == "completed"
+        assert item["subject"] == {"reference": f"urn:uuid:{patient['id']}"}
+    peg_id, red_flags_id = (body["id"] for body in made["responses"])
+    peg = answered[f"urn:uuid:{peg_id}"]
+    assert peg["authored"] == "2026-03-02T09:00:00Z"
+    assert peg["questionnaire"] == f"{questionnaires['Peg']['url']}|1"
+    assert [(i["linkId"], i["answer"]) for i in peg["item"]] == [
+        ("pain", [{"valueInteger": 7}]),
+        ("enjoyment", [{"valueInteger": 6}]),
+        ("activity", [{"valueInteger": 7}]),
+    ]
+    red_flags = answered[f"urn:uuid:{red_flags_id}"]
+    assert red_flags["item"][1] == {
+        "linkId": "bladder",
+        "answer": [{"valueBoolean": True}],
+        "text": shipped()["red_flags"].items[1].text,
+    }
+    assert [i["answer"] for i in red_flags["item"]].count([{"valueBoolean": False}]) == 4
+    assert answered[f"urn:uuid:{pgic['id']}"]["item"][0]["answer"] == [{"valueInteger": 2}]
+    assert answered[f"urn:uuid:{rmdq['id']}"]["item"][2]["answer"] == [{"valueBoolean": True}]
+    assert answered[f"urn:uuid:{rmdq['id']}"]["item"][3]["answer"] == [{"valueBoolean": False}]
+
+
+def test_questionnaire_response_ids_are_derived_from_the_response_ids():
+    response = {
+        "id": "9a1b2c3d-0000-4000-8000-000000000001",
+        "instrument": "red_flags",
+        "instrument_version": "1",
+        "answered_at": "2026-03-02T09:00:00Z",
+        "answers": dict(RED_FLAGS_NO),
+    }
+    bundle = fhir.build_bundle("p-1", "", [], [], {}, [response], shipped())
+    Bundle.model_validate(bundle)
+    ids = [item["resource"]["id"] for item in bundle["entry"]]
+    assert ids[-1] == fhir.questionnaire_response_id(response["id"])
+    assert ids[1:5] == [fhir.questionnaire_id(key) for key in shipped()]

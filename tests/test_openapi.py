@@ -43,3 +43,37 @@ def test_every_operation_documents_its_answers(client):
             assert operation["responses"], (path, method)
             if path != "/api/v1/openapi.json":
                 assert "401" in operation["responses"], (path, method)
+
+
+def test_questionnaire_shapes_are_typed(client):
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    response = schemas["QuestionnaireResponse"]
+    assert set(response["required"]) == {
+        "id",
+        "instrument",
+        "instrument_version",
+        "answered_at",
+        "local_date",
+        "answers",
+        "score",
+        "urgent",
+        "version",
+        "created_at",
+        "updated_at",
+    }
+    assert response["properties"]["answers"]["additionalProperties"] == {
+        "type": ["integer", "boolean"]
+    }
+    assert set(schemas["QuestionnaireResponseInput"]["required"]) == {"instrument", "answers"}
+    trends = schemas["Trends"]
+    assert "questionnaires" in trends["required"]
+    assert set(trends["properties"]["questionnaires"]["required"]) == {"peg", "rmdq", "pgic"}
+    assert set(schemas["QuestionnaireTrend"]["required"]) == {
+        "points",
+        "baseline",
+        "latest",
+        "change",
+        "percent",
+        "meaningful",
+    }
+    assert "responses" in schemas["Backup"]["required"]

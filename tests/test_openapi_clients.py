@@ -460,7 +460,12 @@ def test_a_journey_through_every_operation_matches_the_document(app, checker, do
     assert api.get("/shares").status_code == 200
     assert api.delete(f"/shares/{share.get_json()['id']}").status_code == 204
     assert api.delete(f"/shares/{new_id()}").status_code == 404
-    for path in ("/export/entries.csv", "/export/fhir", "/export/backup.json"):
+    for path in (
+        "/export/entries.csv",
+        "/export/responses.csv",
+        "/export/fhir",
+        "/export/backup.json",
+    ):
         download = api.get(path)
         assert download.status_code == 200
         assert download.headers["Content-Disposition"].startswith("attachment; filename=")

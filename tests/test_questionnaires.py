@@ -187,3 +187,43 @@ def test_a_response_dated_after_today_is_not_in_the_last_week(app, api):
     api.post("/responses", response_body(answered_at="2026-03-11T09:00:00Z"))
     assert _due(app, at("2026-03-10T12:00:00")) == ["peg", "red_flags", "rmdq"]
     assert _due(app, at("2026-03-11T12:00:00")) == ["rmdq"]
+
+
+def test_verdicts_say_baseline_to_latest_in_words():
+    trends = {
+        "peg": {
+            "points": [],
+            "baseline": 6.33,
+            "latest": 3.67,
+            "change": -2.67,
+            "percent": -42.11,
+            "meaningful": True,
+        },
+        "rmdq": {
+            "points": [],
+            "baseline": 6,
+            "latest": 9,
+            "change": 3,
+            "percent": 50.0,
+            "meaningful": False,
+        },
+        "pgic": {
+            "points": [],
+            "baseline": None,
+            "latest": 2,
+            "change": None,
+            "percent": None,
+            "meaningful": True,
+        },
+    }
+    found = questionnaires.verdicts(trends, shipped())
+    assert [(item["key"], item["words"], item["threshold"]) for item in found] == [
+        ("peg", "PEG 6.33 \u2192 3.67, \u221242.11 %: a meaningful improvement", 4.43),
+        ("rmdq", "RMDQ 6 \u2192 9, +50 %: not a meaningful change yet", 4.2),
+        ("pgic", "PGIC: much improved (a meaningful improvement)", None),
+    ]
+    no_change = {**trends["pgic"], "latest": 4, "meaningful": False}
+    no_data = {"peg": None, "rmdq": None, "pgic": no_change}
+    assert [item["words"] for item in questionnaires.verdicts(no_data, shipped())] == [
+        "PGIC: no change (not a responder)"
+    ]

@@ -137,3 +137,12 @@ def test_the_demo_tells_its_story(app, api):
     assert overall["category"] == "substantial" and overall["clinically_important"]
     sitting = next(t for t in result["triggers"] if t["key"] == "sitting")
     assert sitting["mean_with"] > sitting["mean_without"]
+    peg, rmdq, pgic = (result["questionnaires"][key] for key in ("peg", "rmdq", "pgic"))
+    assert len(peg["points"]) == 10 and (peg["baseline"], peg["latest"]) == (6.67, 3)
+    assert peg["points"] == sorted(peg["points"], key=lambda p: -p["score"])  # falling
+    assert [point["score"] for point in rmdq["points"]] == [14, 10, 6] and rmdq["meaningful"]
+    assert [point["score"] for point in pgic["points"]] == [4, 4, 3, 3, 3, 2, 2]
+    assert peg["meaningful"] and pgic["meaningful"]
+    responses = Api(demo).get("/responses?instrument=red_flags").get_json()["responses"]
+    assert len(responses) == 10 and not any(r["urgent"] for r in responses)
+    assert Api(demo).get("/questionnaires/due").get_json() == {"due": []}

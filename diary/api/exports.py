@@ -8,6 +8,7 @@ from ..http import (
     csv_response,
     fhir_response,
     fresh_login_required,
+    responses_csv_response,
     restore_limit,
     uploaded_document,
 )
@@ -20,6 +21,13 @@ from . import bp
 def export_entries_csv():
     """Every entry as one CSV row, oldest first."""
     return csv_response(current_user)
+
+
+@bp.get("/export/responses.csv")
+@fresh_login_required
+def export_responses_csv():
+    """Every questionnaire response as one CSV row, oldest first."""
+    return responses_csv_response(current_user)
 
 
 @bp.get("/export/fhir")

@@ -1041,11 +1041,31 @@ def document():
                 },
             }
         },
+        "/api/v1/export/responses.csv": {
+            "get": {
+                "operationId": "exportResponsesCsv",
+                "tags": ["exports"],
+                "summary": "Every questionnaire response as a CSV row (password in the last "
+                "15 min)",
+                "responses": {
+                    "200": {
+                        "description": "CSV with a header row, as a download: id, instrument, "
+                        "instrument_version, answered_at, local_date, score, urgent, then one "
+                        "column per item of every instrument (`peg.pain`), empty where the item "
+                        "is not the row's instrument; booleans as true/false",
+                        "headers": _headers("Content-Disposition"),
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
+                    **needs_fresh_password,
+                },
+            }
+        },
         "/api/v1/export/fhir": {
             "get": {
                 "operationId": "exportFhir",
                 "tags": ["exports"],
-                "summary": "A FHIR R4 Bundle (collection) of the diary (recent password)",
+                "summary": "A FHIR R4 Bundle (collection) of the diary: Patient, Observations, "
+                "Procedures, Questionnaires, QuestionnaireResponses (recent password)",
                 "responses": {
                     "200": {
                         "description": "FHIR R4 Bundle, as a download",

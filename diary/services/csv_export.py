@@ -1,10 +1,12 @@
-"""Entries as CSV (PRODUCT.md section 8): one row per entry, safe to open in a spreadsheet."""
+"""Entries and questionnaire responses as CSV (PRODUCT.md sections 8 and 11): one row per
+record, safe to open in a spreadsheet."""
 
 import csv
 import io
 import unicodedata
 
-from ..records import ENTRY
+from ..instruments import instruments
+from ..records import ENTRY, RESPONSE
 from ..records import service as records
 
 # The entry's own fields around its editable ones, in the order of the API shape.
@@ -37,8 +39,11 @@ def safe_cell(value):
 
 
 def _cell(value):
-    """Numbers as numbers (written unquoted), everything else as safe text (quoted)."""
-    if isinstance(value, int) and not isinstance(value, bool):
+    """Numbers as numbers (written unquoted), booleans as ``true``/``false``, everything else
+    as safe text (quoted)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
         return value
     return safe_cell(value)
 
@@ -70,3 +75,41 @@ def entries_csv(entries):
 def entries_csv_for(user):
     """All the patient's entries as CSV, oldest first."""
     return entries_csv(records.all_as_dicts(ENTRY, user.id))
+
+
+# A response's own fields; then one column per item of every instrument, ``peg.pain``.
+RESPONSE_COLUMNS = (
+    "id",
+    "instrument",
+    "instrument_version",
+    "answered_at",
+    "local_date",
+    "score",
+    "urgent",
+)
+
+
+def response_columns(known):
+    """The header of the responses CSV for the instruments ``known`` (by key, in order)."""
+    items = [f"{key}.{item}" for key, instrument in known.items() for item in instrument.item_keys]
+    return (*RESPONSE_COLUMNS, *items)
+
+
+def responses_csv(responses, known):
+    """A header row and one row per response (API shapes, in the order given), as CSV text;
+    an item's cell is empty where it is not the row's instrument."""
+    columns = response_columns(known)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow(columns)
+    for response in responses:
+        instrument = response["instrument"]
+        values = {name: response[name] for name in RESPONSE_COLUMNS}
+        values.update((f"{instrument}.{key}", value) for key, value in response["answers"].items())
+        writer.writerow([_cell(values.get(column)) for column in columns])
+    return buffer.getvalue()
+
+
+def responses_csv_for(user):
+    """All the patient's questionnaire responses as CSV, oldest first."""
+    return responses_csv(records.all_as_dicts(RESPONSE, user.id), instruments())

@@ -1,14 +1,17 @@
-"""The diary as a FHIR R4 Bundle (PRODUCT.md section 8): a Patient, pain Observations, Procedures.
+"""The diary as a FHIR R4 Bundle (PRODUCT.md sections 8 and 11): a Patient, pain Observations,
+Procedures, the Questionnaires and a QuestionnaireResponse per answered questionnaire.
 
-``build_bundle`` is pure and works on the API shapes of entries and sessions; ``bundle_for``
-loads a patient's data. Every resource id is derived from the diary's own ids, so the same data
-always gives the same Bundle (no generation time either).
+``build_bundle`` is pure and works on the API shapes of entries, sessions and responses;
+``bundle_for`` loads a patient's data. Every resource id is derived from the diary's own ids
+(a Questionnaire's from its key), so the same data always gives the same Bundle (no generation
+time either).
 """
 
 import uuid
 
 from ..core.timeutil import iso_instant
-from ..records import ENTRY, SESSION
+from ..instruments import instruments
+from ..records import ENTRY, RESPONSE, SESSION
 from ..records import service as records
 from . import terms
 
@@ -59,6 +62,91 @@ def observation_id(entry_id, measure):
 def procedure_id(session_id):
     """The id of the Procedure for one acupuncture session."""
     return str(uuid.uuid5(uuid.UUID(session_id), "procedure"))
+
+
+# Fixed namespace for the Questionnaires' ids and canonical URLs (one per instrument key).
+QUESTIONNAIRE_NAMESPACE = uuid.UUID("5b0f4d2e-8c1a-4f7e-9a53-2f61c0d7e8b4")
+MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
+MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
+
+
+def questionnaire_id(key):
+    """The id of the Questionnaire of the instrument ``key`` (the same in every export)."""
+    return str(uuid.uuid5(QUESTIONNAIRE_NAMESPACE, f"questionnaire:{key}"))
+
+
+def questionnaire_url(key):
+    """The Questionnaire's canonical URL: a URN of its id, as no public registry holds it."""
+    return _urn(questionnaire_id(key))
+
+
+def questionnaire_response_id(response_id):
+    """The id of the QuestionnaireResponse for one questionnaire response."""
+    return str(uuid.uuid5(uuid.UUID(response_id), "questionnaire-response"))
+
+
+def _computer_name(key):
+    """``red_flags`` -> ``RedFlags`` (FHIR's rule for ``name``: a letter, then letters, digits
+    or _)."""
+    return "".join(part.capitalize() for part in key.split("_"))
+
+
+def _questionnaire_item(item):
+    entry = {"linkId": item.key, "text": item.text, "type": item.type, "required": True}
+    if item.type == "integer":
+        entry["extension"] = [
+            {"url": MIN_VALUE, "valueInteger": item.min},
+            {"url": MAX_VALUE, "valueInteger": item.max},
+        ]
+    if item.type == "choice":
+        entry["answerOption"] = [{"valueInteger": option.value} for option in item.options]
+    return entry
+
+
+def questionnaire(instrument):
+    """An instrument as a FHIR Questionnaire (its items, its version, citation and licence)."""
+    return {
+        "resourceType": "Questionnaire",
+        "id": questionnaire_id(instrument.key),
+        "url": questionnaire_url(instrument.key),
+        "version": instrument.version,
+        "name": _computer_name(instrument.key),
+        "title": instrument.title,
+        "status": "active",
+        "subjectType": ["Patient"],
+        "description": f"Recall period: {instrument.recall}. {instrument.citation}",
+        "copyright": instrument.licence,
+        "item": [_questionnaire_item(item) for item in instrument.items],
+    }
+
+
+def _answer(value):
+    return {"valueBoolean": value} if isinstance(value, bool) else {"valueInteger": value}
+
+
+def _questionnaire_response(response, subject, known):
+    """One response as a FHIR QuestionnaireResponse: each item's linkId is its key, answers
+    ``valueInteger`` (a choice too) or ``valueBoolean``."""
+    instrument = known.get(response["instrument"])
+    texts = {item.key: item.text for item in instrument.items} if instrument else {}
+    items = []
+    for key, value in response["answers"].items():
+        item = {"linkId": key, "answer": [_answer(value)]}
+        if key in texts:
+            item["text"] = texts[key]
+        items.append(item)
+    return {
+        "resourceType": "QuestionnaireResponse",
+        "id": questionnaire_response_id(response["id"]),
+        "identifier": _diary_identifier(response["id"])[0],
+        "questionnaire": (
+            f"{questionnaire_url(response['instrument'])}|{response['instrument_version']}"
+        ),
+        "status": "completed",
+        "subject": subject,
+        "authored": response["answered_at"],
+        "item": items,
+    }
 
 
 def _patient(patient_id, display_name):
@@ -112,13 +200,19 @@ def _procedure(session, subject, technique_labels):
     return procedure
 
 
-def build_bundle(patient_id, display_name, entries, sessions, technique_labels):
-    """A ``collection`` Bundle from entries and sessions in their API shapes."""
+def build_bundle(
+    patient_id, display_name, entries, sessions, technique_labels, responses=(), known=None
+):
+    """A ``collection`` Bundle from entries, sessions and responses in their API shapes, with
+    a Questionnaire for each instrument in ``known`` (by key)."""
+    known = known or {}
     subject = {"reference": _urn(patient_id)}
     resources = [_patient(patient_id, display_name)]
+    resources.extend(questionnaire(instrument) for instrument in known.values())
     for entry in entries:
         resources.extend(_observations(entry, subject))
     resources.extend(_procedure(session, subject, technique_labels) for session in sessions)
+    resources.extend(_questionnaire_response(item, subject, known) for item in responses)
     return {
         "resourceType": "Bundle",
         "type": "collection",
@@ -132,7 +226,14 @@ def bundle_for(user):
     """The patient's whole diary as a FHIR R4 Bundle (no email: the display name at most)."""
     entries = records.all_as_dicts(ENTRY, user.id)
     sessions = records.all_as_dicts(SESSION, user.id)
+    responses = records.all_as_dicts(RESPONSE, user.id)
     technique_labels = terms.labels(terms.vocabulary_for(user.id))["techniques"]
     return build_bundle(
-        patient_resource_id(user), user.display_name, entries, sessions, technique_labels
+        patient_resource_id(user),
+        user.display_name,
+        entries,
+        sessions,
+        technique_labels,
+        responses,
+        instruments(),
     )

@@ -2,7 +2,8 @@
 
 ``due_keys`` states the due rules on plain dates (tested on its own); ``due_for`` reads what it
 needs for a patient (three small queries, whatever the amount of data) and asks it. The pages
-use ``due_for_page`` (with each one's title and minutes) and ``urgent_response``.
+use ``due_for_page`` (with each one's title and minutes), ``urgent_response`` and ``verdicts``
+(a trends document's questionnaires in words, with the charts' threshold line).
 """
 
 from datetime import timedelta
@@ -121,6 +122,58 @@ def urgent_response(user, now=None):
         .limit(1)
     )
     return None if record is None else records.to_dict(RESPONSE, record)
+
+
+def _number(value):
+    """6.67, 3, 4.5: at most 2 decimals, no trailing zeros, a real minus sign."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text.replace("-", "\u2212")
+
+
+def verdicts(trend_questionnaires, known=None):
+    """Baseline -> latest in words for each charted questionnaire with data, from the trends
+    document's ``questionnaires`` (what Today's card, /trends and the reports say):
+    ``{key, name, words, meaningful, threshold}``, ``threshold`` being the score at which the
+    change becomes meaningful (the charts' dashed line; None for the PGIC)."""
+    known = known or instruments()
+    found = []
+    for key, trend in trend_questionnaires.items():
+        instrument = known.get(key)
+        if trend is None or instrument is None:
+            continue
+        name = key.upper().replace("_", " ")
+        if instrument.is_responder_rule:
+            scored = instrument.scoring.get("item")
+            item = next(item for item in instrument.items if item.key == scored)
+            labels = {option.value: option.label for option in item.options}
+            answer = labels.get(trend["latest"], _number(trend["latest"]))
+            outcome = "a meaningful improvement" if trend["meaningful"] else "not a responder"
+            words = f"{name}: {answer.lower()} ({outcome})"
+            threshold = None
+        else:
+            percent = trend["percent"]
+            sign = "+" if percent is not None and percent > 0 else ""
+            change = "" if percent is None else f", {sign}{_number(percent)} %"
+            outcome = (
+                "a meaningful improvement"
+                if trend["meaningful"]
+                else "not a meaningful change yet"
+            )
+            words = (
+                f"{name} {_number(trend['baseline'])} \u2192 {_number(trend['latest'])}"
+                f"{change}: {outcome}"
+            )
+            threshold = instrument.threshold(trend["baseline"])
+        found.append(
+            {
+                "key": key,
+                "name": name,
+                "words": words,
+                "meaningful": trend["meaningful"],
+                "threshold": None if threshold is None else round(threshold, 2),
+            }
+        )
+    return found
 
 
 # --- What the questionnaire pages ask (the check-in, Today, History) -------------------------
