@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from .charts import CATEGORY_WORDS, too_early_reasons
 from .core.timeutil import local_today, parse_date, zone
 from .http import is_shell
-from .outcomes import response_summary, verdict
+from .outcomes import peg_line, response_summary
 from .records import ENTRY, RESPONSE, SESSION
 from .records import service as records
 from .records.forms import own_or_404, save_form, values_after, vocabulary
@@ -64,7 +64,7 @@ def today():
         "entries/today.html",
         check_in=questionnaires.check_in_plan([item["key"] for item in due]),
         urgent=questionnaires.urgent_response(current_user),
-        peg_verdict=verdict("peg", peg, answered),
+        peg_verdict=peg_line(fortnight.get("questionnaires"), answered),
         fortnight=fortnight,
         progress=overall["overall"],
         too_early=too_early_reasons(current_user, overall).get("overall"),

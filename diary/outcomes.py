@@ -1,14 +1,14 @@
-"""Answered questionnaires in words (PRODUCT.md section 11), for every page that shows them:
-a response's result on History, and a questionnaire's baseline -> latest verdict on Today.
+"""Answered questionnaires in words (PRODUCT.md section 11), for the pages that show them: a
+response's result on History and its delete page, and Today's PEG line.
 
 A red-flag response never gets a score here: it is either "none of the warning signs" or the
 signs answered yes.
 """
 
 from .instruments import get as get_instrument
+from .services import questionnaires
 
 SHORT_NAMES = {"peg": "PEG", "rmdq": "RMDQ", "pgic": "PGIC", "red_flags": "Warning signs"}
-MINUS = "\u2212"
 
 
 def short_name(key):
@@ -20,8 +20,8 @@ def short_name(key):
 
 
 def _number(value):
-    """``4.3``, ``12``: a score as a patient reads it (one decimal at most)."""
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    """``4.33``, ``12``: a score as the verdicts write it (2 decimals at most)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def score_words(instrument, score):
@@ -58,32 +58,15 @@ def response_summary(record):
     return {"name": name, "text": text, "urgent": False, "told": []}
 
 
-def verdict(key, trend, answered):
-    """Baseline -> latest in words (``PEG 6.3 → 3.7, −41 %: a meaningful improvement``), or
-    None without a trend. ``answered``: how many responses of the questionnaire there are."""
-    instrument = get_instrument(key)
-    if trend is None or instrument is None or trend.get("latest") is None:
+def peg_line(trend_questionnaires, answered):
+    """Today's PEG line: baseline -> latest with its verdict (``questionnaires.verdicts``, as
+    /trends and the reports say it), or "your starting point" after the first check-in; None
+    without a PEG. ``answered``: how many PEG responses there are."""
+    trend = (trend_questionnaires or {}).get("peg")
+    if trend is None:
         return None
-    name = short_name(key)
-    latest = trend["latest"]
-    if instrument.is_responder_rule:
-        words = score_words(instrument, latest)
-        judged = "a meaningful improvement" if trend["meaningful"] else "not a clear improvement"
-        return f"{name}: {words.lower()}, {judged}"
-    baseline, change = trend["baseline"], trend["change"]
     if answered <= 1:
-        return f"{name} {_number(latest)}: your starting point; the next check-in shows the change"
-    text = f"{name} {_number(baseline)} → {_number(latest)}"
-    if trend["percent"] is not None:
-        percent = round(trend["percent"])
-        sign = MINUS if percent < 0 else "+" if percent > 0 else ""
-        text += f", {sign}{abs(percent)} %"
-    if trend["meaningful"]:
-        judged = "a meaningful improvement"
-    elif change < 0:
-        judged = "better, not yet a meaningful change"
-    elif change > 0:
-        judged = "worse"
-    else:
-        judged = "no change"
-    return f"{text}: {judged}"
+        start = _number(trend["latest"])
+        return f"PEG {start}: your starting point; the next check-in shows the change"
+    found = questionnaires.verdicts({"peg": trend})
+    return found[0]["words"] if found else None

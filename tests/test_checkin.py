@@ -167,10 +167,10 @@ def test_today_shows_what_is_due_and_how_long_it_takes(patient):
 def test_today_shows_the_peg_from_its_baseline(patient):
     week_ago = datetime.now(UTC) - timedelta(days=7)
     answered(patient, "peg", {"pain": 7, "enjoyment": 6, "activity": 7}, week_ago)
-    assert "PEG 6.7: your starting point" in patient.client.get("/").get_data(as_text=True)
+    assert "PEG 6.67: your starting point" in patient.client.get("/").get_data(as_text=True)
     answered(patient, "peg", {"pain": 4, "enjoyment": 4, "activity": 3})
     html = patient.client.get("/").get_data(as_text=True)
-    assert "PEG 6.7 → 3.7, \u221245 %: a meaningful improvement" in html
+    assert "PEG 6.67 → 3.67, \u221245 %: a meaningful improvement" in html
 
 
 def test_the_urgent_notice_stays_on_today_for_14_days(patient):
