@@ -280,3 +280,21 @@ def test_the_offline_copy_of_the_check_in_is_blank_and_asks_peg_and_red_flags(pa
     assert "Go to an emergency department" in urgent.get_data(as_text=True)
     assert 'data-queued-notice hidden' in urgent.get_data(as_text=True)
 
+
+
+def test_trends_show_each_questionnaire_with_its_verdict_line_and_table(patient):
+    flags = {key.split(".")[1]: False for key in NO_FLAGS}
+    now = datetime.now(UTC)
+    answered(patient, "peg", {"pain": 7, "enjoyment": 6, "activity": 6}, now - timedelta(days=20))
+    answered(patient, "peg", {"pain": 4, "enjoyment": 4, "activity": 4}, now - timedelta(days=6))
+    answered(patient, "pgic", {"change": 2}, now - timedelta(days=6))
+    answered(patient, "red_flags", {**flags, "bowel": True}, now - timedelta(days=6))
+    html = patient.client.get("/trends").get_data(as_text=True)
+    section = html[html.index('id="questionnaires-heading"') :]
+    assert "PEG 6.33 → 4, \u221236.84 %: a meaningful improvement" in section
+    assert "Meaningful improvement: 4.43 or lower (your first answers: 6.33)" in section
+    assert 'data-questionnaire="peg"' in section and 'data-threshold="4.43"' in section
+    assert "PGIC: much improved (a meaningful improvement)" in section
+    assert "Much improved (2)" in section, "the PGIC's table names the answer"
+    assert 'data-questionnaire="rmdq"' not in section, "no RMDQ answered: no RMDQ chart"
+    assert "red_flags" not in section and "Warning signs" not in section, "never a chart point"
