@@ -3,6 +3,7 @@ offline through the outbox and sent once, a red flag answered yes shows the urge
 (online and offline), axe finds nothing in light and dark, and screenshots to look at."""
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from playwright.sync_api import expect
 from .cdn import AXE, CDN_PATTERN, package_file, require_npm_cache
 from .conftest import CDN
 from .patient import api, assert_no_axe_violations, logged_in_state, sign_up, wait_until
-from .test_pwa import EMPTY_OUTBOX, flush, outbox, server
+from .test_pwa import EMPTY_OUTBOX, flush, outbox, put, server
 from .test_pwa import sign_up as sign_up_with_worker
 
 SCREENSHOTS = Path("/tmp/shots")
@@ -268,3 +269,46 @@ def test_screenshots_at_390_by_844_light_dark_and_large_text(
     page.screenshot(path=SCREENSHOTS / f"checkin-{name}-large-text.png")
     wide = page.evaluate("() => document.documentElement.scrollWidth")
     assert wide <= page.viewport_size["width"], f"{path} scrolls sideways at 200 % text"
+
+
+def test_a_refused_check_in_answer_is_fixed_in_its_questionnaires_page(new_context, live_server):
+    """An outbox item the server refused opens filled in on its questionnaire's page, with the
+    server's message by the question; fixed, it is sent and leaves the outbox."""
+    phone = new_context(base_url=live_server)
+    page = phone.new_page()
+    sign_up_with_worker(page)
+    refused = {
+        "id": str(uuid.uuid4()),
+        "kind": "response",
+        "endpoint": "/api/v1/responses",
+        "time_field": "answered_at",
+        "form_page": "/questionnaires/peg",
+        "labels": {"answers.activity": "General activity"},
+        "title": "PEG",
+        "urgent": False,
+        "body": {"instrument": "peg", "answers": {"pain": 6, "enjoyment": 4, "activity": 12}},
+        "queued_at": "2026-03-02T08:15:00Z",
+        "implicit_time": True,
+        "own_words": [],
+        "status": "waiting",
+        "error": "",
+    }
+    refused["body"]["id"] = refused["id"]
+    put(page, refused)
+    assert flush(page)["problems"] == 1
+    page.goto("/entries")
+    row = page.locator("[data-outbox-list] li")
+    expect(row).to_contain_text("General activity must be a whole number from 0 to 10")
+    row.get_by_role("link", name="Fix").click()
+    expect(page).to_have_url(re.compile(r"/questionnaires/peg\?outbox="))
+    expect(question(page, "peg.pain").get_by_label("6", exact=True)).to_be_checked()
+    expect(question(page, "peg.enjoyment").get_by_label("4", exact=True)).to_be_checked()
+    expect(question(page, "peg.activity").locator(".field-error")).to_contain_text(
+        "General activity must be"
+    )
+    question(page, "peg.activity").locator("label.s5").click()
+    page.get_by_role("button", name="Save answers").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    [peg] = server(page, "responses", expect_count=1)
+    assert peg["answers"] == {"pain": 6, "enjoyment": 4, "activity": 5}
+    assert outbox(page) == []
