@@ -15,6 +15,7 @@ queue it offline the same way (static/js/outbox.js ``responseBodies``):
 """
 
 import re
+import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -179,7 +180,7 @@ def save_responses(form, asked, record=None):
 
 def blank_values(asked):
     """A new form: a fresh id per questionnaire, nothing answered."""
-    return {f"id:{instrument.key}": RESPONSE.form_values()["id"] for instrument in asked}
+    return {f"id:{instrument.key}": str(uuid.uuid4()) for instrument in asked}
 
 
 def posted_values(form, asked, fresh_ids=False):

@@ -246,6 +246,8 @@ def test_axe_finds_no_violations(new_context, patients, axe_source, theme, who, 
     [
         ("due", "/check-in", "check-in"),
         ("due", "check-in-in-use", "check-in-in-use"),
+        ("due", "check-in-errors", "check-in-errors"),
+        ("due", "/questionnaires/rmdq", "rmdq"),
         ("urgent", "/check-in/urgent", "urgent"),
         ("due", "/", "today-due"),
         ("urgent", "/", "today-urgent"),
@@ -257,11 +259,17 @@ def test_screenshots_at_390_by_844_light_dark_and_large_text(
     """Pictures to look at; at 200 % text nothing scrolls sideways."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for theme in ("light", "dark"):
-        page = open_as(new_context, patients, who, path.replace("-in-use", ""), color_scheme=theme)
+        start = "/check-in" if path.startswith("check-in-") else path
+        page = open_as(new_context, patients, who, start, color_scheme=theme)
         if path.endswith("-in-use"):
             answer_peg(page, Taps(), pain=8)
             page.get_by_text("None of these", exact=True).click()
             question(page, "red_flags.bowel").get_by_text("Yes").click()
+        elif path.endswith("-errors"):  # sent without the page's own check: the server's
+            question(page, "peg.pain").locator("label.s4").click()
+            question(page, "red_flags.sexual").get_by_text("Yes").click()
+            page.locator("form.questionnaire-form").evaluate("(form) => form.submit()")
+            expect(page.locator(".urgent-box")).to_be_visible()
         page.screenshot(path=SCREENSHOTS / f"checkin-{name}-{theme}.png")
         page.screenshot(path=SCREENSHOTS / f"checkin-{name}-{theme}-full.png", full_page=True)
     page.evaluate(LARGE_TEXT)
