@@ -232,6 +232,7 @@ def _register_blueprints(app):
         account,
         acupuncture,
         auth,
+        checkin,
         cli,
         entries,
         health,
@@ -252,6 +253,7 @@ def _register_blueprints(app):
     app.register_blueprint(reminders.bp)
     app.register_blueprint(entries.bp)
     app.register_blueprint(acupuncture.bp)
+    app.register_blueprint(checkin.bp)
     app.register_blueprint(trends.bp)
     app.register_blueprint(share.bp)
     app.register_blueprint(pwa.bp)

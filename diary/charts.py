@@ -2,7 +2,8 @@
 
 from datetime import date, timedelta
 
-from .services import terms
+from .instruments import get as get_instrument
+from .services import questionnaires, terms
 from .services.trends import dates_with, trends_for
 from .vocabulary import REGIONS, location_label
 
@@ -179,6 +180,59 @@ def clinical_summary(data, labels):
     return lines
 
 
+def score_range(instrument):
+    """The lowest and highest score of ``instrument``, and its answers' labels by value when the
+    score is one choice (the PGIC's "Much improved"), for a chart's axis."""
+    items = instrument.items
+    method = instrument.scoring["method"]
+    if method == "count_true":
+        return 0, len(items), {}
+    if method == "item":
+        item = next(item for item in items if item.key == instrument.scoring["item"])
+        if item.type == "choice":
+            values = [option.value for option in item.options]
+            return min(values), max(values), {option.value: option.label for option in item.options}
+        return item.min, item.max, {}
+    ends = [
+        (item.min, item.max)
+        if item.type == "integer"
+        else (min(o.value for o in item.options), max(o.value for o in item.options))
+        for item in items
+    ]
+    lows, highs = [low for low, _ in ends], [high for _, high in ends]
+    if method == "sum":
+        return sum(lows), sum(highs), {}
+    return min(lows), max(highs), {}
+
+
+def questionnaire_charts(data):
+    """What the questionnaire charts need, for each questionnaire the trends document has data
+    of (section 11): its title, the verdict in words, the score's range, the meaningful-change
+    line (the dashed one) and its words, the answers' labels for a choice, and the points."""
+    trends = data.get("questionnaires") or {}
+    found = []
+    for verdict in questionnaires.verdicts(trends):
+        instrument = get_instrument(verdict["key"])
+        low, high, answers = score_range(instrument)
+        threshold = verdict["threshold"]
+        better = (instrument.meaningful_change or {}).get("better", "lower")
+        found.append(
+            {
+                **verdict,
+                "title": instrument.title,
+                "low": low,
+                "high": high,
+                "answers": answers,
+                "line": None
+                if threshold is None
+                else f"Meaningful improvement: {threshold:g} or {better}",
+                "baseline": trends[verdict["key"]]["baseline"],
+                "points": trends[verdict["key"]]["points"],
+            }
+        )
+    return found
+
+
 def chart_context(user, date_from, date_to):
     """What the chart partials need for a patient's range: the trends and how to label them."""
     data = trends_for(user, date_from, date_to)
@@ -197,4 +251,5 @@ def chart_context(user, date_from, date_to):
             for day in data["days"]
         ),
         "too_early": too_early_reasons(user, data["progress"]),
+        "questionnaire_charts": questionnaire_charts(data),
     }

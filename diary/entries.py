@@ -9,10 +9,11 @@ from flask_login import current_user, login_required
 from .charts import CATEGORY_WORDS, too_early_reasons
 from .core.timeutil import local_today, parse_date, zone
 from .http import is_shell
-from .records import ENTRY, SESSION
+from .outcomes import peg_line, response_summary
+from .records import ENTRY, RESPONSE, SESSION
 from .records import service as records
 from .records.forms import own_or_404, save_form, values_after, vocabulary
-from .services import terms
+from .services import questionnaires, terms
 from .services.trends import first_date, last_date, trends_for
 from .vocabulary import REGIONS, location_label
 
@@ -56,8 +57,14 @@ def today():
     sessions = records.list_between(SESSION, current_user.id)
     fortnight = trends_for(current_user, today_date - timedelta(days=13), today_date)
     overall = {"overall": fortnight["progress"]["overall"]}
+    due = questionnaires.due_for_page(current_user)
+    peg = (fortnight.get("questionnaires") or {}).get("peg")
+    answered = questionnaires.response_count(current_user.id, "peg") if peg else 0
     return render_template(
         "entries/today.html",
+        check_in=questionnaires.check_in_plan([item["key"] for item in due]),
+        urgent=questionnaires.urgent_response(current_user),
+        peg_verdict=peg_line(fortnight.get("questionnaires"), answered),
         fortnight=fortnight,
         progress=overall["overall"],
         too_early=too_early_reasons(current_user, overall).get("overall"),
@@ -126,13 +133,14 @@ def delete_entry(entry_id):
 
 @bp.get("/entries")
 def history():
-    """Entries and sessions by day, newest first throughout, thirty days a page.
+    """Entries, sessions and answered questionnaires by day, newest first, thirty days a page.
 
     The first page ends at the latest day with anything on it (an entry timed up to an hour
     ahead may fall on tomorrow), and "Older" stops at the first entry or session.
     """
     today_date = local_today(current_user.timezone)
-    newest = max(filter(None, (today_date, last_date(current_user.id))))
+    first_answered, last_answered = questionnaires.response_dates(current_user.id)
+    newest = max(filter(None, (today_date, last_date(current_user.id), last_answered)))
     try:
         until = parse_date(request.args["until"]) if request.args.get("until") else newest
     except ValueError:
@@ -143,12 +151,14 @@ def history():
           for entry in records.list_between(ENTRY, current_user.id, since, until)),
         *((session.started_at, "session", session, number)
           for session, number in _numbered_sessions(since, until)),
+        *((response.answered_at, "response", response, response_summary(response))
+          for response in records.list_between(RESPONSE, current_user.id, since, until)),
     ]
     items.sort(key=lambda item: (item[0], item[2].id), reverse=True)
     days = [
         (day, list(group)) for day, group in groupby(items, key=lambda item: item[2].local_date)
     ]
-    first = first_date(current_user.id)
+    first = min(filter(None, (first_date(current_user.id), first_answered)), default=None)
     return render_template(
         "entries/history.html",
         days=days,

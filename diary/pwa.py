@@ -54,8 +54,15 @@ def service_worker():
         if kind.form_page is None:
             continue
         page = url_for(kind.form_page)
-        spec = kind.client_form(url_for(f"api.create_{kind.name}"))
-        record_forms[page] = {**spec, "form_page": page}
+        spec = {**kind.client_form(url_for(f"api.create_{kind.name}")), "form_page": page}
+        if "instruments" in spec:
+            # Each questionnaire's own page posts the same form; a red flag answered yes while
+            # offline goes straight to the urgent page (kept on the phone, data-free).
+            spec["pages"] = {
+                key: url_for("checkin.questionnaire", key=key) for key in spec["instruments"]
+            }
+            spec["urgent_page"] = url_for("checkin.urgent")
+        record_forms[page] = spec
     response = current_app.response_class(
         service_worker_source(current_app, record_forms), mimetype="text/javascript"
     )

@@ -62,6 +62,7 @@ def test_the_blueprints_are_the_ones_the_layout_names():
         "account",
         "acupuncture",
         "auth",
+        "checkin",
         "entries",
         "health",
         "pwa",

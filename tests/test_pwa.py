@@ -1,5 +1,8 @@
 """The installable app's server side: manifest, service worker, offline page, logout cleanup."""
 
+import json
+import re
+
 from helpers import PASSWORD, page_csrf
 
 
@@ -62,3 +65,15 @@ def test_deleting_the_account_through_the_api_forgets_too(api):
     response = api.delete("/me", {"password": PASSWORD})
     assert response.status_code == 204
     assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_the_worker_queues_the_check_in_and_each_questionnaire_page(client):
+    source = client.get("/sw.js").get_data(as_text=True)
+    forms = json.loads(re.search(r"const RECORD_FORMS = (\{.*?\});\n", source).group(1))
+    spec = forms["/check-in"]
+    assert spec["endpoint"] == "/api/v1/responses" and spec["urgent_page"] == "/check-in/urgent"
+    assert spec["pages"]["rmdq"] == "/questionnaires/rmdq"
+    assert spec["instruments"]["red_flags"]["urgent"] is True
+    assert [item["key"] for item in spec["instruments"]["peg"]["items"]] == [
+        "pain", "enjoyment", "activity"
+    ]

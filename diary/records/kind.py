@@ -152,6 +152,7 @@ class RecordKind:
     fixed: tuple = ()
     filters: tuple = ()
     schema_name: str = ""  # its name in the API document, when not the capitalised ``name``
+    client_extra: Callable | None = None  # more the offline outbox needs (see ``client_form``)
 
     @property
     def api_name(self):
@@ -296,8 +297,10 @@ class RecordKind:
         return values
 
     def client_form(self, api_url):
-        """How the offline outbox turns this kind's form into an API body (for the worker)."""
+        """How the offline outbox turns this kind's form into an API body (for the worker);
+        ``client_extra()`` adds what a kind's own form needs (a questionnaire's items)."""
         return {
+            **(self.client_extra() if self.client_extra is not None else {}),
             "kind": self.name,
             "endpoint": api_url,
             "time_field": self.time_field,

@@ -66,6 +66,24 @@ def score_output(value):
     return int(rounded) if rounded == int(rounded) else rounded
 
 
+def client_instruments():
+    """What the offline outbox needs to turn a questionnaire form into responses: each
+    instrument's title, whether a yes is urgent (the phone shows the urgent page at once, it
+    cannot wait for a connection), and its items' keys and types (the answers' JSON types), with
+    their words to name a refused answer."""
+    return {
+        "instruments": {
+            key: {
+                "title": instrument.title,
+                "urgent": bool(instrument.urgent),
+                "items": [{"key": item.key, "type": item.type} for item in instrument.items],
+                "labels": {f"answers.{item.key}": item.text for item in instrument.items},
+            }
+            for key, instrument in instruments.instruments().items()
+        }
+    }
+
+
 ANSWER_VALUE = {"type": ["integer", "boolean"]}
 RESPONSE = RecordKind(
     name="response",
@@ -74,7 +92,7 @@ RESPONSE = RecordKind(
     title="a questionnaire response",
     model=QuestionnaireResponse,
     time_field="answered_at",
-    form_page=None,  # the check-in page comes with the questionnaire pages
+    form_page="checkin.check_in",  # and each questionnaire's page (diary/pwa.py)
     fields=(
         Field(
             "instrument",
@@ -129,4 +147,5 @@ RESPONSE = RecordKind(
     filters=("instrument",),
     # "Response" would shadow the HTTP response type of clients generated from the document.
     schema_name="QuestionnaireResponse",
+    client_extra=client_instruments,
 )

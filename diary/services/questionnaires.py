@@ -174,3 +174,75 @@ def verdicts(trend_questionnaires, known=None):
             }
         )
     return found
+
+
+# --- What the questionnaire pages ask (the check-in, Today, History) -------------------------
+
+# The check-in holds the due questionnaires this quick (in minutes): PEG, red flags, PGIC. A
+# longer one (the RMDQ's 24 statements) gets its own page, so the check-in stays one short form.
+CHECK_IN_MINUTES = 1
+
+
+def quick(instrument):
+    """Whether ``instrument`` is short enough to be asked on the check-in."""
+    return instrument.minutes <= CHECK_IN_MINUTES
+
+
+def check_in_plan(keys):
+    """What the check-in of the due ``keys`` asks, and what is due on pages of its own.
+
+    ``{"keys": [...], "title", "minutes", "elsewhere": [{key, title, minutes}]}``: the check-in
+    is the "Weekly check-in" when PEG is on it; its questions are short, so it takes as long as
+    its longest questionnaire, not the sum.
+    """
+    known = instruments()
+    asked = [key for key in keys if key in known and quick(known[key])]
+    return {
+        "keys": asked,
+        "title": "Weekly check-in" if "peg" in asked else "Check-in",
+        "minutes": max((known[key].minutes for key in asked), default=0),
+        "elsewhere": [
+            {"key": key, "title": known[key].title, "minutes": known[key].minutes}
+            for key in keys
+            if key in known and key not in asked
+        ],
+    }
+
+
+def shell_keys():
+    """What the check-in kept offline asks (it cannot know what is due): the quick questionnaires
+    due by the calendar (every n days, or with one that is), PEG and the red flags."""
+    known = instruments()
+    calendar = {
+        key
+        for key, instrument in known.items()
+        if instrument.due is not None and instrument.due["rule"] == "every"
+    }
+    return [
+        key
+        for key, instrument in known.items()
+        if quick(instrument)
+        and instrument.due is not None
+        and (key in calendar or instrument.due.get("instrument") in calendar)
+    ]
+
+
+def response_dates(user_id):
+    """(first, last) ``local_date`` of the patient's responses, (None, None) without any."""
+    date = QuestionnaireResponse.local_date
+    first, last = db.session.execute(
+        select(func.min(date), func.max(date)).where(QuestionnaireResponse.user_id == user_id)
+    ).one()
+    return first, last
+
+
+def response_count(user_id, instrument):
+    """How many responses of ``instrument`` the patient has."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(QuestionnaireResponse)
+        .where(
+            QuestionnaireResponse.user_id == user_id,
+            QuestionnaireResponse.instrument == instrument,
+        )
+    )

@@ -368,6 +368,78 @@ function dailyLife(canvas, trends) {
   });
 }
 
+// A questionnaire's scores (PEG, RMDQ, PGIC) on the date axis, with the session markers and a
+// dashed line at the score where the change from the first answers becomes meaningful. A choice
+// (the PGIC) is drawn as points named by its answers.
+function questionnaire(canvas, trends) {
+  const { questionnaire: key, name, line } = canvas.dataset;
+  const answers = JSON.parse(canvas.dataset.answers || "{}");
+  const named = Object.keys(answers).length > 0;
+  const points = trends.questionnaires[key].points.map((point) => ({ x: noon(point.date), y: point.score }));
+  const axis = timeAxis(trends);
+  const first = trends.questionnaires[key].points[0];
+  if (first && `${first.date}T00:00:00` < axis.min) axis.min = `${first.date}T00:00:00`;
+  const datasets = [
+    {
+      label: name,
+      data: points,
+      borderColor: colour("overall"),
+      backgroundColor: colour("overall"),
+      pointRadius: named ? 5 : 3.5,
+      showLine: !named,
+      borderWidth: 2,
+    },
+  ];
+  if (canvas.dataset.threshold !== "") {
+    const threshold = Number(canvas.dataset.threshold);
+    datasets.push({
+      label: line,
+      data: [{ x: axis.min, y: threshold }, { x: axis.max, y: threshold }],
+      borderColor: colour("rolling"),
+      backgroundColor: "transparent", // the legend shows a dashed outline, like the line
+      borderDash: [6, 4],
+      borderWidth: 2,
+      pointRadius: 0,
+    });
+  }
+  const [low, high] = [Number(canvas.dataset.low), Number(canvas.dataset.high)];
+  const chart = new window.Chart(canvas, {
+    type: "line",
+    data: { datasets },
+    options: {
+      maintainAspectRatio: false,
+      animation: false,
+      layout: { padding: { right: 8 } },
+      scales: {
+        x: axis,
+        y: {
+          min: low,
+          max: high,
+          ticks: { stepSize: high - low > 12 ? 4 : named ? 1 : 2, color: colour("text") },
+          grid: { color: colour("grid") },
+          title: { display: true, text: `${name} (${low}–${high})`, color: colour("text") },
+          afterFit: fixedWidth,
+        },
+      },
+      plugins: {
+        legend: legend(datasets.length > 1),
+        tooltip: {
+          filter: (item) => item.datasetIndex === 0,
+          callbacks: {
+            ...tooltip.callbacks,
+            label: (item) => (named ? `${answers[item.parsed.y]} (${item.parsed.y})` : `${name}: ${item.parsed.y}`),
+          },
+        },
+        annotation: { annotations: sessionLines(trends.sessions, true) },
+      },
+      onResize: (resized, size) => labelSessions(resized, trends.sessions, size.width),
+    },
+  });
+  labelSessions(chart, trends.sessions);
+  chart.update("none");
+  return chart;
+}
+
 function bars(canvas, labels, datasets, options = {}) {
   return new window.Chart(canvas, {
     type: "bar",
@@ -471,6 +543,10 @@ async function drawTrends(payload, charts = []) {
         { label: "Pain on days with it", data: items.map((item) => item.mean_with), backgroundColor: colour("leg") },
         { label: "Pain on days without", data: items.map((item) => item.mean_without), backgroundColor: colour("barMuted") },
       ], "Average pain (0–10)", 10));
+  }
+  for (const chart of document.querySelectorAll("canvas[data-questionnaire]")) {
+    await nextTask();
+    charts.push(questionnaire(chart, trends));
   }
   if (canvas("chart-today")) {
     await nextTask();

@@ -1,4 +1,5 @@
-// The outbox: entries and sessions logged with no connection, kept in IndexedDB on this phone
+// The outbox: entries, sessions and questionnaire answers logged with no connection, kept in
+// IndexedDB on this phone
 // until the server has them. Shared by the pages (pwa.js) and the service worker (sw.js).
 // Each item keeps the form's client UUID, so sending it twice can never make two entries.
 
@@ -80,33 +81,68 @@ export function bodyFromForm(spec, form, queuedAt) {
   return body;
 }
 
-// Keep a form that could not be sent. The time is fixed now: "now" must not become the time
-// the phone finds a connection.
+function answer(text) {
+  if (text === "true" || text === "false") return text === "true";
+  const value = String(text).trim();
+  if (value === "") return null;
+  return /^-?\d{1,7}$/.test(value) ? Number(value) : value; // the server names anything else
+}
+
+// A questionnaire form as one API body per questionnaire it asks (the check-in asks PEG and the
+// red flags), read as diary/checkin.py reads it: `instruments`, `id:<key>`, `<key>.<item>` (the
+// last value counts: a tick box follows its hidden "false"), and `none_of` (unanswered yes/no
+// questions of that questionnaire are a no; a yes stays a yes).
+export function responseBodies(spec, form, queuedAt) {
+  const noneOf = form.getAll("none_of");
+  const asked = [...new Set(form.getAll("instruments"))].filter((key) => spec.instruments[key]);
+  return asked.map((key) => {
+    const answers = {};
+    for (const item of spec.instruments[key].items) {
+      const given = form.getAll(`${key}.${item.key}`);
+      let value = given.length ? answer(given[given.length - 1]) : null;
+      if (value === null && item.type === "boolean" && noneOf.includes(key)) value = false;
+      if (value !== null) answers[item.key] = value;
+    }
+    const time = form.get(spec.time_field) || queuedAt;
+    return { id: form.get(`id:${key}`) || crypto.randomUUID(), instrument: key, [spec.time_field]: time, answers };
+  });
+}
+
+// Keep a form that could not be sent: its items (one, or one per questionnaire). The time is
+// fixed now: "now" must not become the time the phone finds a connection.
 // implicit_time remembers that the time is the queueing time, not one the patient typed.
 export async function queueForm(spec, form) {
   const queuedAt = new Date().toISOString();
-  const body = bodyFromForm(spec, form, queuedAt);
+  const bodies = spec.instruments ? responseBodies(spec, form, queuedAt) : [bodyFromForm(spec, form, queuedAt)];
   // Words typed under "Other:" become the patient's own items when the item is sent.
   const ownWords = spec.fields
     .filter((field) => field.category && (form.get(`new_${field.name}`) || "").trim())
     .map((field) => ({ name: field.name, category: field.category, label: form.get(`new_${field.name}`).trim() }));
   const implicit = !form.get(spec.time_field);
-  const item = {
-    id: body.id,
-    kind: spec.kind,
-    endpoint: spec.endpoint,
-    time_field: spec.time_field,
-    form_page: spec.form_page,
-    labels: spec.labels,
-    body,
-    queued_at: queuedAt,
-    implicit_time: implicit,
-    own_words: ownWords,
-    status: "waiting",
-    error: "",
-  };
-  await putItem(item);
-  return item;
+  const items = bodies.map((body) => {
+    const instrument = spec.instruments && spec.instruments[body.instrument];
+    return {
+      id: body.id,
+      kind: spec.kind,
+      endpoint: spec.endpoint,
+      time_field: spec.time_field,
+      form_page: instrument ? spec.pages[body.instrument] : spec.form_page,
+      labels: instrument ? { ...spec.labels, ...instrument.labels } : spec.labels,
+      body,
+      queued_at: queuedAt,
+      implicit_time: implicit,
+      own_words: ownWords,
+      status: "waiting",
+      error: "",
+      ...(instrument && {
+        title: instrument.title,
+        // A warning sign answered yes: the phone says "go now" without waiting for the server.
+        urgent: instrument.urgent && Object.values(body.answers).includes(true),
+      }),
+    };
+  });
+  for (const item of items) await putItem(item);
+  return items;
 }
 
 let flushing = null;
@@ -219,6 +255,7 @@ function describe(item) {
     ? String(typed)
     : when.toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
   if (item.kind === "entry") return `Pain ${item.body.pain.overall ?? "?"}/10 · ${time}`;
+  if (item.kind === "response") return `${item.title || "Questionnaire"} · ${time}`;
   return `Acupuncture session · ${time}`;
 }
 
@@ -231,6 +268,12 @@ function row(item, refresh) {
   state.className = "outbox-state";
   state.textContent = item.status === "problem" ? `Not sent: ${item.error}` : STATUS_TEXT[item.status] || "";
   line.append(title, " ", state);
+  if (item.urgent) {
+    const urgent = document.createElement("p");
+    urgent.className = "field-error";
+    urgent.textContent = "You answered Yes to a warning sign: go to an emergency department (A&E) now.";
+    line.append(" ", urgent);
+  }
   if (item.status === "problem") {
     const fix = document.createElement("a");
     fix.href = `${about(item).form_page}?outbox=${encodeURIComponent(item.id)}`;
@@ -292,7 +335,9 @@ export async function refill(form, id) {
   const body = item.body;
   const values = { ...body };
   for (const [name, value] of Object.entries(body)) {
-    if (value && typeof value === "object" && !Array.isArray(value)) Object.assign(values, value); // a group: pain
+    if (name === "answers" && body.instrument) {
+      for (const [key, answered] of Object.entries(value)) values[`${body.instrument}.${key}`] = answered;
+    } else if (value && typeof value === "object" && !Array.isArray(value)) Object.assign(values, value); // a group: pain
     else if (Array.isArray(value) && value.some((part) => part && typeof part === "object")) {
       values[name] = value.flatMap(({ region, side }) => // locations: the boxes to tick
         side === "both" ? [`${region}:left`, `${region}:right`] : [`${region}:${side}`]);
@@ -304,13 +349,15 @@ export async function refill(form, id) {
     if (!field.name || !(field.name in values) || field.name === "id") continue;
     const value = values[field.name];
     if (field.type === "radio") field.checked = String(value ?? "") === field.value;
-    else if (field.type === "checkbox") field.checked = Array.isArray(value) && value.includes(field.value);
+    else if (field.type === "checkbox") field.checked = Array.isArray(value) ? value.includes(field.value) : String(value) === field.value;
     else if (field.type !== "hidden") field.value = value ?? "";
   }
   for (const details of form.querySelectorAll("details")) details.open = true;
   // The server's message next to each field it refused (pain.overall -> the "overall" field).
   for (const [path, message] of Object.entries(item.fields || {})) {
-    const input = form.elements[path.split(".").pop()];
+    // answers.pain of a PEG response is the form's peg.pain; pain.overall is overall.
+    const name = body.instrument && path.startsWith("answers.") ? `${body.instrument}.${path.slice(8)}` : path.split(".").pop();
+    const input = form.elements[name];
     const first = input && (input instanceof RadioNodeList ? input[0] : input);
     const field = first && first.closest("fieldset, .field");
     if (!field) continue;

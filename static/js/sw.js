@@ -1,5 +1,6 @@
 // The service worker (a module, served at /sw.js so that it controls every page).
-// - app shell precached: styles, scripts, icons, the offline page, the log forms;
+// - app shell precached: styles, scripts, icons, the offline page, the log forms, the check-in
+//   and its urgent page;
 // - pages network-first (only the log forms are kept for offline use);
 // - static files and the pinned Chart.js files cache-first (the page still checks integrity);
 // - never the API: answers with health data are never cached;
@@ -15,13 +16,25 @@ const SHELL_FILES = [
   "/static/js/pwa.js",
   "/static/js/outbox.js",
   "/static/js/log-form.js",
+  "/static/css/questionnaires.css",
+  "/static/js/checkin.js",
   "/static/icons/icon.svg",
   "/static/icons/icon-192.png",
   "/static/icons/icon-512.png",
 ];
 // Filled in by the server (diary/pwa.py): each log form's page -> how to queue that form.
 const RECORD_FORMS = {};
-const OFFLINE_PAGES = Object.keys(RECORD_FORMS);
+// Pages posting a form the outbox can queue: the form pages, and each questionnaire's own page.
+const POSTED_FORMS = {};
+for (const spec of Object.values(RECORD_FORMS)) {
+  for (const page of [spec.form_page, ...Object.values(spec.pages || {})]) POSTED_FORMS[page] = spec;
+}
+// Kept as data-free shells: the form pages, and the urgent page a queued red flag answered yes
+// opens at once.
+const OFFLINE_PAGES = [
+  ...Object.keys(RECORD_FORMS),
+  ...Object.values(RECORD_FORMS).flatMap((spec) => (spec.urgent_page ? [spec.urgent_page] : [])),
+];
 const CDN = "https://cdn.jsdelivr.net/npm/";
 
 self.addEventListener("install", (event) => {
@@ -69,8 +82,8 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   const local = url.origin === self.location.origin;
   if (local && url.pathname.startsWith("/api/")) return; // network only, never cached
-  if (request.method === "POST" && request.mode === "navigate" && local && RECORD_FORMS[url.pathname]) {
-    event.respondWith(sendOrQueue(request, RECORD_FORMS[url.pathname]));
+  if (request.method === "POST" && request.mode === "navigate" && local && POSTED_FORMS[url.pathname]) {
+    event.respondWith(sendOrQueue(request, POSTED_FORMS[url.pathname]));
     return;
   }
   if (request.method !== "GET") return;
@@ -86,10 +99,11 @@ async function sendOrQueue(request, spec) {
   try {
     return await fetch(request);
   } catch {
-    await queueForm(spec, await copy.formData());
+    const items = await queueForm(spec, await copy.formData());
     await tellPages();
     if (self.registration.sync) self.registration.sync.register("outbox").catch(() => {});
-    return Response.redirect("/offline?queued=1", 303);
+    const urgent = spec.urgent_page && items.some((item) => item.urgent);
+    return Response.redirect(urgent ? `${spec.urgent_page}?queued=1` : "/offline?queued=1", 303);
   }
 }
 

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from helpers import PASSWORD, Api, login, register
@@ -31,6 +32,7 @@ from .conftest import FAVICON, PHONE
 from .patient import assert_no_axe_violations, logged_in_state
 
 DESKTOP = {"width": 1280, "height": 800}
+SCREENSHOTS = Path("/tmp/shots")
 EMPTY_EMAIL = "empty@example.com"
 TREND_CANVASES = [
     "chart-timeline",
@@ -72,6 +74,10 @@ CHART_STATE = """() => {
   const plugin = window["chartjs-plugin-annotation"];
   return {
     range: data.trends.range,
+    // The questionnaires with answers in range have a chart on /trends (not on the report).
+    questionnaires: Object.entries(data.trends.questionnaires || {})
+      .filter(([, trend]) => trend && trend.points.length)
+      .map(([key]) => `chart-q-${key}`),
     sessions: data.trends.sessions.map((session) => session.local_date),
     canvases: [...document.querySelectorAll("canvas")].map((canvas) => canvas.id),
     charts: charts.map((chart) => ({
@@ -339,6 +345,9 @@ def test_charts_paint_with_session_markers(open_page, demo, path, viewport):
     state = page.evaluate(CHART_STATE)
 
     expected = ["chart-today"] if path == "/" else TREND_CANVASES
+    if path.startswith("/trends"):
+        expected = expected + state["questionnaires"]
+        assert "chart-q-peg" in expected, "the demo answers the PEG weekly"
     assert sorted(state["canvases"]) == sorted(expected)
     assert sorted(chart["id"] for chart in state["charts"]) == sorted(state["canvases"])
     assert len(state["charts"]) == len(state["canvases"])
@@ -355,11 +364,44 @@ def test_charts_paint_with_session_markers(open_page, demo, path, viewport):
         assert (last - first).days == 13
     elif path == "/trends":
         assert sessions == len(demo.session_dates) == 8
-    [timeline] = [c for c in state["charts"] if c["id"] in ("chart-timeline", "chart-today")]
-    assert timeline["annotations"] == sessions
-    assert timeline["markers"] == [True] * sessions
+    timelines = ("chart-timeline", "chart-today", *state["questionnaires"])
+    for timeline in (c for c in state["charts"] if c["id"] in timelines):
+        assert timeline["annotations"] == sessions, timeline["id"]
+        assert timeline["markers"] == [True] * sessions, timeline["id"]
 
     assert state["scrollWidth"] <= viewport["width"]
+    watch.assert_clean()
+
+
+QUESTIONNAIRE_CHARTS = """() => Object.fromEntries((window.diaryCharts || [])
+  .filter((chart) => chart.canvas.dataset.questionnaire)
+  .map((chart) => [chart.canvas.dataset.questionnaire, chart.data.datasets.map((set) => ({
+    label: set.label,
+    dashed: Boolean(set.borderDash && set.borderDash.length),
+    level: set.borderDash ? set.data.map((point) => point.y) : [],
+    joined: set.showLine !== false,
+    points: set.data.length,
+  }))]))"""
+
+
+def test_questionnaire_charts_have_a_dashed_line_at_meaningful_change(open_page, demo):
+    """PEG and RMDQ: scores joined up, and a dashed line at the meaningful-improvement score;
+    PGIC: answers as points, no line. A picture of the section goes to /tmp/shots."""
+    page, watch = open_page()
+    load_charts(page, "/trends")
+    charts = page.evaluate(QUESTIONNAIRE_CHARTS)
+    assert sorted(charts) == ["peg", "pgic", "rmdq"]
+    for key in ("peg", "rmdq"):
+        scores, line = charts[key]
+        assert scores["joined"] and scores["points"] >= 3 and not scores["dashed"], key
+        assert line["dashed"] and line["label"].startswith("Meaningful improvement:"), key
+        assert len(set(line["level"])) == 1, "a level line"
+    [pgic] = charts["pgic"]
+    assert not pgic["joined"] and pgic["points"] >= 2
+    expect(page.locator("#questionnaires-heading")).to_be_visible()
+    section = page.locator("section", has=page.locator("#questionnaires-heading"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    section.screenshot(path=SCREENSHOTS / "trends-questionnaires.png")
     watch.assert_clean()
 
 
