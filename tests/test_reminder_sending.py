@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from helpers import Api, entry_body, mail_settings, make_app, push_settings, register
+from helpers import (
+    Api,
+    entry_body,
+    mail_settings,
+    make_app,
+    push_settings,
+    register,
+    response_body,
+)
 
 from bench.push_service import PushService
 from diary.core import mailer
@@ -15,6 +23,9 @@ from diary.core.extensions import db
 from diary.models import PushSubscription, Reminder, User
 from diary.services import push, reminders
 from diary.services.reminder_sender import send_due
+
+
+RED_FLAGS = ("saddle_numbness", "bladder", "bowel", "both_legs", "sexual")
 
 
 def utc(text):
@@ -253,12 +264,27 @@ def test_a_log_reminder_is_skipped_after_an_entry_in_the_three_hours_before(app,
     assert service.for_endpoint(endpoint)[0].payload["url"] == "/entries/new"
 
 
-def test_a_check_in_reminder_is_never_due_until_the_questionnaires_land(app, service):
-    user_id, _, (endpoint,) = patient(app, service)
+def test_a_check_in_reminder_goes_out_only_while_a_questionnaire_is_due(app, service):
+    user_id, api, (endpoint,) = patient(app, service)
     add_reminder(app, user_id, kind="check_in")
-    counts = sent_at(app, "2026-03-29T18:00Z")
+    counts = sent_at(app, "2026-03-29T18:00Z")  # a new patient: the PEG is due
+    assert counts["claimed"] == 1 and counts["pushed"] == 1
+    [message] = service.for_endpoint(endpoint)
+    assert message.payload["url"] == "/check-in"
+    answered = "2026-03-29T18:30:00Z"  # 20:30 in Berlin
+    for instrument, answers in (
+        ("peg", {"pain": 5, "enjoyment": 4, "activity": 4}),
+        ("red_flags", dict.fromkeys(RED_FLAGS, False)),
+        ("rmdq", {f"q{n}": n % 3 == 0 for n in range(1, 25)}),
+    ):
+        body = response_body(instrument=instrument, answered_at=answered, answers=answers)
+        assert api.post("/responses", body).status_code == 201
+    counts = sent_at(app, "2026-03-30T18:00Z")  # answered yesterday: nothing is due
     assert counts["claimed"] == 1 and counts["skipped"] == 1
-    assert service.for_endpoint(endpoint) == []
+    assert len(service.for_endpoint(endpoint)) == 1
+    counts = sent_at(app, "2026-04-05T18:00Z")  # a week after the PEG: due again
+    assert counts["pushed"] == 1
+    assert len(service.for_endpoint(endpoint)) == 2
 
 
 def test_a_reminder_missed_by_more_than_fifteen_minutes_is_not_sent_late(app, service):

@@ -15,6 +15,7 @@ from ..core.extensions import db
 from ..core.timeutil import utcnow, zone
 from ..models import Entry, Reminder
 from ..validation import ValidationError
+from . import questionnaires
 
 KINDS = ("log", "check_in")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -193,13 +194,10 @@ def next_due(reminder, timezone, after):
 
 
 def check_in_due(user, at):
-    """Whether the patient has a questionnaire due at ``at``.
-
-    Never, for now: the questionnaires (PRODUCT.md section 11) are being added in parallel.
-    When they land, answer from their "due" rule (``GET /api/v1/questionnaires/due``) here;
-    the sender already skips ``check_in`` reminders whenever this is False.
-    """
-    return False
+    """Whether the patient has a questionnaire due at ``at`` (PRODUCT.md section 11's rules,
+    the ones ``GET /api/v1/questionnaires/due`` answers): a ``check_in`` reminder is skipped
+    when nothing is."""
+    return bool(questionnaires.due_for(user, at))
 
 
 def logged_recently(user_ids_and_dues):
