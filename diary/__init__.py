@@ -184,6 +184,7 @@ def _warn_if_limits_are_per_worker(app):
 
 def _init_extensions(app):
     """Bind the extensions to ``app``."""
+    from . import access
     from .core import security
     from .core.extensions import csrf, db, limiter, login_manager, migrate
     from .http import configure_login
@@ -195,11 +196,12 @@ def _init_extensions(app):
     limiter.init_app(app)
     login_manager.init_app(app)
     configure_login(login_manager)
+    access.register(app)  # after the CSRF check: the other role's routes answer 404
 
 
 def _register_blueprints(app):
     """Attach every blueprint, the error handlers and the CLI commands."""
-    from . import account, acupuncture, auth, cli, entries, health, pwa, share, trends
+    from . import account, acupuncture, auth, cli, entries, health, practice, pwa, share, trends
     from .api import bp as api_bp
     from .core import assets, errors, logs, security, templating
     from .http import is_shell
@@ -213,6 +215,7 @@ def _register_blueprints(app):
     app.register_blueprint(share.bp)
     app.register_blueprint(pwa.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(practice.bp)
     app.register_blueprint(api_bp)
     templating.register(app)
     app.jinja_env.globals["is_shell"] = is_shell

@@ -4,9 +4,10 @@ Plain forms like every other page: ``request.form`` in, one validation path in
 ``services.accounts``, errors by field name out; CSRFProtect checks every POST.
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
+from .access import home_for
 from .core.extensions import limiter
 from .core.logs import log_event, log_success
 from .http import leave_diary, mark_fresh, safe_next, start_session
@@ -16,9 +17,9 @@ from .validation import ValidationError
 bp = Blueprint("auth", __name__)
 
 
-def _next_page():
-    """Where to go after logging in or confirming: ``?next=`` if it is a path here, else today."""
-    return safe_next(request.args.get("next")) or url_for("entries.today")
+def _next_page(user):
+    """Where to go after logging in or confirming: ``?next=`` if it is a path here, else home."""
+    return safe_next(request.args.get("next")) or home_for(user)
 
 
 @bp.route("/confirm-password", methods=["GET", "POST"])
@@ -31,7 +32,7 @@ def confirm():
         if accounts.verify_password(current_user, request.form.get("password", "")):
             mark_fresh()
             log_success("password_confirmed")
-            return redirect(_next_page(), code=303)
+            return redirect(_next_page(current_user), code=303)
         errors["password"] = "is not right"  # noqa: S105 - a message, not a password
         log_event("confirm_failed")
     return render_template("auth/confirm.html", errors=errors), 422 if errors else 200
@@ -42,9 +43,12 @@ def confirm():
 def register():
     """Create an account with the browser's time zone and land on today's view."""
     if current_user.is_authenticated:
-        return redirect(url_for("entries.today"))
+        return redirect(home_for(current_user))
     form = request.form
-    values = {"email": form.get("email", ""), "timezone": form.get("timezone", "")}
+    values = {
+        name: form.get(name, "")
+        for name in ("email", "timezone", "role", "practice", "display_name")
+    }
     errors = {}
     if request.method == "POST":
         try:
@@ -53,13 +57,19 @@ def register():
                 form.get("password", ""),
                 form.get("timezone", ""),
                 form.get("confirm"),
+                role=form.get("role") or "patient",
+                practice=form.get("practice", ""),
+                display_name=form.get("display_name", ""),
             )
         except ValidationError as error:
             errors = error.fields
         else:
             start_session(user)
-            flash("Welcome! Log how your pain is right now.", "success")
-            return redirect(url_for("entries.today"), code=303)
+            if user.is_practitioner:
+                flash("Welcome! Give patients your connect code to see their diaries.", "success")
+            else:
+                flash("Welcome! Log how your pain is right now.", "success")
+            return redirect(home_for(user), code=303)
     return (
         render_template("auth/register.html", values=values, errors=errors),
         422 if errors else 200,
@@ -71,7 +81,7 @@ def register():
 def login():
     """Log in with email and password."""
     if current_user.is_authenticated:
-        return redirect(url_for("entries.today"))
+        return redirect(home_for(current_user))
     form = request.form
     values = {"email": form.get("email", ""), "remember": bool(form.get("remember"))}
     errors = {}
@@ -80,7 +90,7 @@ def login():
         if accounts.verify_password(user, form.get("password", ""), email):
             start_session(user, remember=values["remember"])
             log_success("login", user.id, remember=values["remember"])
-            return redirect(_next_page(), code=303)
+            return redirect(_next_page(user), code=303)
         errors["password"] = "Email or password is not right."  # noqa: S105 - a message
         # The account's pseudonym when the address has one; never the address typed.
         log_event("login_failed", user_id=user.id if user else None)

@@ -55,8 +55,12 @@ def new_session_nonce():
     return secrets.token_urlsafe(24)
 
 
+PATIENT, PRACTITIONER = "patient", "practitioner"
+ROLES = (PATIENT, PRACTITIONER)
+
+
 class User(UserMixin, db.Model):
-    """A patient: the owner of every other row."""
+    """An account: a patient (the owner of every diary row) or a practitioner."""
 
     __tablename__ = "users"
 
@@ -75,6 +79,16 @@ class User(UserMixin, db.Model):
     # the per-account quota is checked on every write without counting rows.
     entry_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     session_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # PRODUCT.md section 13: a practitioner has no diary; ``practice`` names their clinic.
+    role: Mapped[str] = mapped_column(String(20), default=PATIENT, server_default=PATIENT)
+    practice: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # TOTP two-factor login: the confirmed secret (on), a secret waiting for its first code,
+    # and the last time step used (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # A practitioner's connect code (12 characters, replaceable); patients have none.
+    connect_code: Mapped[str | None] = mapped_column(String(12), unique=True)
 
     def get_id(self):
         """Flask-Login's id: the row id plus the nonce, so rotating the nonce logs out."""
@@ -82,8 +96,18 @@ class User(UserMixin, db.Model):
 
     @property
     def name_for_display(self):
-        """The display name, or "Patient" when none is set."""
-        return self.display_name or "Patient"
+        """The display name, or "Patient" ("Practitioner") when none is set."""
+        return self.display_name or ("Practitioner" if self.is_practitioner else "Patient")
+
+    @property
+    def is_practitioner(self):
+        """Whether this account is a practitioner's (no diary of their own)."""
+        return self.role == PRACTITIONER
+
+    @property
+    def totp_enabled(self):
+        """Whether logging in asks for a TOTP code after the password."""
+        return self.totp_secret is not None
 
 
 class Entry(db.Model):
@@ -176,6 +200,17 @@ class ShareLink(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     last_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for a TOTP code; only its argon2 hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def retag(session, user_id):

@@ -18,6 +18,7 @@ LIMITS = {
     "practitioner": 120,
     "label": 80,
     "display_name": 80,
+    "practice": 120,
     "term_label": 60,
 }
 MAX_LOCATIONS = 30

@@ -214,6 +214,25 @@ def register(client, email="pat@example.com", password=PASSWORD, timezone="Europ
     )
 
 
+def register_practitioner(
+    client, email="lee@example.com", practice="Northside Acupuncture", name="Dr Sam Lee"
+):
+    """Sign a practitioner up through the real form."""
+    token = page_csrf(client, "/register")
+    return client.post(
+        "/register",
+        data={
+            "email": email,
+            "password": PASSWORD,
+            "timezone": "Europe/London",
+            "role": "practitioner",
+            "practice": practice,
+            "display_name": name,
+            "csrf_token": token,
+        },
+    )
+
+
 def login(client, email="pat@example.com", password=PASSWORD, **extra):
     """Log in through the real form."""
     token = page_csrf(client, "/login")

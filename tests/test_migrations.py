@@ -11,7 +11,8 @@ from sqlalchemy import inspect, text
 from diary import resource_dir
 from diary.core.extensions import db
 
-HEAD = "0005"
+HEAD = "0009"
+HEAD_FILE = "0009_practitioners.py"
 
 
 def fill(api, entries=12, sessions=3):
@@ -109,7 +110,7 @@ def test_downgrade_to_the_first_revision_and_back_keeps_every_entry(app, api):
     fill(api)
     before = row_counts(app)
     with app.app_context():
-        for revision in ("0004", "0003", "0002", "0001"):
+        for revision in ("0005", "0004", "0003", "0002", "0001"):
             downgrade(revision=revision)
             counts = row_counts(app)
             kept = {table: before[table] for table in counts}
@@ -123,7 +124,7 @@ def test_downgrade_to_the_first_revision_and_back_keeps_every_entry(app, api):
 
 
 def test_the_migrations_folder_is_the_one_the_app_uses():
-    assert Path(resource_dir("migrations"), "versions", f"{HEAD}_record_counts.py").is_file()
+    assert Path(resource_dir("migrations"), "versions", HEAD_FILE).is_file()
 
 
 def test_the_record_counts_are_filled_in_by_the_upgrade(app, api, other_api):
@@ -140,3 +141,12 @@ def test_the_record_counts_are_filled_in_by_the_upgrade(app, api, other_api):
         ("other@example.com", 1, 0),
         ("pat@example.com", 5, 2),
     ]
+
+
+def test_accounts_from_before_practitioners_become_patients(app, api):
+    fill(api, entries=2, sessions=1)
+    with app.app_context():
+        downgrade(revision="0005")
+        upgrade()
+    assert api.get("/me").get_json()["role"] == "patient"
+    assert len(api.get("/entries").get_json()["entries"]) == 2

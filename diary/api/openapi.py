@@ -320,11 +320,21 @@ SCHEMAS = {
     **{name: schema for kind in KINDS for name, schema in _record_schemas(kind).items()},
     "Me": {
         "type": "object",
-        "required": ["email", "display_name", "timezone", "csrf_token"],
+        "required": ["email", "display_name", "timezone", "role", "csrf_token"],
         "properties": {
             "email": {"type": "string"},
             "display_name": {"type": "string"},
             "timezone": {"type": "string"},
+            "role": {
+                "type": "string",
+                "enum": ["patient", "practitioner"],
+                "description": "A practitioner has no diary: the diary routes answer 404",
+            },
+            "practice": {
+                "type": "string",
+                "maxLength": LIMITS["practice"],
+                "description": "The practitioner's practice (practitioners only)",
+            },
             "csrf_token": {"type": "string"},
         },
     },
