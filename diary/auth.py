@@ -4,14 +4,22 @@ Plain forms like every other page: ``request.form`` in, one validation path in
 ``services.accounts``, errors by field name out; CSRFProtect checks every POST.
 """
 
-from flask import Blueprint, flash, redirect, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .access import home_for
 from .core.extensions import limiter
 from .core.logs import log_event, log_success
-from .http import leave_diary, mark_fresh, safe_next, start_session
-from .services import accounts
+from .http import (
+    begin_code_step,
+    code_step,
+    code_step_key,
+    leave_diary,
+    mark_fresh,
+    safe_next,
+    start_session,
+)
+from .services import accounts, totp
 from .validation import ValidationError
 
 bp = Blueprint("auth", __name__)
@@ -88,6 +96,9 @@ def login():
     if request.method == "POST":
         email, user = accounts.account_for_login(form.get("email", ""))
         if accounts.verify_password(user, form.get("password", ""), email):
+            if user.totp_enabled:  # the session starts only once the code is right
+                begin_code_step(user, values["remember"], safe_next(request.args.get("next")))
+                return redirect(url_for("auth.login_code"), code=303)
             start_session(user, remember=values["remember"])
             log_success("login", user.id, remember=values["remember"])
             return redirect(_next_page(user), code=303)
@@ -107,3 +118,24 @@ def logout():
     accounts.end_all_logins(current_user)
     log_success("logout")
     return leave_diary("You are logged out.")
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+@limiter.limit("5 per minute;20 per hour", methods=["POST"], key_func=code_step_key)
+def login_code():
+    """The second step of a two-factor login: a TOTP code or an unused recovery code."""
+    pending = code_step()
+    if pending is None:
+        flash("Log in again: the code step had expired.", "info")
+        return redirect(url_for("auth.login"), code=303)
+    user, remember, next_page = pending
+    errors = {}
+    if request.method == "POST":
+        if totp.check_login_code(user, request.form.get("code", "")):
+            start_session(user, remember=remember)
+            log_success("login", user.id, remember=remember, second_factor=True)
+            return redirect(next_page or home_for(user), code=303)
+        errors["code"] = "is not right, or was used already: type the code your app shows now"
+        log_event("login_code_failed", user_id=user.id)
+    return render_template("auth/code.html", errors=errors), 422 if errors else 200

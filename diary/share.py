@@ -1,10 +1,10 @@
 """Share links (the patient's page) and the practitioner's read-only report ``/s/<token>``."""
 
-import segno
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from .charts import chart_context
+from .core import templating
 from .core.errors import api_error
 from .core.extensions import db, limiter
 from .core.timeutil import utcnow, zone
@@ -34,9 +34,7 @@ REPORT_PRESETS = (("90", "3 months"), ("182", "6 months"), ("365", "1 year"), ("
 
 def qr_svg(url):
     """The link as an inline SVG QR code, made here (no outside service)."""
-    return segno.make(url, error="m").svg_inline(
-        scale=5, border=2, svgclass="qr-code", omitsize=True, title="QR code of the share link"
-    )
+    return templating.qr_svg(url, "QR code of the share link")
 
 
 def _shares_page(created=None, errors=None, values=None, status=200):

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 
 import helpers
 import httpx
+import pyotp
 import pytest
 from helpers import (
     PASSWORD,
@@ -456,6 +457,14 @@ def test_a_journey_through_every_operation_matches_the_document(app, checker, do
     assert api.post("/entries", entry_body(), headers={"X-CSRFToken": "x"}).status_code == 400
     too_big = api.post("/entries", entry_body(notes="x" * (1024 * 1024)))
     assert too_big.status_code == 413
+    secret = api.post("/me/totp").get_json()["secret"]
+    assert api.post("/me/totp/confirm", {"code": "12345"}).status_code == 422
+    confirmed = api.post("/me/totp/confirm", {"code": pyotp.TOTP(secret).now()})
+    assert len(confirmed.get_json()["recovery_codes"]) == 10
+    assert api.post("/me/totp").status_code == 409
+    assert api.delete("/me/totp", {"password": "not it"}).status_code == 422
+    assert api.delete("/me/totp", {"password": PASSWORD}).status_code == 204
+
     assert api.delete("/me", {"password": "not it"}).status_code == 422
     assert api.delete("/me", {"password": PASSWORD}).status_code == 204
     assert api.get("/me").status_code == 401

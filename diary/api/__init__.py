@@ -48,5 +48,6 @@ from . import (  # noqa: E402,F401  (routes attach themselves to bp)
     openapi,
     records,
     shares,
+    totp,
     trends,
 )

@@ -805,6 +805,72 @@ def document():
                 },
             }
         },
+        "/api/v1/me/totp": {
+            "post": {
+                "operationId": "startTotp",
+                "tags": ["account"],
+                "summary": "Set up two-factor login: a new secret and its otpauth:// URL (it is on "
+                "once POST /me/totp/confirm gets a right code)",
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "secret": {"type": "string", "description": "Base32"},
+                                "otpauth_url": {"type": "string", "pattern": "^otpauth://totp/"},
+                            }
+                        )
+                    ),
+                    **UNSAFE,
+                    "409": _error("Two-factor login is already on (turn it off first)"),
+                },
+            },
+            "delete": {
+                "operationId": "stopTotp",
+                "tags": ["account"],
+                "summary": "Turn two-factor login off",
+                "requestBody": password_body,
+                "responses": {
+                    "204": {"description": "Off; the secret and recovery codes are gone"},
+                    **UNSAFE,
+                    "422": _error("The password is missing or not right"),
+                    **PASSWORD_CHECKED,
+                },
+            },
+        },
+        "/api/v1/me/totp/confirm": {
+            "post": {
+                "operationId": "confirmTotp",
+                "tags": ["account"],
+                "summary": "Turn two-factor login on with a code from the app; the ten recovery "
+                "codes are only in this answer",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["code"],
+                        "properties": {"code": {"type": "string", "description": "6 digits"}},
+                    }
+                ),
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "recovery_codes": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "string",
+                                        "pattern": "^[A-Z2-9]{5}-[A-Z2-9]{5}$",
+                                    },
+                                    "minItems": 10,
+                                    "maxItems": 10,
+                                }
+                            }
+                        )
+                    ),
+                    **UNSAFE,
+                    "422": _error("Nothing set up yet, or the code is not right"),
+                },
+            }
+        },
         "/api/v1/vocabulary": {
             "get": {
                 "operationId": "getVocabulary",

@@ -98,6 +98,14 @@ def hash_password(password):
     return _hasher()[0].hash(password)
 
 
+def matches_hash(stored_hash, value):
+    """Whether ``value`` is what the argon2 ``stored_hash`` was made from (recovery codes)."""
+    try:
+        return _hasher()[0].verify(stored_hash, value)
+    except (VerificationError, InvalidHashError, UnicodeEncodeError, TypeError):
+        return False
+
+
 def verify_password(user, password, email=None):
     """Check ``password`` against ``user`` (None spends the same time and fails).
 
