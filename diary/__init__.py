@@ -201,7 +201,19 @@ def _init_extensions(app):
 
 def _register_blueprints(app):
     """Attach every blueprint, the error handlers and the CLI commands."""
-    from . import account, acupuncture, auth, cli, entries, health, practice, pwa, share, trends
+    from . import (
+        account,
+        acupuncture,
+        auth,
+        care_team,
+        cli,
+        entries,
+        health,
+        practice,
+        pwa,
+        share,
+        trends,
+    )
     from .api import bp as api_bp
     from .core import assets, errors, logs, security, templating
     from .http import is_shell
@@ -216,6 +228,7 @@ def _register_blueprints(app):
     app.register_blueprint(pwa.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(practice.bp)
+    app.register_blueprint(care_team.bp)
     app.register_blueprint(api_bp)
     templating.register(app)
     app.jinja_env.globals["is_shell"] = is_shell

@@ -9,8 +9,10 @@ The same guard opens the patient behind a practitioner route's ``connection_id``
 ``open_connection``): it re-reads the connection on every request and writes the access log.
 """
 
-from flask import abort, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 from flask_login import current_user
+
+from .services import care_team
 
 PATIENT, PRACTITIONER, BOTH = "patient", "practitioner", "both"
 
@@ -42,6 +44,15 @@ BOTH_ENDPOINTS = frozenset(
 )
 
 
+# Practitioner routes that read one patient's data, and what the patient's access log calls
+# each. The dashboard list is not one of them (section 13); a session logged at the visit is
+# logged by its route once it is saved.
+LOGGED_READS = {
+    "practice.patient": "report",
+    "api.practice_patient_trends": "trends",
+}
+
+
 def audience(endpoint):
     """``patient``, ``practitioner`` or ``both``: who may call ``endpoint``."""
     if endpoint in BOTH_ENDPOINTS or endpoint.partition(".")[0] in BOTH_BLUEPRINTS:
@@ -70,10 +81,27 @@ def guard():
     if side == BOTH or not current_user.is_authenticated:
         return None
     if (side == PRACTITIONER) == current_user.is_practitioner:
+        if side == PRACTITIONER and "connection_id" in (request.view_args or {}):
+            open_connection(request.view_args["connection_id"], LOGGED_READS.get(endpoint))
         return None
     if endpoint == "entries.today":
         return redirect(url_for("practice.dashboard"))
     abort(404)
+
+
+def open_connection(connection_id, what=None):
+    """The patient behind a practitioner route: ``g.connection`` and ``g.patient``, or 404.
+
+    Read afresh on every request (nothing cached), so a disconnect takes effect on the
+    practitioner's very next request; ``what`` is written to the patient's access log first,
+    by a statement that writes only while the connection exists.
+    """
+    if what is not None and not care_team.log_access(current_user.id, connection_id, what):
+        abort(404)
+    found = care_team.practitioners_connection(current_user.id, connection_id)
+    if found is None:
+        abort(404)
+    g.connection, g.patient = found
 
 
 def register(app):

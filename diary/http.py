@@ -445,3 +445,17 @@ def account_key():
 restore_limit = limiter.shared_limit(
     lambda: current_app.config["RATELIMIT_RESTORES"], scope="restore", key_func=account_key
 )
+
+
+# Connect codes (page and API) share one budget per patient (or address): guessing a code
+# means trying many (RATELIMIT_CONNECT, default 10 a minute and 30 an hour).
+connect_limit = limiter.shared_limit(
+    lambda: current_app.config.get("RATELIMIT_CONNECT", "10 per minute;30 per hour"),
+    scope="connect",
+    key_func=account_key,
+)
+
+
+def connect_url(code):
+    """The full URL a patient opens to connect: ``PUBLIC_URL``, never the request's Host."""
+    return current_app.config["PUBLIC_URL"] + url_for("care_team.connect", code=code)

@@ -164,6 +164,8 @@ class AcupunctureSession(db.Model):
     pain_before: Mapped[int | None] = mapped_column(SmallInteger)
     pain_after: Mapped[int | None] = mapped_column(SmallInteger)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # "Name, Practice" when a connected practitioner logged it at the visit (section 13).
+    recorded_by: Mapped[str] = mapped_column(String(250), default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -211,6 +213,42 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CareConnection(db.Model):
+    """A patient's consent for one practitioner to read their diary, until either ends it.
+
+    Its id is the only id a practitioner ever uses for the patient (never the account's).
+    """
+
+    __tablename__ = "care_connections"
+    __table_args__ = (
+        UniqueConstraint(
+            "patient_id", "practitioner_id", name="uq_care_connections_patient_practitioner"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    practitioner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    include_notes: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccessLogEntry(db.Model):
+    """When a connected practitioner opened which of the patient's pages or exports."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_connection_at", "connection_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("care_connections.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    what: Mapped[str] = mapped_column(String(40))
 
 
 def retag(session, user_id):

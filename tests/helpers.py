@@ -233,6 +233,14 @@ def register_practitioner(
     )
 
 
+def connect(patient_api, practitioner_api, include_notes=False):
+    """Connect the patient to the practitioner by code; the connection (care-team shape)."""
+    code = practitioner_api.get("/practice/code").get_json()["code"]
+    response = patient_api.post("/care-team", {"code": code, "include_notes": include_notes})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
 def login(client, email="pat@example.com", password=PASSWORD, **extra):
     """Log in through the real form."""
     token = page_csrf(client, "/login")

@@ -59,7 +59,7 @@ def is_api(name):
 
 def test_the_blueprints_are_the_ones_the_layout_names():
     names = (
-        "account", "acupuncture", "auth", "entries", "health", "practice", "pwa",
+        "account", "acupuncture", "auth", "care_team", "entries", "health", "practice", "pwa",
         "share", "trends",
     )
     assert HTML_BLUEPRINTS == {f"diary.{name}" for name in names}

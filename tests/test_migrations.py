@@ -11,8 +11,8 @@ from sqlalchemy import inspect, text
 from diary import resource_dir
 from diary.core.extensions import db
 
-HEAD = "0009"
-HEAD_FILE = "0009_practitioners.py"
+HEAD = "0010"
+HEAD_FILE = "0010_care_team.py"
 
 
 def fill(api, entries=12, sessions=3):
@@ -110,7 +110,7 @@ def test_downgrade_to_the_first_revision_and_back_keeps_every_entry(app, api):
     fill(api)
     before = row_counts(app)
     with app.app_context():
-        for revision in ("0005", "0004", "0003", "0002", "0001"):
+        for revision in ("0009", "0005", "0004", "0003", "0002", "0001"):
             downgrade(revision=revision)
             counts = row_counts(app)
             kept = {table: before[table] for table in counts}

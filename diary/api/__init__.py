@@ -43,9 +43,11 @@ def validation_failed(error):
 
 
 from . import (  # noqa: E402,F401  (routes attach themselves to bp)
+    care_team,
     exports,
     me,
     openapi,
+    practice,
     records,
     shares,
     totp,

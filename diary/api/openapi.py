@@ -147,6 +147,12 @@ def _record_schemas(kind):
             target[field.name] = _field_schema(field, output)
         if field.required:
             required_inputs.append(field.group or field.name)
+    for extra, (limit, description) in kind.readonly.items():
+        outputs[extra] = {**_text(limit), "description": description}
+        inputs[extra] = {
+            **_nullable(_text(limit)),
+            "description": "Ignored: set by the server (a backup restore keeps it)",
+        }
     outputs.update(
         {
             "version": {"type": "integer", "minimum": 1},
@@ -462,6 +468,43 @@ SCHEMAS = {
             },
         },
     },
+    "CareTeamMember": _object(
+        {
+            "id": {
+                "type": "string",
+                "format": "uuid",
+                "description": "The connection's id (the practitioner uses the same one)",
+            },
+            "practitioner": _object(
+                {
+                    "display_name": {"type": "string"},
+                    "practice": {"type": "string"},
+                }
+            ),
+            "since": INSTANT,
+            "include_notes": {"type": "boolean"},
+            "access_log": {
+                "type": "array",
+                "description": "Newest first (at most 200): when the practitioner opened what",
+                "items": _object(
+                    {
+                        "at": INSTANT,
+                        "what": {
+                            "type": "string",
+                            "description": "report, trends, session_logged or summary_pdf",
+                        },
+                    }
+                ),
+            },
+        },
+        "A practitioner connected to the patient (section 13)",
+    ),
+    "ConnectCode": _object(
+        {
+            "code": {"type": "string", "pattern": "^[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){2}$"},
+            "url": {"type": "string", "description": "FLASK_PUBLIC_URL + /connect/<code>"},
+        }
+    ),
     "Term": {
         "type": "object",
         "required": ["key", "label", "custom"],
@@ -532,6 +575,8 @@ TAGS = [
     {"name": "trends", "description": "The numbers behind the charts (section 7)"},
     {"name": "shares", "description": "Read-only links for a practitioner"},
     {"name": "exports", "description": "The diary as CSV, FHIR or a backup, and restores"},
+    {"name": "care-team", "description": "The patient's practitioners and what they opened"},
+    {"name": "practice", "description": "The practitioner's workspace (practitioners only)"},
     {"name": "document", "description": "This document"},
 ]
 RECORD_HEADERS = ("ETag",)
@@ -702,6 +747,164 @@ def _record_paths(plural, singular, input_schema, schema, what):
         },
     }
     return {f"/api/v1/{plural}": collection, f"/api/v1/{plural}/{{record_id}}": item}
+
+
+CONNECTION_ID = {
+    "name": "connection_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The connection's id (never an account id)",
+}
+PATIENTS_ONLY = "Not found, or not a patient's route (a practitioner has no diary)"
+PRACTITIONERS_ONLY = (
+    "Not found: no such connection of this practitioner (ended, another's, any other id), "
+    "or the caller is not a practitioner"
+)
+
+
+def _care_team_paths():
+    member = _ref("CareTeamMember")
+    return {
+        "/api/v1/care-team": {
+            "get": {
+                "operationId": "listCareTeam",
+                "tags": ["care-team"],
+                "summary": "The patient's practitioners, notes on or off, and their access log",
+                "responses": {
+                    "200": _json(
+                        _object({"care_team": {"type": "array", "items": member}})
+                    ),
+                    "404": _error(PATIENTS_ONLY),
+                    **UNAUTHORIZED,
+                },
+            },
+            "post": {
+                "operationId": "connectPractitioner",
+                "tags": ["care-team"],
+                "summary": "Connect to the practitioner with this code (the patient consents)",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["code"],
+                        "properties": {
+                            "code": {
+                                "type": "string",
+                                "description": "12 characters; case, spaces and dashes ignored",
+                            },
+                            "include_notes": _nullable(
+                                {"type": "boolean", "default": False}, f"{NULL_NOTE} (false)"
+                            ),
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": _json(member, "Connected"),
+                    "404": _error("No practitioner has this code (one answer for every cause)"),
+                    "409": _error("Already connected to this practitioner"),
+                    **UNSAFE,
+                    "429": _rate_limited("Too many codes tried (RATELIMIT_CONNECT)"),
+                },
+            },
+        },
+        "/api/v1/care-team/{connection_id}": {
+            "parameters": [CONNECTION_ID],
+            "patch": {
+                "operationId": "updateCareTeamMember",
+                "tags": ["care-team"],
+                "summary": "Share notes with this practitioner, or stop",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["include_notes"],
+                        "properties": {"include_notes": {"type": "boolean"}},
+                    }
+                ),
+                "responses": {"200": _json(member), "404": _error("Not found"), **UNSAFE},
+            },
+            "delete": {
+                "operationId": "disconnectCareTeamMember",
+                "tags": ["care-team"],
+                "summary": "End the connection: the practitioner's next request is refused",
+                "responses": {
+                    "204": {"description": "Disconnected"},
+                    "404": _error("Not found"),
+                    **UNSAFE,
+                },
+            },
+        },
+    }
+
+
+def _practice_paths():
+    code = _ref("ConnectCode")
+    return {
+        "/api/v1/practice/code": {
+            "get": {
+                "operationId": "getConnectCode",
+                "tags": ["practice"],
+                "summary": "The practitioner's connect code and the URL of its QR code",
+                "responses": {
+                    "200": _json(code),
+                    "404": _error(PRACTITIONERS_ONLY),
+                    **UNAUTHORIZED,
+                },
+            },
+            "post": {
+                "operationId": "replaceConnectCode",
+                "tags": ["practice"],
+                "summary": "Replace the connect code (the old one stops working at once)",
+                "responses": {"200": _json(code), "404": _error(PRACTITIONERS_ONLY), **UNSAFE},
+            },
+        },
+        "/api/v1/practice/patients/{connection_id}": {
+            "parameters": [CONNECTION_ID],
+            "delete": {
+                "operationId": "endPatientConnection",
+                "tags": ["practice"],
+                "summary": "End the connection from the practitioner's side",
+                "responses": {
+                    "204": {"description": "Disconnected"},
+                    "404": _error(PRACTITIONERS_ONLY),
+                    **UNSAFE,
+                },
+            },
+        },
+        "/api/v1/practice/patients/{connection_id}/trends": {
+            "parameters": [CONNECTION_ID],
+            "get": {
+                "operationId": "getPatientTrends",
+                "tags": ["practice"],
+                "summary": "The patient's trends, byte for byte their own GET /api/v1/trends "
+                "(written to their access log)",
+                "parameters": RANGE,
+                "responses": {
+                    "200": _json(_ref("Trends")),
+                    "404": _error(PRACTITIONERS_ONLY),
+                    "422": _error("Bad dates, from after to, or a range over 10 years"),
+                    **UNAUTHORIZED,
+                },
+            },
+        },
+        "/api/v1/practice/patients/{connection_id}/sessions": {
+            "parameters": [CONNECTION_ID],
+            "post": {
+                "operationId": "logPatientSession",
+                "tags": ["practice"],
+                "summary": "Log the visit's session into the patient's diary (recorded_by is "
+                "the practitioner; the patient may edit or delete it)",
+                "requestBody": _body(_ref("SessionInput")),
+                "responses": {
+                    "201": _json(_ref("Session"), "Created", RECORD_HEADERS),
+                    "200": _json(_ref("Session"), "A replay of the same id and content",
+                                 RECORD_HEADERS),
+                    "404": _error(PRACTITIONERS_ONLY),
+                    "409": _error("The id is used by a different record"),
+                    **UNSAFE,
+                },
+            },
+        },
+    }
 
 
 def _finish(paths):
@@ -1075,6 +1278,8 @@ def document():
                 },
             }
         },
+        **_care_team_paths(),
+        **_practice_paths(),
         **{
             path: item
             for kind in KINDS

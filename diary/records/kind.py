@@ -112,6 +112,8 @@ class RecordKind:
     form_page: str
     numbered: bool = False
     groups: dict = field(default_factory=dict)  # group name -> its description
+    # Text the server writes and the API shows but no PUT changes: name -> (limit, description).
+    readonly: dict = field(default_factory=dict)
 
     @property
     def field_names(self):
@@ -165,6 +167,8 @@ class RecordKind:
                 shape.setdefault(item.group, {})[item.name] = value
             else:
                 shape[item.name] = value
+        for name in self.readonly:
+            shape[name] = getattr(record, name)
         shape["version"] = record.version
         shape["created_at"] = iso_instant(record.created_at)
         shape["updated_at"] = iso_instant(record.updated_at)

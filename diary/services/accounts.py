@@ -33,6 +33,7 @@ from ..models import (
     new_session_nonce,
 )
 from ..validation import LIMITS, PASSWORD_MAX, PASSWORD_MIN, ValidationError, check_text, text_value
+from . import care_team
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 # argon2id. "full": the library's recommended parameters (RFC 9106's second choice: 64 MiB,
@@ -223,6 +224,7 @@ def end_all_logins(user):
 def delete_account(user):
     """Remove the patient and every row that belongs to them."""
     user_id = user.id
+    care_team.forget_account(user_id)
     for model in (Entry, AcupunctureSession, CustomTerm, ShareLink, RecoveryCode):
         db.session.execute(delete(model).where(model.user_id == user_id))
     db.session.execute(delete(User).where(User.id == user_id))
