@@ -64,7 +64,7 @@ def audience(endpoint):
 
 def home_for(user):
     """Where an account lands after logging in: today's view, or the practitioner's patients."""
-    return url_for("practice.dashboard" if user.is_practitioner else "entries.today")
+    return url_for("practice.dashboard_page" if user.is_practitioner else "entries.today")
 
 
 def guard():
@@ -85,7 +85,7 @@ def guard():
             open_connection(request.view_args["connection_id"], LOGGED_READS.get(endpoint))
         return None
     if endpoint == "entries.today":
-        return redirect(url_for("practice.dashboard"))
+        return redirect(url_for("practice.dashboard_page"))
     abort(404)
 
 

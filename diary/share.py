@@ -3,13 +3,12 @@
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from .charts import chart_context
+from .charts import report_context
 from .core import templating
 from .core.errors import api_error
 from .core.extensions import db, limiter
-from .core.timeutil import utcnow, zone
+from .core.timeutil import zone
 from .http import (
-    chosen_range,
     fresh_login_required,
     is_fresh,
     share_url,
@@ -17,10 +16,7 @@ from .http import (
     trends_response,
 )
 from .models import User
-from .records import SESSION
-from .records import service as records
 from .services import sharing
-from .services.trends import first_date
 from .validation import ValidationError, form_integer
 
 bp = Blueprint("share", __name__)
@@ -29,7 +25,6 @@ REPORT_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "Cache-Control": "no-store",
 }
-REPORT_PRESETS = (("90", "3 months"), ("182", "6 months"), ("365", "1 year"), ("all", "All"))
 
 
 def qr_svg(url):
@@ -123,26 +118,12 @@ def report(token):
     if request.method == "GET" and not request.args:
         sharing.record_view(link)
     user = db.session.get(User, link.user_id)
-    # A bad custom range shows the last 3 months, as the patient's own Trends page does.
-    date_from, date_to, preset, _ = chosen_range(
-        user.timezone, lambda: first_date(user.id), REPORT_PRESETS
-    )
-    numbers = records.numbers(SESSION, user.id)
-    sessions = records.list_between(SESSION, user.id, date_from, date_to)
-    notes = records.with_notes(user.id, date_from, date_to) if link.include_notes else []
     page = render_template(
         "share/report.html",
         token=token,
-        patient_name=user.name_for_display,
-        **chart_context(user, date_from, date_to),
-        presets=REPORT_PRESETS,
-        preset=preset,
-        sessions=[(numbers[s.id], s) for s in sessions],
-        include_notes=link.include_notes,
-        notes=notes,
-        tz=zone(user.timezone),
-        tz_name=user.timezone,
-        generated=utcnow().astimezone(zone(user.timezone)).strftime("%d %b %Y %H:%M"),
+        preset_endpoint="share.report",
+        preset_args={"token": token},
+        **report_context(user, link.include_notes),
     )
     return page, 200, REPORT_HEADERS
 

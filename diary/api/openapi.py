@@ -499,6 +499,49 @@ SCHEMAS = {
         },
         "A practitioner connected to the patient (section 13)",
     ),
+    "PatientRow": _object(
+        {
+            "id": {
+                "type": "string",
+                "format": "uuid",
+                "description": "The connection's id (never the patient's account id)",
+            },
+            "display_name": {"type": "string", "description": '"Patient" when none is set'},
+            "since": {**INSTANT, "description": "When the patient connected"},
+            "last_entry_date": {**DATE, "type": ["string", "null"]},
+            "days_logged_7": {"type": "integer", "minimum": 0, "maximum": 7},
+            "overall_7d": {
+                **NULLABLE_MEAN,
+                "description": "Mean overall pain of the entries dated today - 6 ... today "
+                "(the patient's today)",
+            },
+            "leg_7d": NULLABLE_MEAN,
+            "progress": _object(
+                {
+                    "percent": {"type": ["number", "null"]},
+                    "category": {"type": ["string", "null"], "enum": [*CATEGORIES, None]},
+                },
+                "Overall pain's section 7 progress, as the patient's own trends have it "
+                "(nulls without entries)",
+            ),
+            "latest_peg": {"type": ["number", "null"], "description": "The latest PEG score"},
+            "last_session": {
+                "anyOf": [
+                    _object({"number": {"type": "integer", "minimum": 1}, "local_date": DATE}),
+                    {"type": "null"},
+                ]
+            },
+            "flags": {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "enum": ["red_flag", "worse", "not_logging", "check_in_due"],
+                },
+                "description": "Most urgent first",
+            },
+        },
+        "One connected patient on the dashboard",
+    ),
     "ConnectCode": _object(
         {
             "code": {"type": "string", "pattern": "^[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){2}$"},
@@ -856,6 +899,21 @@ def _practice_paths():
                 "summary": "Replace the connect code (the old one stops working at once)",
                 "responses": {"200": _json(code), "404": _error(PRACTITIONERS_ONLY), **UNSAFE},
             },
+        },
+        "/api/v1/practice/patients": {
+            "get": {
+                "operationId": "listPatients",
+                "tags": ["practice"],
+                "summary": "Every connected patient, those needing attention first (red flag, "
+                "worse, not logging, check-in due; then by name); not in the access logs",
+                "responses": {
+                    "200": _json(
+                        _object({"patients": {"type": "array", "items": _ref("PatientRow")}})
+                    ),
+                    "404": _error(PRACTITIONERS_ONLY),
+                    **UNAUTHORIZED,
+                },
+            }
         },
         "/api/v1/practice/patients/{connection_id}": {
             "parameters": [CONNECTION_ID],

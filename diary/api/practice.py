@@ -11,7 +11,7 @@ from ..core.errors import api_error
 from ..http import connect_url, json_body, trends_range, trends_response
 from ..records import SESSION
 from ..records import service as records
-from ..services import care_team, terms, visits
+from ..services import care_team, dashboard, terms, visits
 from . import bp
 
 
@@ -64,3 +64,9 @@ def practice_disconnect(connection_id):
     """End the connection from the practitioner's side."""
     care_team.disconnect(g.connection, current_user.id)
     return "", 204
+
+
+@bp.get("/practice/patients")
+def practice_patients():
+    """Every connected patient's row, those needing attention first (section 13)."""
+    return {"patients": dashboard.patient_rows(current_user.id)}

@@ -6,11 +6,23 @@ per-worker cache keyed by the patient's data tag.
 """
 
 from .cache import TrendsCache, trends_for, trends_json
-from .compute import MEASURES, Point, SessionRow, Tags, compute_trends
+from .compute import (
+    MEASURES,
+    DayStats,
+    Point,
+    SessionRow,
+    Tags,
+    Timeline,
+    compute_trends,
+    progress_of,
+)
 from .query import dates_with, first_date, last_date, load_trends
 
 __all__ = [
     "MEASURES",
+    "DayStats",
+    "Timeline",
+    "progress_of",
     "Point",
     "SessionRow",
     "Tags",
