@@ -38,7 +38,7 @@ import traceback
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from . import cdn, dataset, lighthouse, loadgen, pages, report, targets
+from . import cdn, dataset, lighthouse, loadgen, pages, practice, report, targets
 from .client import BenchError
 from .server import DATASETS, HOST, ROOT, Server, Settings, git_revision
 
@@ -257,6 +257,8 @@ class Bench:
             "five_year_default_range": self.sequential(five_year, "/api/v1/trends", count),
             "one_year": self.sequential(one_year, f"/api/v1/trends?{range_1y}", count),
         }
+        # Section 16: in process, on a database of its own (bench/practice.py).
+        results["practice"] = practice.measure(*sizes["practice"], requests=count)
         if settings.skip_lighthouse:
             results["lighthouse"] = {
                 "status": "skipped",

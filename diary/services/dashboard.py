@@ -9,9 +9,10 @@ computed by the very function the trends use (``progress_of``), so the dashboard
 patient's own trends never disagree.
 """
 
+import json
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Integer, column, func, select, values
+from sqlalchemy import Date, Integer, String, column, func, select, text, type_coerce
 
 from ..core.extensions import db
 from ..core.timeutil import iso_instant, local_today
@@ -47,6 +48,57 @@ def check_in_due_patients(patient_ids):
     return set()
 
 
+# Each (patient, value...) list travels as one JSON parameter, read back as a table by the
+# database: one statement, compiled once and cached, whatever the number of patients (a VALUES
+# list would be compiled again for every request, and its cost grows with the rows).
+POSTGRES_TYPES = {Integer: "integer", Date: "date", UTCDateTime: "timestamptz"}
+
+
+def _table(name, columns, rows):
+    """``rows`` as a table ``name`` with ``columns`` (name, type), from one JSON parameter."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        picks = ", ".join(
+            f"CAST(value->>{index} AS {POSTGRES_TYPES[kind]}) AS {label}"
+            for index, (label, kind) in enumerate(columns)
+        )
+        source = f"json_array_elements(CAST(:{name} AS json)) AS value"
+    else:
+        picks = ", ".join(
+            f"json_extract(value, '$[{index}]') AS {label}"
+            for index, (label, _) in enumerate(columns)
+        )
+        source = f"json_each(:{name})"
+    statement = text(f"SELECT {picks} FROM {source}")  # noqa: S608  # nosec B608 - fixed names
+    return (
+        statement.bindparams(**{name: json.dumps(rows)})
+        .columns(*(column(label, kind()) for label, kind in columns))
+        .cte(name)
+    )
+
+
+def _stored_instant():
+    """An aware instant as the database compares it: SQLite's stored text, else ISO text."""
+    dialect = db.session.get_bind().dialect
+    if dialect.name == "sqlite":
+        return Entry.recorded_at.type.dialect_impl(dialect).bind_processor(dialect)
+    return lambda instant: instant.isoformat()
+
+
+def _raw(column_):
+    """Dates and instants as SQLite stores them (ISO text, fixed width: they sort and compare
+    like the values and cost no parsing), and as themselves elsewhere (trends/query.py too)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return type_coerce(column_, String)
+    return column_
+
+
+def _day_text(column_):
+    """A date column as ISO text."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return type_coerce(column_, String)
+    return func.to_char(column_, "YYYY-MM-DD")
+
+
 def _connections(practitioner_id):
     return db.session.execute(
         select(
@@ -65,10 +117,10 @@ def _connections(practitioner_id):
 def _anchors(todays):
     """patient id -> (first entry date, latest entry date up to today, last entry date,
     first session start, last session date): index lookups, one query."""
-    patients = (
-        values(column("patient_id", Integer), column("today", Date), name="patients")
-        .data(list(todays.items()))
-        .cte("patients")
+    patients = _table(
+        "patients",
+        (("patient_id", Integer), ("today", Date)),
+        [(patient_id, today.isoformat()) for patient_id, today in todays.items()],
     )
     mine = Entry.user_id == patients.c.patient_id
     sessions = AcupunctureSession.user_id == patients.c.patient_id
@@ -110,17 +162,15 @@ def _day_sums(windows):
     found = {patient_id: [] for patient_id, _, _ in windows}
     if not windows:
         return found
-    spans = (
-        values(
-            column("patient_id", Integer), column("first", Date), column("last", Date), name="spans"
-        )
-        .data(windows)
-        .cte("spans")
+    spans = _table(
+        "spans",
+        (("patient_id", Integer), ("first", Date), ("last", Date)),
+        [(patient_id, first.isoformat(), last.isoformat()) for patient_id, first, last in windows],
     )
     query = (
         select(
             Entry.user_id,
-            Entry.local_date,
+            _day_text(Entry.local_date),
             func.count(),
             func.sum(Entry.overall),
             func.sum(Entry.leg),
@@ -134,31 +184,33 @@ def _day_sums(windows):
         )
         .group_by(Entry.user_id, Entry.local_date)
     )
-    for patient_id, day, count, overall, leg, leg_count in db.session.execute(query):
-        found[patient_id].append((_as_date(day).isoformat(), count, overall, leg, leg_count))
+    for patient_id, day, count, overall, leg, leg_count in db.session.connection().execute(query):
+        found[patient_id].append((day, count, overall, leg, leg_count))
     return found
 
 
 def _before_first_sessions(starts):
     """patient id -> ``(recorded_at, overall, local_date)`` of the entries in the 7 days before
-    their first session, by time (one query)."""
+    their first session, by time (one query); and the function that turns an aware instant
+    into what ``recorded_at`` holds (SQLite's stored text, for comparing without parsing)."""
     found = {patient_id: [] for patient_id in starts}
+    stored = _stored_instant()
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    key = stored if sqlite else (lambda instant: instant)
     if not starts:
-        return found
-    weeks = (
-        values(
-            column("patient_id", Integer),
-            column("opens", UTCDateTime()),
-            column("closes", UTCDateTime()),
-            name="weeks",
-        )
-        .data(
-            [(pid, start - BASELINE_BEFORE_FIRST_SESSION, start) for pid, start in starts.items()]
-        )
-        .cte("weeks")
+        return found, key
+    weeks = _table(
+        "weeks",
+        (("patient_id", Integer), ("opens", UTCDateTime), ("closes", UTCDateTime)),
+        [
+            (patient_id, stored(start - BASELINE_BEFORE_FIRST_SESSION), stored(start))
+            for patient_id, start in starts.items()
+        ],
     )
     query = (
-        select(Entry.user_id, Entry.recorded_at, Entry.overall, Entry.local_date)
+        select(
+            Entry.user_id, _raw(Entry.recorded_at), Entry.overall, _day_text(Entry.local_date)
+        )
         .join(
             weeks,
             (Entry.user_id == weeks.c.patient_id)
@@ -167,16 +219,16 @@ def _before_first_sessions(starts):
         )
         .order_by(Entry.user_id, Entry.recorded_at)
     )
-    for patient_id, recorded_at, overall, local in db.session.execute(query):
-        found[patient_id].append((recorded_at, overall, _as_date(local).isoformat()))
-    return found
+    for patient_id, recorded_at, overall, local in db.session.connection().execute(query):
+        found[patient_id].append((recorded_at, overall, local))
+    return found, key
 
 
 def _mean(total, count):
     return round(total / count, 2) if count else None
 
 
-def _row(connection, anchors, days, before_first, today, extra):
+def _row(connection, anchors, days, before_first, key, today, extra):
     """One patient's dashboard row from what the grouped queries found."""
     connection_id, since, patient_id, name, tz_name, session_count = connection
     first, latest, last_entry, first_session, last_session_date = anchors
@@ -197,7 +249,7 @@ def _row(connection, anchors, days, before_first, today, extra):
             [None] * len(before_first),
             [None] * len(before_first),
             [local for _, _, local in before_first],
-            lambda instant: instant,
+            key,
         )
         progress = progress_of(stats, timeline, first_session, "overall", today, tz_name)
     flags = set()
@@ -257,7 +309,7 @@ def patient_rows(practitioner_id, today_in=local_today):
         windows.extend((patient_id, lo, hi) for lo, hi in _merged(spans))
     days = _day_sums(windows)
     starts = {pid: found[3] for pid, found in anchors.items() if found[3] is not None}
-    before_first = _before_first_sessions(starts)
+    before_first, key = _before_first_sessions(starts)
     ids = list(todays)
     extra = {
         "peg": latest_peg_scores(ids),
@@ -270,6 +322,7 @@ def patient_rows(practitioner_id, today_in=local_today):
             anchors[connection[2]],
             days[connection[2]],
             before_first.get(connection[2], []),
+            key,
             todays[connection[2]],
             extra,
         )
