@@ -172,8 +172,11 @@ def log_access(practitioner_id, connection_id, what, now=None):
     if connection_id is None:
         return False
     db.session.commit()  # a fresh transaction: on SQLite a read that turns into a write fails
+    # RETURNING tells whether a row was written (psycopg reports no row count for INSERT ...
+    # SELECT).
     written = db.session.execute(
-        insert(AccessLogEntry).from_select(
+        insert(AccessLogEntry)
+        .from_select(
             ["connection_id", "at", "what"],
             select(
                 CareConnection.id, literal(now or utcnow(), AccessLogEntry.at.type), literal(what)
@@ -182,9 +185,10 @@ def log_access(practitioner_id, connection_id, what, now=None):
                 CareConnection.practitioner_id == practitioner_id,
             ),
         )
-    ).rowcount
+        .returning(AccessLogEntry.id)
+    ).first()
     db.session.commit()
-    return written == 1
+    return written is not None
 
 
 def practitioner_of(connection):

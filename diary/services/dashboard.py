@@ -68,7 +68,7 @@ def _table(name, columns, rows):
             for index, (label, _) in enumerate(columns)
         )
         source = f"json_each(:{name})"
-    statement = text(f"SELECT {picks} FROM {source}")  # noqa: S608  # nosec B608 - fixed names
+    statement = text(f"SELECT {picks} FROM {source}")  # noqa: S608  # nosec B608 - fixed column names
     return (
         statement.bindparams(**{name: json.dumps(rows)})
         .columns(*(column(label, kind()) for label, kind in columns))
