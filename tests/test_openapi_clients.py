@@ -34,6 +34,7 @@ from helpers import (
     make_app,
     new_id,
     register,
+    register_practitioner,
     serving,
     session_body,
     valid_backup_document,
@@ -441,6 +442,30 @@ def test_a_journey_through_every_operation_matches_the_document(app, checker, do
         download = api.get(path)
         assert download.status_code == 200
         assert download.headers["Content-Disposition"].startswith("attachment; filename=")
+
+    # Section 13: a practitioner, the care team and the practitioner's routes.
+    other = app.test_client()
+    assert register_practitioner(other).status_code == 303
+    practice = CheckedApi(other, checker)
+    assert practice.get("/practice/code").status_code == 200
+    code = practice.post("/practice/code").get_json()["code"]
+    assert api.post("/care-team", {"code": "ABCD-EFGH-JKLM"}).status_code == 404
+    member = api.post("/care-team", {"code": code, "include_notes": None})
+    assert member.status_code == 201
+    assert api.post("/care-team", {"code": code}).status_code == 409
+    connection = member.get_json()["id"]
+    assert api.patch(f"/care-team/{connection}", {"include_notes": True}).status_code == 200
+    assert practice.get("/practice/patients").get_json()["patients"][0]["id"] == connection
+    assert practice.get(f"/practice/patients/{connection}/trends").status_code == 200
+    visit = session_body(started_at="2026-03-17T10:00:00Z")
+    assert practice.post(f"/practice/patients/{connection}/sessions", visit).status_code == 201
+    assert practice.post(f"/practice/patients/{connection}/sessions", visit).status_code == 200
+    assert api.get("/care-team").get_json()["care_team"][0]["access_log"]
+    assert practice.delete(f"/practice/patients/{connection}").status_code == 204
+    assert practice.get(f"/practice/patients/{connection}/trends").status_code == 404
+    again = api.post("/care-team", {"code": code}).get_json()["id"]
+    assert api.delete(f"/care-team/{again}").status_code == 204
+    api.operations |= practice.operations
 
     restore = valid_backup_document()
     assert api.post("/import/backup", restore).status_code == 200

@@ -618,7 +618,7 @@ TAGS = [
     {"name": "trends", "description": "The numbers behind the charts (section 7)"},
     {"name": "shares", "description": "Read-only links for a practitioner"},
     {"name": "exports", "description": "The diary as CSV, FHIR or a backup, and restores"},
-    {"name": "care-team", "description": "The patient's practitioners and what they opened"},
+    {"name": "care_team", "description": "The patient's practitioners and what they opened"},
     {"name": "practice", "description": "The practitioner's workspace (practitioners only)"},
     {"name": "document", "description": "This document"},
 ]
@@ -812,7 +812,7 @@ def _care_team_paths():
         "/api/v1/care-team": {
             "get": {
                 "operationId": "listCareTeam",
-                "tags": ["care-team"],
+                "tags": ["care_team"],
                 "summary": "The patient's practitioners, notes on or off, and their access log",
                 "responses": {
                     "200": _json(
@@ -824,7 +824,7 @@ def _care_team_paths():
             },
             "post": {
                 "operationId": "connectPractitioner",
-                "tags": ["care-team"],
+                "tags": ["care_team"],
                 "summary": "Connect to the practitioner with this code (the patient consents)",
                 "requestBody": _body(
                     {
@@ -854,7 +854,7 @@ def _care_team_paths():
             "parameters": [CONNECTION_ID],
             "patch": {
                 "operationId": "updateCareTeamMember",
-                "tags": ["care-team"],
+                "tags": ["care_team"],
                 "summary": "Share notes with this practitioner, or stop",
                 "requestBody": _body(
                     {
@@ -867,7 +867,7 @@ def _care_team_paths():
             },
             "delete": {
                 "operationId": "disconnectCareTeamMember",
-                "tags": ["care-team"],
+                "tags": ["care_team"],
                 "summary": "End the connection: the practitioner's next request is refused",
                 "responses": {
                     "204": {"description": "Disconnected"},
