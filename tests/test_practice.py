@@ -311,3 +311,16 @@ def test_deleting_the_practitioner_keeps_the_sessions_they_logged(api, practitio
     assert practitioner_api.delete("/me", {"password": PASSWORD}).status_code == 204
     [session] = api.get("/sessions").get_json()["sessions"]
     assert session["recorded_by"] == "Dr Sam Lee, Northside Acupuncture"
+
+
+def test_a_backup_keeps_who_logged_a_session(api, practitioner_api):
+    member = connect(api, practitioner_api)
+    body = session_body()
+    practitioner_api.post(f"/practice/patients/{member['id']}/sessions", body)
+    assert api.post("/me/confirm", {"password": PASSWORD}).status_code == 204
+    document = api.get("/export/backup.json").get_json()
+    assert document["sessions"][0]["recorded_by"] == "Dr Sam Lee, Northside Acupuncture"
+    assert api.delete(f"/sessions/{body['id']}").status_code == 204
+    assert api.post("/import/backup", document).get_json()["sessions"] == 1
+    [restored] = api.get("/sessions").get_json()["sessions"]
+    assert restored["recorded_by"] == "Dr Sam Lee, Northside Acupuncture"
