@@ -22,7 +22,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
-	@echo "Open http://127.0.0.1:5000 and log in as demo@example.com / sciatica-demo"
+	@echo "Open http://127.0.0.1:5000 and log in as demo@example.com / sciatica-demo (a patient) or practitioner@example.com / acupuncture-demo"
 	FLASK_PUBLIC_URL=http://127.0.0.1:5000 FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false \
 	  $(BIN)/flask run --host 127.0.0.1 --port 5000
 

@@ -324,3 +324,11 @@ def test_a_backup_keeps_who_logged_a_session(api, practitioner_api):
     assert api.post("/import/backup", document).get_json()["sessions"] == 1
     [restored] = api.get("/sessions").get_json()["sessions"]
     assert restored["recorded_by"] == "Dr Sam Lee, Northside Acupuncture"
+
+
+def test_practitioner_pages_install_no_app(api, practitioner_api):
+    member = connect(api, practitioner_api)
+    for path in ("/practice", f"/practice/patients/{member['id']}", "/account"):
+        html = practitioner_api.client.get(path).get_data(as_text=True)
+        assert "pwa.js" not in html and 'rel="manifest"' not in html, path
+    assert "pwa.js" in api.client.get("/account").get_data(as_text=True)
