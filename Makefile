@@ -22,7 +22,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
-	@echo "Open http://127.0.0.1:5000 and log in as demo@example.com / sciatica-demo"
+	@echo "Open http://127.0.0.1:5000 and log in as demo@example.com / sciatica-demo (a patient) or practitioner@example.com / acupuncture-demo"
 	@# The reminder sender runs beside the web server and stops with it.
 	export FLASK_PUBLIC_URL=http://127.0.0.1:5000 FLASK_SESSION_COOKIE_SECURE=false FLASK_REMEMBER_COOKIE_SECURE=false; \
 	  $(BIN)/flask reminders run & sender=$$!; \

@@ -125,6 +125,16 @@ def report(results):
             f"exactly once {sending['delivered_once']:,}, twice or more {sending['duplicated']}, "
             f"never {sending['missing']}"
         )
+    practice = results.get("practice")
+    if practice:
+        lines.append(
+            f"Practitioner's dashboard, {practice['patients']} patients x {practice['days']} days "
+            f"({practice['entries']:,} entries), in process: /practice p50 "
+            f"{practice['page']['p50_ms']} ms, p95 {practice['page']['p95_ms']} ms; "
+            f"/api/v1/practice/patients p50 {practice['api']['p50_ms']} ms, p95 "
+            f"{practice['api']['p95_ms']} ms; {practice['queries']['one_patient']} queries for 1 "
+            f"patient, {practice['queries']['all_patients']} for all"
+        )
     page_checks = results.get("pages") or {}
     if page_checks:
         weight = page_checks["log_page"]

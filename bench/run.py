@@ -49,7 +49,7 @@ import traceback
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from . import cdn, dataset, lighthouse, loadgen, pages, report, scale, targets
+from . import cdn, dataset, lighthouse, loadgen, pages, practice, report, scale, targets
 from . import reminders as reminder_bench
 from .client import BenchError
 from .server import DATASETS, HOST, PASSWORD, ROOT, Server, Settings, git_revision
@@ -293,6 +293,8 @@ class Bench:
         results["summary_pdf"] = self.summary_pdf(one_year, range_1y)
         # Section 16: `flask reminders send`, two senders, a push service answering in 50 ms.
         results["reminders"] = reminder_bench.measure(sizes["reminders"])
+        # Section 16: in process, on a database of its own (bench/practice.py).
+        results["practice"] = practice.measure(*sizes["practice"], requests=count)
         if settings.skip_lighthouse:
             results["lighthouse"] = {
                 "status": "skipped",

@@ -27,10 +27,15 @@ ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 PASSWORD = "bench-patient-password"  # noqa: S105 - a throwaway account on a throwaway database
 DEMO_EMAIL, DEMO_PASSWORD = "demo@example.com", "sciatica-demo"
-# (days, sessions) of each patient's diary.
+# (days, sessions) of each patient's diary; "practice": (patients, days) of the dashboard's.
 DATASETS = {
-    "full": {"one_year": (365, 40), "five_year": (1825, 120), "reminders": 10_000},
-    "tiny": {"one_year": (14, 3), "five_year": (30, 4), "reminders": 50},
+    "full": {
+        "one_year": (365, 40),
+        "five_year": (1825, 120),
+        "reminders": 10_000,
+        "practice": (500, 365),
+    },
+    "tiny": {"one_year": (14, 3), "five_year": (30, 4), "reminders": 50, "practice": (3, 14)},
 }
 # The last line of a traceback: "sqlalchemy.exc.OperationalError: (sqlite3...) ...".
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit)\b.*")

@@ -158,6 +158,25 @@ def _chart_js_placement(results, target):
     return Reading(not problems, "; ".join(problems) or None, failed=bool(problems))
 
 
+def _practice_p95(results, target):
+    """The slower p95 of GET /practice and GET /api/v1/practice/patients (section 16)."""
+    practice = results.get("practice")
+    if not practice:
+        return Reading()
+    worst = max(practice["page"]["p95_ms"], practice["api"]["p95_ms"])
+    return Reading(worst, f"{practice['patients']} patients, {practice['entries']:,} entries")
+
+
+def _practice_queries(results, target):
+    """Whether the dashboard's query count is the same for 1 patient and for all."""
+    practice = results.get("practice")
+    if not practice:
+        return Reading()
+    counts = practice["queries"]
+    same = counts["one_patient"] == counts["all_patients"]
+    return Reading(same, f"{counts['one_patient']} and {counts['all_patients']} queries")
+
+
 def _lighthouse(category):
     """Reads Lighthouse's ``category`` score: the lowest of LIGHTHOUSE_PAGES."""
 
@@ -281,6 +300,21 @@ TARGETS = (
         "<=",
         60,
         _reminders_send,
+    ),
+    Target(
+        "practice_dashboard_p95",
+        "GET /practice and /api/v1/practice/patients, 500 patients x 1 year: p95 server time "
+        "{op} {limit} ms (in process)",
+        "<=",
+        300,
+        _practice_p95,
+    ),
+    Target(
+        "practice_constant_queries",
+        "the dashboard's query count is the same for 1 patient and for all",
+        "==",
+        True,
+        _practice_queries,
     ),
     Target(
         "lighthouse_performance",

@@ -212,6 +212,7 @@ def _warn_if_limits_are_per_worker(app):
 
 def _init_extensions(app):
     """Bind the extensions to ``app``."""
+    from . import access
     from .core import mailer, security
     from .core.extensions import csrf, db, limiter, login_manager, migrate
     from .http import configure_login
@@ -224,6 +225,7 @@ def _init_extensions(app):
     login_manager.init_app(app)
     configure_login(login_manager)
     mailer.configure(app)
+    access.register(app)  # after the CSRF check: the other role's routes answer 404
 
 
 def _register_blueprints(app):
@@ -232,10 +234,12 @@ def _register_blueprints(app):
         account,
         acupuncture,
         auth,
+        care_team,
         checkin,
         cli,
         entries,
         health,
+        practice,
         pwa,
         recovery,
         reminders,
@@ -258,6 +262,8 @@ def _register_blueprints(app):
     app.register_blueprint(share.bp)
     app.register_blueprint(pwa.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(practice.bp)
+    app.register_blueprint(care_team.bp)
     app.register_blueprint(api_bp)
     templating.register(app)
     app.jinja_env.globals["is_shell"] = is_shell

@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from .core import mailer
 from .core.extensions import db, limiter
 from .core.logs import log_event
+from .core.templating import qr_svg
 from .core.timeutil import timezone_names
 from .http import (
     DOWNLOADS,
@@ -27,6 +28,7 @@ from .http import (
     uploaded_document,
 )
 from .services import accounts, backup, email_links, terms
+from .services import totp as totp_service
 from .validation import ValidationError, clean_profile
 from .vocabulary import CUSTOMISABLE
 
@@ -212,4 +214,61 @@ def restore():
         f"{counts['vocabulary']} own words; everything else was already here.",
         "success",
     )
+    return redirect(url_for("account.account"), code=303)
+
+
+def _totp_page(errors=None, codes=None, status=200):
+    setup = None
+    if current_user.totp_pending and not current_user.totp_enabled:
+        url = totp_service.otpauth_url(current_user, current_user.totp_pending)
+        setup = {
+            "secret": current_user.totp_pending,
+            "qr": qr_svg(url, "QR code for your authenticator app"),
+        }
+    return (
+        render_template(
+            "account/totp.html",
+            errors=errors or {},
+            setup=setup,
+            codes=codes,
+            left=totp_service.recovery_codes_left(current_user) if current_user.totp_enabled else 0,
+        ),
+        status,
+    )
+
+
+@bp.get("/account/totp")
+def totp():
+    """Two-factor login: on or off, and setting it up."""
+    return _totp_page()
+
+
+@bp.post("/account/totp/start")
+def totp_start():
+    """Make a new secret and show its QR code for the authenticator app."""
+    try:
+        totp_service.start(current_user)
+    except totp_service.AlreadyOn:
+        flash("Two-factor login is already on.", "info")
+    return redirect(url_for("account.totp"), code=303)
+
+
+@bp.post("/account/totp/confirm")
+def totp_confirm():
+    """Turn it on with the first code; the recovery codes are shown on this answer only."""
+    try:
+        codes = totp_service.confirm(current_user, request.form.get("code", ""))
+    except ValidationError as error:
+        return _totp_page(error.fields, status=422)
+    return _totp_page(codes=codes)
+
+
+@bp.post("/account/totp/off")
+def totp_off():
+    """Turn two-factor login off, once the password is typed again."""
+    if not accounts.verify_password(current_user, request.form.get("password", "")):
+        log_event("totp_off_refused")
+        return _totp_page({"password": "is not right"}, status=422)
+    totp_service.turn_off(current_user)
+    flash("Two-factor login is off.", "success")
     return redirect(url_for("account.account"), code=303)

@@ -7,18 +7,27 @@ Plain forms like every other page: ``request.form`` in, one validation path in
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .access import home_for
 from .core.extensions import limiter
 from .core.logs import log_event, log_success
-from .http import leave_diary, mark_fresh, safe_next, start_session
-from .services import accounts, email_links, push
+from .http import (
+    begin_code_step,
+    code_step,
+    code_step_key,
+    leave_diary,
+    mark_fresh,
+    safe_next,
+    start_session,
+)
+from .services import accounts, email_links, push, totp
 from .validation import ValidationError
 
 bp = Blueprint("auth", __name__)
 
 
-def _next_page():
-    """Where to go after logging in or confirming: ``?next=`` if it is a path here, else today."""
-    return safe_next(request.args.get("next")) or url_for("entries.today")
+def _next_page(user):
+    """Where to go after logging in or confirming: ``?next=`` if it is a path here, else home."""
+    return safe_next(request.args.get("next")) or home_for(user)
 
 
 @bp.route("/confirm-password", methods=["GET", "POST"])
@@ -31,7 +40,7 @@ def confirm():
         if accounts.verify_password(current_user, request.form.get("password", "")):
             mark_fresh()
             log_success("password_confirmed")
-            return redirect(_next_page(), code=303)
+            return redirect(_next_page(current_user), code=303)
         errors["password"] = "is not right"  # noqa: S105 - a message, not a password
         log_event("confirm_failed")
     return render_template("auth/confirm.html", errors=errors), 422 if errors else 200
@@ -42,9 +51,12 @@ def confirm():
 def register():
     """Create an account with the browser's time zone and land on today's view."""
     if current_user.is_authenticated:
-        return redirect(url_for("entries.today"))
+        return redirect(home_for(current_user))
     form = request.form
-    values = {"email": form.get("email", ""), "timezone": form.get("timezone", "")}
+    values = {
+        name: form.get(name, "")
+        for name in ("email", "timezone", "role", "practice", "display_name")
+    }
     errors = {}
     if request.method == "POST":
         try:
@@ -53,14 +65,20 @@ def register():
                 form.get("password", ""),
                 form.get("timezone", ""),
                 form.get("confirm"),
+                role=form.get("role") or "patient",
+                practice=form.get("practice", ""),
+                display_name=form.get("display_name", ""),
             )
         except ValidationError as error:
             errors = error.fields
         else:
             start_session(user)
             email_links.send_verification(user)
-            flash("Welcome! Log how your pain is right now.", "success")
-            return redirect(url_for("entries.today"), code=303)
+            if user.is_practitioner:
+                flash("Welcome! Give patients your connect code to see their diaries.", "success")
+            else:
+                flash("Welcome! Log how your pain is right now.", "success")
+            return redirect(home_for(user), code=303)
     return (
         render_template("auth/register.html", values=values, errors=errors),
         422 if errors else 200,
@@ -72,16 +90,19 @@ def register():
 def login():
     """Log in with email and password."""
     if current_user.is_authenticated:
-        return redirect(url_for("entries.today"))
+        return redirect(home_for(current_user))
     form = request.form
     values = {"email": form.get("email", ""), "remember": bool(form.get("remember"))}
     errors = {}
     if request.method == "POST":
         email, user = accounts.account_for_login(form.get("email", ""))
         if accounts.verify_password(user, form.get("password", ""), email):
+            if user.totp_enabled:  # the session starts only once the code is right
+                begin_code_step(user, values["remember"], safe_next(request.args.get("next")))
+                return redirect(url_for("auth.login_code"), code=303)
             start_session(user, remember=values["remember"])
             log_success("login", user.id, remember=values["remember"])
-            return redirect(_next_page(), code=303)
+            return redirect(_next_page(user), code=303)
         errors["password"] = "Email or password is not right."  # noqa: S105 - a message
         # The account's pseudonym when the address has one; never the address typed.
         log_event("login_failed", user_id=user.id if user else None)
@@ -103,3 +124,24 @@ def logout():
     accounts.end_all_logins(current_user)
     log_success("logout")
     return leave_diary("You are logged out.")
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+@limiter.limit("5 per minute;20 per hour", methods=["POST"], key_func=code_step_key)
+def login_code():
+    """The second step of a two-factor login: a TOTP code or an unused recovery code."""
+    pending = code_step()
+    if pending is None:
+        flash("Log in again: the code step had expired.", "info")
+        return redirect(url_for("auth.login"), code=303)
+    user, remember, next_page = pending
+    errors = {}
+    if request.method == "POST":
+        if totp.check_login_code(user, request.form.get("code", "")):
+            start_session(user, remember=remember)
+            log_success("login", user.id, remember=remember, second_factor=True)
+            return redirect(next_page or home_for(user), code=303)
+        errors["code"] = "is not right, or was used already: type the code your app shows now"
+        log_event("login_code_failed", user_id=user.id)
+    return render_template("auth/code.html", errors=errors), 422 if errors else 200

@@ -2,10 +2,17 @@
 
 from datetime import date, timedelta
 
+from .core.timeutil import utcnow, zone
+from .http import chosen_range
 from .instruments import get as get_instrument
+from .records import SESSION
+from .records import service as records
 from .services import questionnaires, terms
-from .services.trends import dates_with, trends_for
+from .services.trends import dates_with, first_date, trends_for
 from .vocabulary import REGIONS, location_label
+
+# The report's periods (the share link's and the practitioner's): 3 months by default.
+REPORT_PRESETS = (("90", "3 months"), ("182", "6 months"), ("365", "1 year"), ("all", "All"))
 
 CATEGORY_WORDS = {
     "substantial": "Substantial improvement: 50% or more less pain",
@@ -252,4 +259,35 @@ def chart_context(user, date_from, date_to):
         ),
         "too_early": too_early_reasons(user, data["progress"]),
         "questionnaire_charts": questionnaire_charts(data),
+    }
+
+
+def report_range(user):
+    """The report's period asked in the query (``?days=`` or ``?from=&to=``; a bad custom range
+    gives the last 3 months): ``(date_from, date_to, preset)``. The report and its PDF agree."""
+    date_from, date_to, preset, _ = chosen_range(
+        user.timezone, lambda: first_date(user.id), REPORT_PRESETS
+    )
+    return date_from, date_to, preset
+
+
+def report_context(user, include_notes):
+    """Everything the practitioner's report of ``user`` shows for the period asked in the
+    query (``report_range``): the share link's report and the connected practitioner's patient
+    page are the same report."""
+    date_from, date_to, preset = report_range(user)
+    numbers = records.numbers(SESSION, user.id)
+    sessions = records.list_between(SESSION, user.id, date_from, date_to)
+    tz = zone(user.timezone)
+    return {
+        "patient_name": user.name_for_display,
+        **chart_context(user, date_from, date_to),
+        "presets": REPORT_PRESETS,
+        "preset": preset,
+        "sessions": [(numbers[s.id], s) for s in sessions],
+        "include_notes": include_notes,
+        "notes": records.with_notes(user.id, date_from, date_to) if include_notes else [],
+        "tz": tz,
+        "tz_name": user.timezone,
+        "generated": utcnow().astimezone(tz).strftime("%d %b %Y %H:%M"),
     }

@@ -13,9 +13,16 @@ from sqlalchemy import select
 
 from .core.extensions import db
 from .core.timeutil import local_today, utcnow, zone
-from .models import AcupunctureSession, Entry, QuestionnaireResponse, User
+from .models import (
+    PRACTITIONER,
+    AcupunctureSession,
+    CareConnection,
+    Entry,
+    QuestionnaireResponse,
+    User,
+)
 from .records import RESPONSE
-from .services import accounts
+from .services import accounts, care_team
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "sciatica-demo"  # noqa: S105 - the documented demo login
@@ -217,6 +224,119 @@ def seed_demo(reset=False):
     return user
 
 
+PRACTITIONER_EMAIL = "practitioner@example.com"
+PRACTITIONER_PASSWORD = "acupuncture-demo"  # noqa: S105 - the documented demo login
+# The practitioner's other patients, each in a state the dashboard shows: (name, e-mail,
+# pain at the start, pain now, days since the last entry).
+DEMO_PATIENTS = (
+    ("Maria Lopez", "maria@example.com", 8, 3, 0),  # improving
+    ("Tom Becker", "tom@example.com", 4, 7, 0),  # worse
+    ("Priya Shah", "priya@example.com", 6, 5, 6),  # not logging
+    ("Ken Ito", "ken@example.com", 5, 5, 1),  # steady
+)
+GENERATED_DAYS = 56
+NO_LOGIN = "!"  # not an argon2 hash: no password opens these generated accounts
+
+
+def _generated_patient(rng, name, email, start, end, quiet_days, tz):
+    """A patient with eight weeks of a daily entry sliding from ``start`` to ``end`` pain,
+    weekly sessions from the third week, and nothing in the last ``quiet_days`` days."""
+    user = User(email=email, password_hash=NO_LOGIN, display_name=name, timezone=DEMO_TIMEZONE)
+    db.session.add(user)
+    db.session.flush()
+    first_day = local_today(DEMO_TIMEZONE) - timedelta(days=GENERATED_DAYS - 1)
+    rows = []
+    for day in range(GENERATED_DAYS - quiet_days):
+        instant = datetime.combine(first_day + timedelta(days=day), time(8, rng.randrange(50)), tz)
+        instant = min(instant, utcnow() - timedelta(minutes=1))
+        level = start + (end - start) * max(0, day - 14) / (GENERATED_DAYS - 15)
+        overall = _clamp(level + rng.uniform(-0.8, 0.8))
+        rows.append(
+            Entry(
+                id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                user_id=user.id,
+                recorded_at=instant,
+                local_date=instant.astimezone(tz).date(),
+                overall=overall,
+                back=_clamp(overall - 1),
+                leg=_clamp(overall + rng.choice((-1, 0, 1))),
+                locations=[{"region": "buttock", "side": "right"}],
+                pain_types=["shooting"] if overall >= 5 else ["aching"],
+                triggers=["sitting"] if rng.random() < 0.5 else [],
+                relievers=[],
+                medications="",
+                version=1,
+                created_at=instant,
+                updated_at=instant,
+            )
+        )
+    for week in range(2, GENERATED_DAYS // 7):
+        started = datetime.combine(first_day + timedelta(days=7 * week), time(11, 0), tz)
+        rows.append(
+            AcupunctureSession(
+                id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                user_id=user.id,
+                started_at=started,
+                local_date=started.date(),
+                practitioner="Dr Sam Lee",
+                techniques=["manual"],
+                points="BL23, GB30",
+                version=1,
+                created_at=started,
+                updated_at=started,
+                recorded_by="Dr Sam Lee, Northside Acupuncture",
+            )
+        )
+    db.session.add_all(rows)
+    return user
+
+
+def seed_practice_demo(reset=False):
+    """The demo practitioner, connected to the demo patient and to four generated patients
+    (improving, worse, not logging, steady). None when it exists already (and no ``reset``)."""
+    existing = db.session.scalar(select(User).where(User.email == PRACTITIONER_EMAIL))
+    if existing is not None:
+        if not reset:
+            return None
+        accounts.delete_account(existing)
+    for _, email, *_ in DEMO_PATIENTS:
+        generated = db.session.scalar(select(User).where(User.email == email))
+        if generated is not None:
+            accounts.delete_account(generated)
+    rng = random.Random(20261125)
+    practitioner = User(
+        email=PRACTITIONER_EMAIL,
+        password_hash=accounts.hash_password(PRACTITIONER_PASSWORD),
+        display_name="Dr Sam Lee",
+        role=PRACTITIONER,
+        practice="Northside Acupuncture",
+        timezone=DEMO_TIMEZONE,
+    )
+    db.session.add(practitioner)
+    db.session.flush()
+    tz = zone(DEMO_TIMEZONE)
+    patients = [
+        _generated_patient(rng, name, email, start, end, quiet, tz)
+        for name, email, start, end, quiet in DEMO_PATIENTS
+    ]
+    demo = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
+    if demo is not None:
+        patients.insert(0, demo)
+    for number, patient in enumerate(patients):
+        db.session.add(
+            CareConnection(
+                id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-connection-{patient.email}")),
+                patient_id=patient.id,
+                practitioner_id=practitioner.id,
+                include_notes=number == 0,
+                created_at=utcnow() - timedelta(days=40 - number),
+            )
+        )
+    db.session.commit()
+    care_team.code_of(practitioner)
+    return practitioner
+
+
 def backup_sqlite(target):
     """Copy the live SQLite database to ``target`` with SQLite's online backup (consistent)."""
     engine = db.engine
@@ -248,14 +368,19 @@ def register(app):
     register_reminders(app)
 
     @app.cli.command("seed-demo")
-    @click.option("--reset", is_flag=True, help="Delete and recreate the demo patient.")
+    @click.option("--reset", is_flag=True, help="Delete and recreate the demo accounts.")
     def seed_demo_command(reset):
-        """Create the demo patient (demo@example.com / sciatica-demo) if missing."""
+        """Create the demo patient (demo@example.com / sciatica-demo) and the demo
+        practitioner (practitioner@example.com / acupuncture-demo) if missing."""
         user = seed_demo(reset=reset)
         if user is None:
             click.echo(f"The demo patient already exists: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
         else:
             click.echo(f"Created the demo patient: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        practitioner = seed_practice_demo(reset=reset or user is not None)
+        done = "Created" if practitioner is not None else "The demo practitioner already exists:"
+        click.echo(f"{done} the demo practitioner: log in as {PRACTITIONER_EMAIL} / "
+                   f"{PRACTITIONER_PASSWORD}")
 
 
 RUN_EVERY_SECONDS = 30

@@ -312,6 +312,42 @@ def start_session(user, remember=False):
     generate_csrf()
 
 
+# Two-factor login: between the password and the code the session holds only who is logging
+# in, for a few minutes; nothing else starts until the code is right.
+CODE_STEP_SECONDS = 5 * 60
+
+
+def begin_code_step(user, remember, next_page):
+    """Ask for the TOTP code next: the password was right, the session has not started."""
+    session.clear()
+    session["code_step"] = {
+        "user": user.id,
+        "nonce": user.session_nonce,
+        "remember": bool(remember),
+        "next": next_page,
+        "at": int(time.time()),
+    }
+
+
+def code_step():
+    """``(patient, remember, next)`` waiting for their code, or None (none, or too old)."""
+    pending = session.get("code_step")
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > CODE_STEP_SECONDS:
+        return None
+    user = read_alone(lambda: db.session.get(User, pending.get("user")))
+    if user is None or not hmac.compare_digest(user.session_nonce, pending.get("nonce", "")):
+        return None
+    return user, pending.get("remember", False), pending.get("next")
+
+
+def code_step_key():
+    """Rate-limit key of the code step: the account waiting for its code, else the address."""
+    pending = session.get("code_step")
+    if isinstance(pending, dict) and pending.get("user") is not None:
+        return f"code-step:{pending['user']}"
+    return "ip:" + (get_remote_address() or "unknown")
+
+
 def _session_alive():
     """Whether this login is within its lifetime; notes the activity when it is."""
     now = time.time()
@@ -471,3 +507,17 @@ restore_limit = limiter.shared_limit(
 summary_limit = limiter.shared_limit(
     lambda: current_app.config["RATELIMIT_SUMMARIES"], scope="summary", key_func=account_key
 )
+
+
+# Connect codes (page and API) share one budget per patient (or address): guessing a code
+# means trying many (RATELIMIT_CONNECT, default 10 a minute and 30 an hour).
+connect_limit = limiter.shared_limit(
+    lambda: current_app.config.get("RATELIMIT_CONNECT", "10 per minute;30 per hour"),
+    scope="connect",
+    key_func=account_key,
+)
+
+
+def connect_url(code):
+    """The full URL a patient opens to connect: ``PUBLIC_URL``, never the request's Host."""
+    return current_app.config["PUBLIC_URL"] + url_for("care_team.connect", code=code)

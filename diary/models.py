@@ -58,8 +58,12 @@ def new_session_nonce():
     return secrets.token_urlsafe(24)
 
 
+PATIENT, PRACTITIONER = "patient", "practitioner"
+ROLES = (PATIENT, PRACTITIONER)
+
+
 class User(UserMixin, db.Model):
-    """A patient: the owner of every other row."""
+    """An account: a patient (the owner of every diary row) or a practitioner."""
 
     __tablename__ = "users"
 
@@ -88,6 +92,16 @@ class User(UserMixin, db.Model):
     reminder_emails_off: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # PRODUCT.md section 13: a practitioner has no diary; ``practice`` names their clinic.
+    role: Mapped[str] = mapped_column(String(20), default=PATIENT, server_default=PATIENT)
+    practice: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # TOTP two-factor login: the confirmed secret (on), a secret waiting for its first code,
+    # and the last time step used (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # A practitioner's connect code (12 characters, replaceable); patients have none.
+    connect_code: Mapped[str | None] = mapped_column(String(12), unique=True)
 
     def get_id(self):
         """Flask-Login's id: the row id plus the nonce, so rotating the nonce logs out."""
@@ -100,8 +114,18 @@ class User(UserMixin, db.Model):
 
     @property
     def name_for_display(self):
-        """The display name, or "Patient" when none is set."""
-        return self.display_name or "Patient"
+        """The display name, or "Patient" ("Practitioner") when none is set."""
+        return self.display_name or ("Practitioner" if self.is_practitioner else "Patient")
+
+    @property
+    def is_practitioner(self):
+        """Whether this account is a practitioner's (no diary of their own)."""
+        return self.role == PRACTITIONER
+
+    @property
+    def totp_enabled(self):
+        """Whether logging in asks for a TOTP code after the password."""
+        return self.totp_secret is not None
 
 
 class Entry(db.Model):
@@ -158,6 +182,8 @@ class AcupunctureSession(db.Model):
     pain_before: Mapped[int | None] = mapped_column(SmallInteger)
     pain_after: Mapped[int | None] = mapped_column(SmallInteger)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # "Name, Practice" when a connected practitioner logged it at the visit (section 13).
+    recorded_by: Mapped[str] = mapped_column(String(250), default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -258,6 +284,53 @@ class Reminder(db.Model):
     # The latest due time a sender claimed: one conditional UPDATE moves it forward, so each
     # (reminder, due time) is sent by exactly one sender.
     last_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for a TOTP code; only its argon2 hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CareConnection(db.Model):
+    """A patient's consent for one practitioner to read their diary, until either ends it.
+
+    Its id is the only id a practitioner ever uses for the patient (never the account's).
+    """
+
+    __tablename__ = "care_connections"
+    __table_args__ = (
+        UniqueConstraint(
+            "patient_id", "practitioner_id", name="uq_care_connections_patient_practitioner"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    practitioner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    include_notes: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccessLogEntry(db.Model):
+    """When a connected practitioner opened which of the patient's pages or exports."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_connection_at", "connection_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("care_connections.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    what: Mapped[str] = mapped_column(String(40))
 
 
 def retag(session, user_id):

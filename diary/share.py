@@ -1,15 +1,14 @@
 """Share links (the patient's page) and the practitioner's read-only report ``/s/<token>``."""
 
-import segno
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from .charts import chart_context
+from .charts import report_context, report_range
+from .core import templating
 from .core.errors import api_error
 from .core.extensions import db, limiter
-from .core.timeutil import utcnow, zone
+from .core.timeutil import zone
 from .http import (
-    chosen_range,
     fresh_login_required,
     is_fresh,
     share_url,
@@ -19,10 +18,7 @@ from .http import (
     trends_response,
 )
 from .models import User
-from .records import SESSION
-from .records import service as records
 from .services import sharing
-from .services.trends import first_date
 from .validation import ValidationError, form_integer
 
 bp = Blueprint("share", __name__)
@@ -31,14 +27,11 @@ REPORT_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "Cache-Control": "no-store",
 }
-REPORT_PRESETS = (("90", "3 months"), ("182", "6 months"), ("365", "1 year"), ("all", "All"))
 
 
 def qr_svg(url):
     """The link as an inline SVG QR code, made here (no outside service)."""
-    return segno.make(url, error="m").svg_inline(
-        scale=5, border=2, svgclass="qr-code", omitsize=True, title="QR code of the share link"
-    )
+    return templating.qr_svg(url, "QR code of the share link")
 
 
 def _shares_page(created=None, errors=None, values=None, status=200):
@@ -127,26 +120,12 @@ def report(token):
     if request.method == "GET" and not request.args:
         sharing.record_view(link)
     user = db.session.get(User, link.user_id)
-    # A bad custom range shows the last 3 months, as the patient's own Trends page does.
-    date_from, date_to, preset, _ = chosen_range(
-        user.timezone, lambda: first_date(user.id), REPORT_PRESETS
-    )
-    numbers = records.numbers(SESSION, user.id)
-    sessions = records.list_between(SESSION, user.id, date_from, date_to)
-    notes = records.with_notes(user.id, date_from, date_to) if link.include_notes else []
     page = render_template(
         "share/report.html",
         token=token,
-        patient_name=user.name_for_display,
-        **chart_context(user, date_from, date_to),
-        presets=REPORT_PRESETS,
-        preset=preset,
-        sessions=[(numbers[s.id], s) for s in sessions],
-        include_notes=link.include_notes,
-        notes=notes,
-        tz=zone(user.timezone),
-        tz_name=user.timezone,
-        generated=utcnow().astimezone(zone(user.timezone)).strftime("%d %b %Y %H:%M"),
+        preset_endpoint="share.report",
+        preset_args={"token": token},
+        **report_context(user, link.include_notes),
     )
     return page, 200, REPORT_HEADERS
 
@@ -177,9 +156,7 @@ def report_summary(token):
     if link is None:
         return _gone()
     user = db.session.get(User, link.user_id)
-    date_from, date_to, _, _ = chosen_range(
-        user.timezone, lambda: first_date(user.id), REPORT_PRESETS
-    )
+    date_from, date_to, _ = report_range(user)
     response = summary_pdf_response(user, date_from, date_to, link.include_notes)
     response.headers.update(REPORT_HEADERS)
     return response

@@ -18,6 +18,8 @@ LIMITS = {
     "practitioner": 120,
     "label": 80,
     "display_name": 80,
+    "practice": 120,
+    "recorded_by": 250,
     "term_label": 60,
 }
 MAX_LOCATIONS = 30

@@ -24,6 +24,7 @@ from helpers import (  # noqa: E402
     postgres_execute,
     postgres_url,
     register,
+    register_practitioner,
     smtp_server,
 )
 
@@ -95,6 +96,15 @@ def other_api(app):
     other = app.test_client()
     assert register(other, email="other@example.com").status_code == 303
     return Api(other)
+
+
+@pytest.fixture
+def practitioner_api(app):
+    """A signed-up, logged-in practitioner, in a separate client."""
+    client = app.test_client()
+    response = register_practitioner(client)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return Api(client)
 
 
 def pytest_collection_modifyitems(items):

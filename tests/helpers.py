@@ -220,6 +220,33 @@ def register(client, email="pat@example.com", password=PASSWORD, timezone="Europ
     )
 
 
+def register_practitioner(
+    client, email="lee@example.com", practice="Northside Acupuncture", name="Dr Sam Lee"
+):
+    """Sign a practitioner up through the real form."""
+    token = page_csrf(client, "/register")
+    return client.post(
+        "/register",
+        data={
+            "email": email,
+            "password": PASSWORD,
+            "timezone": "Europe/London",
+            "role": "practitioner",
+            "practice": practice,
+            "display_name": name,
+            "csrf_token": token,
+        },
+    )
+
+
+def connect(patient_api, practitioner_api, include_notes=False):
+    """Connect the patient to the practitioner by code; the connection (care-team shape)."""
+    code = practitioner_api.get("/practice/code").get_json()["code"]
+    response = patient_api.post("/care-team", {"code": code, "include_notes": include_notes})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
 def login(client, email="pat@example.com", password=PASSWORD, **extra):
     """Log in through the real form."""
     token = page_csrf(client, "/login")

@@ -81,17 +81,23 @@ def test_seed_demo_creates_ten_weeks_and_eight_sessions(app, runner):
         assert (today - min(dates)).days == 69
         assert len(dates) > 110
         sessions = db.session.scalars(
-            select(AcupunctureSession).order_by(AcupunctureSession.started_at)
+            select(AcupunctureSession)
+            .where(AcupunctureSession.user_id == user.id)
+            .order_by(AcupunctureSession.started_at)
         ).all()
         assert len(sessions) == SESSION_COUNT
         days = [session.local_date for session in sessions]
         gaps = [(b - a).days for a, b in zip(days, days[1:], strict=False)]
         assert gaps == [7] * (SESSION_COUNT - 1)
         early = db.session.scalar(
-            select(func.avg(Entry.overall)).where(Entry.local_date < sessions[0].local_date)
+            select(func.avg(Entry.overall)).where(
+                Entry.user_id == user.id, Entry.local_date < sessions[0].local_date
+            )
         )
         late = db.session.scalar(
-            select(func.avg(Entry.overall)).where(Entry.local_date > sessions[-1].local_date)
+            select(func.avg(Entry.overall)).where(
+                Entry.user_id == user.id, Entry.local_date > sessions[-1].local_date
+            )
         )
         assert early - late > 2.5, "pain eases over the course"
 
@@ -103,10 +109,12 @@ def test_seed_demo_twice_keeps_one_patient_and_reset_recreates(app, runner):
     reset = runner.invoke(args=["seed-demo", "--reset"])
     assert reset.exit_code == 0 and "Created" in reset.output
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(User)) == 1
-        assert (
-            db.session.scalar(select(func.count()).select_from(AcupunctureSession)) == SESSION_COUNT
-        )
+        demo = db.session.scalars(select(User).where(User.email == DEMO_EMAIL)).all()
+        assert len(demo) == 1
+        # The demo practitioner and four generated patients (section 13) come with it.
+        assert db.session.scalar(select(func.count()).select_from(User)) == 6
+        sessions = select(func.count()).where(AcupunctureSession.user_id == demo[0].id)
+        assert db.session.scalar(sessions) == SESSION_COUNT
 
 
 @sqlite_only
@@ -154,3 +162,24 @@ def test_upgrade_from_the_first_revision_keeps_every_row(tmp_path):
         assert db.session.get(User, 1).email == "old@example.com"
         assert "share_links" in inspect(db.engine).get_table_names()
         db.engine.dispose()
+
+
+def test_seed_demo_adds_a_practitioner_with_patients_in_every_state(app, runner):
+    from helpers import Api, login
+
+    from diary.cli import PRACTITIONER_EMAIL, PRACTITIONER_PASSWORD
+
+    result = runner.invoke(args=["seed-demo"])
+    assert "practitioner@example.com / acupuncture-demo" in result.output
+    client = app.test_client()
+    assert login(client, PRACTITIONER_EMAIL, PRACTITIONER_PASSWORD).status_code == 303
+    rows = Api(client).get("/practice/patients").get_json()["patients"]
+    found = {row["display_name"]: row for row in rows}
+    assert [row["display_name"] for row in rows][:2] == ["Tom Becker", "Priya Shah"]
+    assert found["Tom Becker"]["flags"] == ["worse"]
+    assert found["Priya Shah"]["flags"] == ["not_logging"]
+    assert found["Maria Lopez"]["progress"]["category"] in ("substantial", "moderate")
+    assert found["Alex Demo"]["flags"] == [] and found["Alex Demo"]["last_session"]["number"] == 8
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    again = Api(client).get("/practice/patients").get_json()["patients"]
+    assert len(again) == len(rows) == 5

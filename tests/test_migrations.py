@@ -11,7 +11,8 @@ from sqlalchemy import inspect, text
 from diary import resource_dir
 from diary.core.extensions import db
 
-HEAD = "0008"
+HEAD = "0010"
+HEAD_FILE = "0010_care_team.py"
 
 
 def fill(api, entries=12, sessions=3):
@@ -109,7 +110,7 @@ def test_downgrade_to_the_first_revision_and_back_keeps_every_entry(app, api):
     fill(api)
     before = row_counts(app)
     with app.app_context():
-        for revision in ("0004", "0003", "0002", "0001"):
+        for revision in ("0009", "0005", "0004", "0003", "0002", "0001"):
             downgrade(revision=revision)
             counts = row_counts(app)
             kept = {table: before[table] for table in counts}
@@ -123,7 +124,7 @@ def test_downgrade_to_the_first_revision_and_back_keeps_every_entry(app, api):
 
 
 def test_the_migrations_folder_is_the_one_the_app_uses():
-    assert Path(resource_dir("migrations"), "versions", f"{HEAD}_push_and_reminders.py").is_file()
+    assert Path(resource_dir("migrations"), "versions", HEAD_FILE).is_file()
 
 
 def test_the_record_counts_are_filled_in_by_the_upgrade(app, api, other_api):
@@ -164,3 +165,12 @@ def test_down_to_0005_and_back_keeps_every_other_row_and_responses_start_again(a
     assert counts == [0]
     assert api.post("/responses", response_body()).status_code == 201
     assert len(api.get("/entries").get_json()["entries"]) == 6
+
+
+def test_accounts_from_before_practitioners_become_patients(app, api):
+    fill(api, entries=2, sessions=1)
+    with app.app_context():
+        downgrade(revision="0008")
+        upgrade()
+    assert api.get("/me").get_json()["role"] == "patient"
+    assert len(api.get("/entries").get_json()["entries"]) == 2

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 
 import helpers
 import httpx
+import pyotp
 import pytest
 from helpers import (
     PASSWORD,
@@ -35,6 +36,7 @@ from helpers import (
     new_id,
     push_keys,
     register,
+    register_practitioner,
     response_body,
     serving,
     session_body,
@@ -498,6 +500,30 @@ def test_a_journey_through_every_operation_matches_the_document(app, checker, do
         assert download.status_code == 200
         assert download.headers["Content-Disposition"].startswith("attachment; filename=")
 
+    # Section 13: a practitioner, the care team and the practitioner's routes.
+    other = app.test_client()
+    assert register_practitioner(other).status_code == 303
+    practice = CheckedApi(other, checker)
+    assert practice.get("/practice/code").status_code == 200
+    code = practice.post("/practice/code").get_json()["code"]
+    assert api.post("/care-team", {"code": "ABCD-EFGH-JKLM"}).status_code == 404
+    member = api.post("/care-team", {"code": code, "include_notes": None})
+    assert member.status_code == 201
+    assert api.post("/care-team", {"code": code}).status_code == 409
+    connection = member.get_json()["id"]
+    assert api.patch(f"/care-team/{connection}", {"include_notes": True}).status_code == 200
+    assert practice.get("/practice/patients").get_json()["patients"][0]["id"] == connection
+    assert practice.get(f"/practice/patients/{connection}/trends").status_code == 200
+    visit = session_body(started_at="2026-03-17T10:00:00Z")
+    assert practice.post(f"/practice/patients/{connection}/sessions", visit).status_code == 201
+    assert practice.post(f"/practice/patients/{connection}/sessions", visit).status_code == 200
+    assert api.get("/care-team").get_json()["care_team"][0]["access_log"]
+    assert practice.delete(f"/practice/patients/{connection}").status_code == 204
+    assert practice.get(f"/practice/patients/{connection}/trends").status_code == 404
+    again = api.post("/care-team", {"code": code}).get_json()["id"]
+    assert api.delete(f"/care-team/{again}").status_code == 204
+    api.operations |= practice.operations
+
     restore = valid_backup_document()
     assert api.post("/import/backup", restore).status_code == 200
     upload = {"file": (io.BytesIO(json.dumps(restore).encode()), "backup.json")}
@@ -514,6 +540,14 @@ def test_a_journey_through_every_operation_matches_the_document(app, checker, do
     assert api.post("/entries", entry_body(), headers={"X-CSRFToken": "x"}).status_code == 400
     too_big = api.post("/entries", entry_body(notes="x" * (1024 * 1024)))
     assert too_big.status_code == 413
+    secret = api.post("/me/totp").get_json()["secret"]
+    assert api.post("/me/totp/confirm", {"code": "12345"}).status_code == 422
+    confirmed = api.post("/me/totp/confirm", {"code": pyotp.TOTP(secret).now()})
+    assert len(confirmed.get_json()["recovery_codes"]) == 10
+    assert api.post("/me/totp").status_code == 409
+    assert api.delete("/me/totp", {"password": "not it"}).status_code == 422
+    assert api.delete("/me/totp", {"password": PASSWORD}).status_code == 204
+
     assert api.delete("/me", {"password": "not it"}).status_code == 422
     assert api.delete("/me", {"password": PASSWORD}).status_code == 204
     assert api.get("/me").status_code == 401

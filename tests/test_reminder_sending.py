@@ -24,7 +24,6 @@ from diary.models import PushSubscription, Reminder, User
 from diary.services import push, reminders
 from diary.services.reminder_sender import send_due
 
-
 RED_FLAGS = ("saddle_numbness", "bladder", "bowel", "both_legs", "sexual")
 
 

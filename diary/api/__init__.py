@@ -43,13 +43,16 @@ def validation_failed(error):
 
 
 from . import (  # noqa: E402,F401  (routes attach themselves to bp)
+    care_team,
     exports,
     me,
     openapi,
+    practice,
     push,
     questionnaires,
     records,
     reminders,
     shares,
+    totp,
     trends,
 )

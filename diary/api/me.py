@@ -16,13 +16,17 @@ from . import bp
 
 def me_dict(user):
     """The profile in its API shape, with a CSRF token for unsafe requests."""
-    return {
+    shape = {
         "email": user.email,
         "display_name": user.display_name,
         "timezone": user.timezone,
         "email_verified": user.email_verified,
+        "role": user.role,
         "csrf_token": generate_csrf(),
     }
+    if user.is_practitioner:
+        shape["practice"] = user.practice
+    return shape
 
 
 @bp.get("/me")

@@ -151,6 +151,12 @@ def _record_schemas(kind):
             target[field.name] = _field_schema(field, output)
         if field.required:
             required_inputs.append(field.group or field.name)
+    for extra, (limit, description) in kind.readonly.items():
+        outputs[extra] = {**_text(limit), "description": description}
+        inputs[extra] = {
+            **_nullable(_text(limit)),
+            "description": "Ignored: set by the server (a backup restore keeps it)",
+        }
     outputs.update({name: schema for name, _, schema in kind.outputs})
     outputs.update(
         {
@@ -397,7 +403,7 @@ SCHEMAS = {
     **{name: schema for kind in KINDS for name, schema in _record_schemas(kind).items()},
     "Me": {
         "type": "object",
-        "required": ["email", "display_name", "timezone", "email_verified", "csrf_token"],
+        "required": ["email", "display_name", "timezone", "role", "email_verified", "csrf_token"],
         "properties": {
             "email": {"type": "string"},
             "display_name": {"type": "string"},
@@ -406,6 +412,16 @@ SCHEMAS = {
                 "type": "boolean",
                 "description": "Whether the address was confirmed through a mailed link (a "
                 "new address starts unconfirmed)",
+            },
+            "role": {
+                "type": "string",
+                "enum": ["patient", "practitioner"],
+                "description": "A practitioner has no diary: the diary routes answer 404",
+            },
+            "practice": {
+                "type": "string",
+                "maxLength": LIMITS["practice"],
+                "description": "The practitioner's practice (practitioners only)",
             },
             "csrf_token": {"type": "string"},
         },
@@ -622,6 +638,86 @@ SCHEMAS = {
             },
         },
     },
+    "CareTeamMember": _object(
+        {
+            "id": {
+                "type": "string",
+                "format": "uuid",
+                "description": "The connection's id (the practitioner uses the same one)",
+            },
+            "practitioner": _object(
+                {
+                    "display_name": {"type": "string"},
+                    "practice": {"type": "string"},
+                }
+            ),
+            "since": INSTANT,
+            "include_notes": {"type": "boolean"},
+            "access_log": {
+                "type": "array",
+                "description": "Newest first (at most 200): when the practitioner opened what",
+                "items": _object(
+                    {
+                        "at": INSTANT,
+                        "what": {
+                            "type": "string",
+                            "description": "report, trends, session_logged or summary_pdf",
+                        },
+                    }
+                ),
+            },
+        },
+        "A practitioner connected to the patient (section 13)",
+    ),
+    "PatientRow": _object(
+        {
+            "id": {
+                "type": "string",
+                "format": "uuid",
+                "description": "The connection's id (never the patient's account id)",
+            },
+            "display_name": {"type": "string", "description": '"Patient" when none is set'},
+            "since": {**INSTANT, "description": "When the patient connected"},
+            "last_entry_date": {**DATE, "type": ["string", "null"]},
+            "days_logged_7": {"type": "integer", "minimum": 0, "maximum": 7},
+            "overall_7d": {
+                **NULLABLE_MEAN,
+                "description": "Mean overall pain of the entries dated today - 6 ... today "
+                "(the patient's today)",
+            },
+            "leg_7d": NULLABLE_MEAN,
+            "progress": _object(
+                {
+                    "percent": {"type": ["number", "null"]},
+                    "category": {"type": ["string", "null"], "enum": [*CATEGORIES, None]},
+                },
+                "Overall pain's section 7 progress, as the patient's own trends have it "
+                "(nulls without entries)",
+            ),
+            "latest_peg": {"type": ["number", "null"], "description": "The latest PEG score"},
+            "last_session": {
+                "anyOf": [
+                    _object({"number": {"type": "integer", "minimum": 1}, "local_date": DATE}),
+                    {"type": "null"},
+                ]
+            },
+            "flags": {
+                "type": "array",
+                "items": {
+                    "type": "string",
+                    "enum": ["red_flag", "worse", "not_logging", "check_in_due"],
+                },
+                "description": "Most urgent first",
+            },
+        },
+        "One connected patient on the dashboard",
+    ),
+    "ConnectCode": _object(
+        {
+            "code": {"type": "string", "pattern": "^[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){2}$"},
+            "url": {"type": "string", "description": "FLASK_PUBLIC_URL + /connect/<code>"},
+        }
+    ),
     "Term": {
         "type": "object",
         "required": ["key", "label", "custom"],
@@ -695,6 +791,8 @@ TAGS = [
     {"name": "push", "description": "Web Push on the patient's devices (section 12)"},
     {"name": "reminders", "description": "When to remind the patient to log (section 12)"},
     {"name": "exports", "description": "The diary as CSV, FHIR or a backup, and restores"},
+    {"name": "care_team", "description": "The patient's practitioners and what they opened"},
+    {"name": "practice", "description": "The practitioner's workspace (practitioners only)"},
     {"name": "document", "description": "This document"},
 ]
 RECORD_HEADERS = ("ETag",)
@@ -877,6 +975,179 @@ def _record_paths(plural, singular, input_schema, schema, what, filters=()):
         },
     }
     return {f"/api/v1/{plural}": collection, f"/api/v1/{plural}/{{record_id}}": item}
+
+
+CONNECTION_ID = {
+    "name": "connection_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The connection's id (never an account id)",
+}
+PATIENTS_ONLY = "Not found, or not a patient's route (a practitioner has no diary)"
+PRACTITIONERS_ONLY = (
+    "Not found: no such connection of this practitioner (ended, another's, any other id), "
+    "or the caller is not a practitioner"
+)
+
+
+def _care_team_paths():
+    member = _ref("CareTeamMember")
+    return {
+        "/api/v1/care-team": {
+            "get": {
+                "operationId": "listCareTeam",
+                "tags": ["care_team"],
+                "summary": "The patient's practitioners, notes on or off, and their access log",
+                "responses": {
+                    "200": _json(
+                        _object({"care_team": {"type": "array", "items": member}})
+                    ),
+                    "404": _error(PATIENTS_ONLY),
+                    **UNAUTHORIZED,
+                },
+            },
+            "post": {
+                "operationId": "connectPractitioner",
+                "tags": ["care_team"],
+                "summary": "Connect to the practitioner with this code (the patient consents)",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["code"],
+                        "properties": {
+                            "code": {
+                                "type": "string",
+                                "description": "12 characters; case, spaces and dashes ignored",
+                            },
+                            "include_notes": _nullable(
+                                {"type": "boolean", "default": False}, f"{NULL_NOTE} (false)"
+                            ),
+                        },
+                    }
+                ),
+                "responses": {
+                    "201": _json(member, "Connected"),
+                    "404": _error("No practitioner has this code (one answer for every cause)"),
+                    "409": _error("Already connected to this practitioner"),
+                    **UNSAFE,
+                    "429": _rate_limited("Too many codes tried (RATELIMIT_CONNECT)"),
+                },
+            },
+        },
+        "/api/v1/care-team/{connection_id}": {
+            "parameters": [CONNECTION_ID],
+            "patch": {
+                "operationId": "updateCareTeamMember",
+                "tags": ["care_team"],
+                "summary": "Share notes with this practitioner, or stop",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["include_notes"],
+                        "properties": {"include_notes": {"type": "boolean"}},
+                    }
+                ),
+                "responses": {"200": _json(member), "404": _error("Not found"), **UNSAFE},
+            },
+            "delete": {
+                "operationId": "disconnectCareTeamMember",
+                "tags": ["care_team"],
+                "summary": "End the connection: the practitioner's next request is refused",
+                "responses": {
+                    "204": {"description": "Disconnected"},
+                    "404": _error("Not found"),
+                    **UNSAFE,
+                },
+            },
+        },
+    }
+
+
+def _practice_paths():
+    code = _ref("ConnectCode")
+    return {
+        "/api/v1/practice/code": {
+            "get": {
+                "operationId": "getConnectCode",
+                "tags": ["practice"],
+                "summary": "The practitioner's connect code and the URL of its QR code",
+                "responses": {
+                    "200": _json(code),
+                    "404": _error(PRACTITIONERS_ONLY),
+                    **UNAUTHORIZED,
+                },
+            },
+            "post": {
+                "operationId": "replaceConnectCode",
+                "tags": ["practice"],
+                "summary": "Replace the connect code (the old one stops working at once)",
+                "responses": {"200": _json(code), "404": _error(PRACTITIONERS_ONLY), **UNSAFE},
+            },
+        },
+        "/api/v1/practice/patients": {
+            "get": {
+                "operationId": "listPatients",
+                "tags": ["practice"],
+                "summary": "Every connected patient, those needing attention first (red flag, "
+                "worse, not logging, check-in due; then by name); not in the access logs",
+                "responses": {
+                    "200": _json(
+                        _object({"patients": {"type": "array", "items": _ref("PatientRow")}})
+                    ),
+                    "404": _error(PRACTITIONERS_ONLY),
+                    **UNAUTHORIZED,
+                },
+            }
+        },
+        "/api/v1/practice/patients/{connection_id}": {
+            "parameters": [CONNECTION_ID],
+            "delete": {
+                "operationId": "endPatientConnection",
+                "tags": ["practice"],
+                "summary": "End the connection from the practitioner's side",
+                "responses": {
+                    "204": {"description": "Disconnected"},
+                    "404": _error(PRACTITIONERS_ONLY),
+                    **UNSAFE,
+                },
+            },
+        },
+        "/api/v1/practice/patients/{connection_id}/trends": {
+            "parameters": [CONNECTION_ID],
+            "get": {
+                "operationId": "getPatientTrends",
+                "tags": ["practice"],
+                "summary": "The patient's trends, byte for byte their own GET /api/v1/trends "
+                "(written to their access log)",
+                "parameters": RANGE,
+                "responses": {
+                    "200": _json(_ref("Trends")),
+                    "404": _error(PRACTITIONERS_ONLY),
+                    "422": _error("Bad dates, from after to, or a range over 10 years"),
+                    **UNAUTHORIZED,
+                },
+            },
+        },
+        "/api/v1/practice/patients/{connection_id}/sessions": {
+            "parameters": [CONNECTION_ID],
+            "post": {
+                "operationId": "logPatientSession",
+                "tags": ["practice"],
+                "summary": "Log the visit's session into the patient's diary (recorded_by is "
+                "the practitioner; the patient may edit or delete it)",
+                "requestBody": _body(_ref("SessionInput")),
+                "responses": {
+                    "201": _json(_ref("Session"), "Created", RECORD_HEADERS),
+                    "200": _json(_ref("Session"), "A replay of the same id and content",
+                                 RECORD_HEADERS),
+                    "404": _error(PRACTITIONERS_ONLY),
+                    "409": _error("The id is used by a different record"),
+                    **UNSAFE,
+                },
+            },
+        },
+    }
 
 
 def _finish(paths):
@@ -1151,6 +1422,72 @@ def document():
                     **UNSAFE,
                 },
             },
+        },
+        "/api/v1/me/totp": {
+            "post": {
+                "operationId": "startTotp",
+                "tags": ["account"],
+                "summary": "Set up two-factor login: a new secret and its otpauth:// URL (it is on "
+                "once POST /me/totp/confirm gets a right code)",
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "secret": {"type": "string", "description": "Base32"},
+                                "otpauth_url": {"type": "string", "pattern": "^otpauth://totp/"},
+                            }
+                        )
+                    ),
+                    **UNSAFE,
+                    "409": _error("Two-factor login is already on (turn it off first)"),
+                },
+            },
+            "delete": {
+                "operationId": "stopTotp",
+                "tags": ["account"],
+                "summary": "Turn two-factor login off",
+                "requestBody": password_body,
+                "responses": {
+                    "204": {"description": "Off; the secret and recovery codes are gone"},
+                    **UNSAFE,
+                    "422": _error("The password is missing or not right"),
+                    **PASSWORD_CHECKED,
+                },
+            },
+        },
+        "/api/v1/me/totp/confirm": {
+            "post": {
+                "operationId": "confirmTotp",
+                "tags": ["account"],
+                "summary": "Turn two-factor login on with a code from the app; the ten recovery "
+                "codes are only in this answer",
+                "requestBody": _body(
+                    {
+                        "type": "object",
+                        "required": ["code"],
+                        "properties": {"code": {"type": "string", "description": "6 digits"}},
+                    }
+                ),
+                "responses": {
+                    "200": _json(
+                        _object(
+                            {
+                                "recovery_codes": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "string",
+                                        "pattern": "^[A-Z2-9]{5}-[A-Z2-9]{5}$",
+                                    },
+                                    "minItems": 10,
+                                    "maxItems": 10,
+                                }
+                            }
+                        )
+                    ),
+                    **UNSAFE,
+                    "422": _error("Nothing set up yet, or the code is not right"),
+                },
+            }
         },
         "/api/v1/vocabulary": {
             "get": {
@@ -1441,6 +1778,8 @@ def document():
                 },
             }
         },
+        **_care_team_paths(),
+        **_practice_paths(),
         **{
             path: item
             for kind in KINDS

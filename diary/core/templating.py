@@ -2,6 +2,8 @@
 
 from datetime import date, datetime
 
+import segno
+
 from .cdn import CHART_SCRIPTS, plugin_source, script_url
 
 # English names, whatever the server's locale: strftime's %a and %b follow LC_TIME.
@@ -41,6 +43,13 @@ def friendly_range(first, last):
     if start.year == end.year:
         text = text.rsplit(" ", 1)[0]
     return f"{text} – {friendly_date(end)}"
+
+
+def qr_svg(text, title):
+    """``text`` (a URL) as an inline SVG QR code, made here (no outside service)."""
+    return segno.make(text, error="m").svg_inline(
+        scale=5, border=2, svgclass="qr-code", omitsize=True, title=title
+    )
 
 
 def register(app):

@@ -158,6 +158,8 @@ class RecordKind:
     def api_name(self):
         """The kind's schema name in the API document: ``Entry``, ``QuestionnaireResponse``."""
         return self.schema_name or self.name.capitalize()
+    # Text the server writes and the API shows but no PUT changes: name -> (limit, description).
+    readonly: dict = field(default_factory=dict)
 
     @property
     def field_names(self):
@@ -237,6 +239,8 @@ class RecordKind:
                 shape[item.name] = value
         for name, dump, _ in self.outputs:
             shape[name] = dump(getattr(record, name))
+        for name in self.readonly:
+            shape[name] = getattr(record, name)
         shape["version"] = record.version
         shape["created_at"] = iso_instant(record.created_at)
         shape["updated_at"] = iso_instant(record.updated_at)

@@ -93,9 +93,11 @@ def with_notes(user_id, date_from, date_to):
     return db.session.scalars(query.order_by(Entry.recorded_at, Entry.id)).all()
 
 
-def create(kind, user, cleaned, now=None):
+def create(kind, user, cleaned, now=None, readonly=None):
     """Store a new record, or answer a replay: returns ``(record, created)``; raises Conflict,
-    or QuotaExceeded when the patient holds ``MAX_PER_ACCOUNT`` records of the kind."""
+    or QuotaExceeded when the patient holds ``MAX_PER_ACCOUNT`` records of the kind.
+
+    ``readonly`` sets the kind's server-written fields (a session's ``recorded_by``)."""
     now = now or utcnow()
     record_id = cleaned.get("id") or str(uuid.uuid4())
     instant = cleaned.get(kind.time_field) or now
@@ -109,6 +111,7 @@ def create(kind, user, cleaned, now=None):
         **{kind.time_field: instant},
         **{name: cleaned[name] for name in kind.field_names},
         **kind.derived(cleaned),
+        **(readonly or {}),
     )
     # The count came with the patient's row at the start of the request (kept by every flush,
     # see models.counted): no query. Requests racing at the very edge may each add one.

@@ -23,4 +23,11 @@ SESSION = RecordKind(
         Field("pain_after", SCORE, "Pain right after", description="Pain right after, 0-10"),
         Field("notes", TEXT, "Note", limit=LIMITS["notes"]),
     ),
+    readonly={
+        "recorded_by": (
+            LIMITS["recorded_by"],
+            '"Name, Practice" of the connected practitioner who logged it at the visit; "" '
+            "when the patient did",
+        )
+    },
 )

@@ -21,17 +21,29 @@ from ..core.logs import log_event, log_success
 from ..core.throttle import TooManyAttempts, password_attempt, password_failed
 from ..core.timeutil import is_timezone, utcnow
 from ..models import (
+    PATIENT,
+    PRACTITIONER,
+    ROLES,
     AcupunctureSession,
     CustomTerm,
     Entry,
     PushSubscription,
     QuestionnaireResponse,
+    RecoveryCode,
     Reminder,
     ShareLink,
     User,
     new_session_nonce,
 )
-from ..validation import PASSWORD_MAX, PASSWORD_MIN, ValidationError, check_text
+from ..validation import (
+    LIMITS,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    ValidationError,
+    check_text,
+    text_value,
+)
+from . import care_team
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 # argon2id. "full": the library's recommended parameters (RFC 9106's second choice: 64 MiB,
@@ -97,6 +109,14 @@ def hash_password(password):
     return _hasher()[0].hash(password)
 
 
+def matches_hash(stored_hash, value):
+    """Whether ``value`` is what the argon2 ``stored_hash`` was made from (recovery codes)."""
+    try:
+        return _hasher()[0].verify(stored_hash, value)
+    except (VerificationError, InvalidHashError, UnicodeEncodeError, TypeError):
+        return False
+
+
 def verify_password(user, password, email=None):
     """Check ``password`` against ``user`` (None spends the same time and fails).
 
@@ -128,9 +148,36 @@ def find_by_email(email):
     return db.session.scalar(select(User).where(User.email == email))
 
 
-def register(email, password, timezone, confirm=None):
-    """Create a patient; raises ValidationError naming each bad field."""
+def clean_role(role, practice, display_name=""):
+    """``(role, practice, display_name)`` of a new account (section 13): a practitioner names
+    their practice (1-120 characters); a patient has none. Raises ValidationError."""
+    role = role or PATIENT
     fields = {}
+    if role not in ROLES:
+        fields["role"] = "must be patient or practitioner"
+    cleaned = {}
+    for name, value, limit in (
+        ("practice", practice, LIMITS["practice"]),
+        ("display_name", display_name, LIMITS["display_name"]),
+    ):
+        try:
+            cleaned[name] = " ".join(text_value(value, limit).split())
+        except ValueError as error:
+            fields[name] = str(error)
+    if role == PRACTITIONER and "practice" not in fields and not cleaned["practice"]:
+        fields["practice"] = "is required for a practitioner: the name of your practice or clinic"
+    if fields:
+        raise ValidationError(fields)
+    return role, cleaned["practice"] if role == PRACTITIONER else "", cleaned["display_name"]
+
+
+def register(email, password, timezone, confirm=None, role=PATIENT, practice="", display_name=""):
+    """Create a patient or a practitioner; raises ValidationError naming each bad field."""
+    fields = {}
+    try:
+        role, practice, display_name = clean_role(role, practice, display_name)
+    except ValidationError as error:
+        fields.update(error.fields)
     try:
         email = normalise_email(email)
     except ValueError as error:
@@ -149,7 +196,9 @@ def register(email, password, timezone, confirm=None):
         email=email,
         password_hash=hash_password(password),  # before the insert takes the write lock
         timezone=timezone if is_timezone(timezone) else "UTC",
-        display_name="",
+        display_name=display_name,
+        role=role,
+        practice=practice,
     )
     db.session.add(user)
     try:
@@ -157,7 +206,7 @@ def register(email, password, timezone, confirm=None):
     except IntegrityError:
         db.session.rollback()  # the same address signed up a moment ago
         raise ValidationError({"email": taken}) from None
-    log_success("signed_up", user.id)
+    log_success("signed_up", user.id, role=role)
     return user
 
 
@@ -193,6 +242,7 @@ def end_all_logins(user):
 def delete_account(user):
     """Remove the patient and every row that belongs to them."""
     user_id = user.id
+    care_team.forget_account(user_id)
     for model in (
         Entry,
         AcupunctureSession,
@@ -201,6 +251,7 @@ def delete_account(user):
         ShareLink,
         PushSubscription,
         Reminder,
+        RecoveryCode,
     ):
         db.session.execute(delete(model).where(model.user_id == user_id))
     db.session.execute(delete(User).where(User.id == user_id))

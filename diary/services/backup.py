@@ -14,6 +14,7 @@ again, so a restore still writes all or nothing (and restoring again is safe).
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +26,7 @@ from ..core.timeutil import iso_instant, local_date, local_today, parse_date, pa
 from ..models import CustomTerm, counted, retag
 from ..records import KINDS
 from ..records import service as records
-from ..validation import ValidationError, term_label
+from ..validation import ValidationError, term_label, text_value
 from ..vocabulary import BUILT_IN, CUSTOMISABLE
 from . import terms
 
@@ -348,6 +349,10 @@ def _stored_fields(kind, item, cleaned, user, now, path, problems):
     except ValidationError as error:
         for name, message in error.fields.items():
             problems.add(f"{path}.{name}", message)
+    kept = {
+        name: _optional(path, name, item, partial(_text, limit=limit), problems)
+        for name, (limit, _) in kind.readonly.items()
+    }
     if len(problems.fields) > found:
         return None
     return {
@@ -360,6 +365,7 @@ def _stored_fields(kind, item, cleaned, user, now, path, problems):
         "updated_at": updated_at or created_at or now,
         **{name: cleaned[name] for name in kind.field_names},
         **derived,
+        **{name: value or "" for name, value in kept.items()},
     }
 
 
@@ -382,6 +388,10 @@ def _date_near(instant):
         return day
 
     return check
+
+
+def _text(value, limit):
+    return text_value(value, limit)
 
 
 def _version(value):

@@ -6,11 +6,25 @@ per-worker cache keyed by the patient's data tag.
 """
 
 from .cache import TrendsCache, trends_for, trends_json
-from .compute import MEASURES, Point, ResponseRow, SessionRow, Tags, charted, compute_trends
+from .compute import (
+    MEASURES,
+    DayStats,
+    Point,
+    ResponseRow,
+    SessionRow,
+    Tags,
+    Timeline,
+    charted,
+    compute_trends,
+    progress_of,
+)
 from .query import dates_with, first_date, last_date, load_trends
 
 __all__ = [
     "MEASURES",
+    "DayStats",
+    "Timeline",
+    "progress_of",
     "Point",
     "ResponseRow",
     "SessionRow",

@@ -403,6 +403,21 @@ def _progress_for(timeline, day_stats, sessions, measure, date_to, tz_name):
     }
 
 
+def progress_of(day_stats, timeline, first_session_start, measure, date_to, tz_name):
+    """One measure's ``progress`` (section 7) from partial data, as the trends document has it.
+
+    ``day_stats`` must hold every date of the baseline fallback window (the first date with the
+    measure and the 6 after) and of the current window (the latest date on or before ``date_to``
+    with the measure and the 6 before); ``timeline`` every entry of the 7 days before the first
+    session (``first_session_start``, None without sessions). The practitioner's dashboard
+    loads just that for all its patients at once.
+    """
+    sessions = []
+    if first_session_start is not None:
+        sessions = [SessionRow("", first_session_start, None, "", [], None, None)]
+    return _progress_for(timeline, day_stats, sessions, measure, date_to, tz_name)
+
+
 def _tag_key(name, item):
     return (item["region"], item["side"]) if name == "locations" else item
 

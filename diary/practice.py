@@ -1,0 +1,164 @@
+"""The practitioner's workspace (PRODUCT.md section 13): the dashboard of connected patients,
+a patient's report, logging the session of a visit, the connect code.
+
+``access.guard`` lets only practitioners in, and for ``<connection_id>`` routes re-reads the
+connection on every request (``g.connection``, ``g.patient``) and writes the access log.
+"""
+
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from .charts import report_context
+from .core.templating import qr_svg
+from .http import connect_url
+from .records import SESSION
+from .records import service as records
+from .services import care_team, dashboard, terms, visits
+from .validation import ValidationError
+
+bp = Blueprint("practice", __name__)
+CATEGORY_SHORT = {
+    "substantial": "substantial improvement",
+    "moderate": "moderate improvement",
+    "minimal": "minimal improvement",
+    "no_change": "no real change",
+    "worse": "worse",
+    "too_early": "too early to say",
+}
+FLAG_WORDS = {
+    "red_flag": "Red flag",
+    "worse": "Worse",
+    "not_logging": "Not logging",
+    "check_in_due": "Check-in due",
+}
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page here belongs to a logged-in practitioner (``access.guard`` checks the role)."""
+
+
+@bp.after_request
+def no_store(response):
+    """Practitioner pages hold patients' health data: never kept by the browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/practice")
+def dashboard_page():
+    """Every connected patient, those needing attention first; a search and a privacy blur."""
+    rows = dashboard.patient_rows(current_user.id)
+    query = request.args.get("q", "").strip()[:80]
+    shown = [row for row in rows if dashboard.matches(row, query)] if query else rows
+    return render_template(
+        "practice/dashboard.html",
+        rows=shown,
+        total=len(rows),
+        query=query,
+        private=session.get("practice_privacy", False),
+        category_words=CATEGORY_SHORT,
+        flag_words=FLAG_WORDS,
+    )
+
+
+@bp.post("/practice/privacy")
+def privacy():
+    """Blur patients' names on screen, or stop (kept for this login)."""
+    session["practice_privacy"] = not session.get("practice_privacy", False)
+    return redirect(url_for("practice.dashboard_page"), code=303)
+
+
+@bp.get("/practice/code")
+def code():
+    """The connect code to give patients, with its QR code, printable on A5 for the desk."""
+    current = care_team.code_of(current_user)
+    url = connect_url(current)
+    return render_template(
+        "practice/code.html",
+        code=care_team.grouped(current),
+        url=url,
+        qr=qr_svg(url, "QR code to connect to your practitioner"),
+    )
+
+
+@bp.post("/practice/code")
+def new_code():
+    """Replace the connect code: the old one (and its printed QR code) stops working at once."""
+    care_team.replace_code(current_user)
+    flash("New code made: the old one no longer works. Print the new one.", "success")
+    return redirect(url_for("practice.code"), code=303)
+
+
+@bp.get("/practice/patients/<connection_id>")
+def patient(connection_id):
+    """The patient's report (the share link's report), with notes only if they agreed."""
+    return render_template(
+        "practice/patient.html",
+        connection=g.connection,
+        preset_endpoint="practice.patient",
+        preset_args={"connection_id": connection_id},
+        **report_context(g.patient, g.connection.include_notes),
+    )
+
+
+def _session_form(values, errors=None, status=200):
+    words = terms.vocabulary_for(g.patient.id)
+    return (
+        render_template(
+            "practice/session_form.html",
+            connection=g.connection,
+            patient_name=g.patient.name_for_display,
+            values=values,
+            errors=errors or {},
+            techniques=words["techniques"],
+        ),
+        status,
+    )
+
+
+@bp.route("/practice/patients/<connection_id>/sessions/new", methods=["GET", "POST"])
+def new_session(connection_id):
+    """Log the session of this visit into the patient's diary."""
+    if request.method == "GET":
+        return _session_form(SESSION.form_values())
+    data = SESSION.form_data(request.form)
+    try:
+        cleaned = SESSION.clean(
+            data,
+            tz_name=g.patient.timezone,
+            vocabulary=terms.allowed_keys_for(g.patient.id, data),
+        )
+        visits.log_session(current_user, g.connection, g.patient, cleaned)
+    except ValidationError as error:
+        return _session_form(SESSION.submitted_values(request.form), error.fields, 422)
+    except (records.Conflict, records.QuotaExceeded):
+        values = SESSION.submitted_values(request.form)
+        values["id"] = SESSION.form_values()["id"]
+        return _session_form(values, {"form": "This session was already saved."}, 409)
+    flash(f"Session logged in {g.patient.name_for_display}'s diary.", "success")
+    return redirect(url_for("practice.patient", connection_id=connection_id), code=303)
+
+
+@bp.route("/practice/patients/<connection_id>/disconnect", methods=["GET", "POST"])
+def disconnect(connection_id):
+    """Ask, then end the connection from the practitioner's side."""
+    if request.method == "GET":
+        return render_template(
+            "practice/disconnect.html",
+            connection=g.connection,
+            patient_name=g.patient.name_for_display,
+        )
+    care_team.disconnect(g.connection, current_user.id)
+    flash(f"{g.patient.name_for_display} is no longer connected.", "success")
+    return redirect(url_for("practice.dashboard_page"), code=303)
