@@ -2,12 +2,16 @@
 
 from datetime import date, timedelta
 
+from flask import current_app, render_template
+
+from .core.logs import log_success
+from .core.templating import friendly_datetime
 from .core.timeutil import utcnow, zone
-from .http import chosen_range
+from .http import attachment, chosen_range
 from .instruments import get as get_instrument
 from .records import SESSION
 from .records import service as records
-from .services import questionnaires, terms
+from .services import questionnaires, summary, terms
 from .services.trends import dates_with, first_date, trends_for
 from .vocabulary import REGIONS, location_label
 
@@ -291,3 +295,34 @@ def report_context(user, include_notes):
         "tz_name": user.timezone,
         "generated": utcnow().astimezone(tz).strftime("%d %b %Y %H:%M"),
     }
+
+
+# The course summary (section 14) -----------------------------------------------------------------
+
+
+def summary_pdf_response(user, date_from, date_to, include_notes):
+    """The course summary of a range as a PDF download (section 14): made now, never kept.
+
+    The patient's own summary and a share link's use this one function; ``include_notes``
+    says whether the patient's notes may be in it.
+    """
+    chart = chart_context(user, date_from, date_to)
+    tz = zone(user.timezone)
+    notes = records.with_notes(user.id, date_from, date_to) if include_notes else None
+    generated = friendly_datetime(utcnow(), tz)
+
+    def page(level):
+        context = summary.summary_context(chart, user.name_for_display, notes, tz, level)
+        return render_template("summary/summary.html", s=context, generated=generated)
+
+    pdf = summary.render_pdf(page, current_app.static_folder)
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return attachment(response, summary.filename(chart["data"]))
+
+
+def own_summary_response(user, date_from, date_to):
+    """The patient's own course summary (their notes in it), as a download."""
+    response = summary_pdf_response(user, date_from, date_to, include_notes=True)
+    log_success("export", user.id, format="summary_pdf")
+    return response

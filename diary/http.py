@@ -18,7 +18,6 @@ from flask import (
     g,
     jsonify,
     redirect,
-    render_template,
     request,
     session,
     url_for,
@@ -28,17 +27,14 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import BadRequest
 
-from .charts import chart_context
 from .core.database import read_alone
 from .core.errors import api_error, wants_json
 from .core.extensions import db, limiter
 from .core.links import public_url
 from .core.logs import log_event, log_success
-from .core.templating import friendly_datetime
-from .core.timeutil import EARLIEST, local_today, parse_date, utcnow, zone
+from .core.timeutil import EARLIEST, local_today, parse_date
 from .models import User
-from .records import service as records
-from .services import backup, csv_export, fhir, summary
+from .services import backup, csv_export, fhir
 from .services.trends import trends_json
 from .validation import ValidationError
 
@@ -231,34 +227,6 @@ def backup_response(user):
     """The full backup (profile, own words, entries, sessions) as a download."""
     response = attachment(jsonify(backup.export_backup(user)), backup.filename(user))
     log_success("export", user.id, format="backup")
-    return response
-
-
-def summary_pdf_response(user, date_from, date_to, include_notes):
-    """The course summary of a range as a PDF download (section 14): made now, never kept.
-
-    The patient's own summary and a share link's use this one function; ``include_notes``
-    says whether the patient's notes may be in it.
-    """
-    chart = chart_context(user, date_from, date_to)
-    tz = zone(user.timezone)
-    notes = records.with_notes(user.id, date_from, date_to) if include_notes else None
-    generated = friendly_datetime(utcnow(), tz)
-
-    def page(level):
-        context = summary.summary_context(chart, user.name_for_display, notes, tz, level)
-        return render_template("summary/summary.html", s=context, generated=generated)
-
-    pdf = summary.render_pdf(page, current_app.static_folder)
-    response = current_app.response_class(pdf, mimetype="application/pdf")
-    response.headers["Cache-Control"] = "no-store"
-    return attachment(response, summary.filename(chart["data"]))
-
-
-def own_summary_response(user, date_from, date_to):
-    """The patient's own course summary (their notes in it), as a download."""
-    response = summary_pdf_response(user, date_from, date_to, include_notes=True)
-    log_success("export", user.id, format="summary_pdf")
     return response
 
 

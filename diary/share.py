@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from .charts import report_context, report_range
+from .charts import report_context, report_range, summary_pdf_response
 from .core import templating
 from .core.errors import api_error
 from .core.extensions import db, limiter
@@ -13,7 +13,6 @@ from .http import (
     is_fresh,
     share_url,
     summary_limit,
-    summary_pdf_response,
     trends_range,
     trends_response,
 )

@@ -3,8 +3,8 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from .charts import chart_context
-from .http import PRESETS, chosen_range, fresh_login_required, own_summary_response, summary_limit
+from .charts import chart_context, own_summary_response
+from .http import PRESETS, chosen_range, fresh_login_required, summary_limit
 from .services.trends import first_date
 
 bp = Blueprint("trends", __name__)

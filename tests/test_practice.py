@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from diary.core.extensions import db
 from diary.core.timeutil import local_today, utcnow, zone
-from diary.models import AcupunctureSession, CareConnection, Entry, User
+from diary.models import AcupunctureSession, CareConnection, Entry, QuestionnaireResponse, User
 from diary.services import dashboard
 from diary.services.trends import load_trends
 
@@ -96,7 +96,7 @@ def test_a_row_has_every_column_of_the_contract(app, practitioner_api):
         "number": 3,
         "local_date": (today - timedelta(days=10)).isoformat(),
     }
-    assert row["flags"] == []
+    assert row["flags"] == ["check_in_due"]  # no PEG answered in the last 7 days
 
 
 def test_flags_and_the_order_of_the_rows(app, practitioner_api):
@@ -107,13 +107,14 @@ def test_flags_and_the_order_of_the_rows(app, practitioner_api):
     make_patient(app, "alice", steady(40, 0, 5))
     make_patient(app, "Dan")  # no entries at all
     found = [(row["display_name"], row["flags"]) for row in rows(practitioner_api)]
+    due = "check_in_due"  # none of them has answered a PEG in the last 7 days
     assert found == [
-        ("adam", ["worse", "not_logging"]),
-        ("Zoe", ["worse"]),
-        ("Bea", ["not_logging"]),
-        ("Dan", ["not_logging"]),
-        ("alice", []),
-        ("Cal", []),
+        ("adam", ["worse", "not_logging", due]),
+        ("Zoe", ["worse", due]),
+        ("Bea", ["not_logging", due]),
+        ("Dan", ["not_logging", due]),
+        ("alice", [due]),
+        ("Cal", [due]),
     ]
 
 
@@ -121,7 +122,7 @@ def test_logging_two_days_ago_is_logging(app, practitioner_api):
     make_patient(app, "Eve", steady(20, 2, 5))
     make_patient(app, "Fay", steady(20, 3, 5))
     found = {row["display_name"]: row["flags"] for row in rows(practitioner_api)}
-    assert found == {"Eve": [], "Fay": ["not_logging"]}
+    assert found == {"Eve": ["check_in_due"], "Fay": ["not_logging", "check_in_due"]}
 
 
 def test_a_patient_without_entries_has_nulls(app, practitioner_api):
@@ -148,6 +149,44 @@ def test_the_questionnaire_flags_rank_as_the_contract_says(app, practitioner_api
         ("Jon", ["red_flag"], None),
         ("Hal", ["worse"], None),
         ("Ivy", ["check_in_due"], 6.33),
+    ]
+
+
+def test_the_questionnaire_flags_come_from_the_answers(app, practitioner_api):
+    kim = make_patient(app, "Kim", steady(20, 0, 5))
+    lou = make_patient(app, "Lou", steady(20, 0, 5))
+    make_patient(app, "Max", steady(20, 0, 5))
+    with app.app_context():
+        patients = {
+            name: db.session.get(CareConnection, connection).patient_id
+            for name, connection in (("Kim", kim), ("Lou", lou))
+        }
+        now = utcnow()
+
+        def answer(name, instrument, answers, days_ago, urgent=False, score=0.0):
+            at = now - timedelta(days=days_ago)
+            db.session.add(
+                QuestionnaireResponse(
+                    id=str(uuid.uuid4()), user_id=patients[name], instrument=instrument,
+                    instrument_version="1", answered_at=at,
+                    local_date=at.astimezone(zone("Europe/London")).date(),
+                    answers=answers, score=score, urgent=urgent,
+                )
+            )
+
+        peg = {"pain": 6, "enjoyment": 5, "activity": 5}
+        answer("Kim", "peg", peg, 9, score=16 / 3)
+        answer("Kim", "peg", peg, 2, score=11 / 3)  # the latest: no check-in due
+        answer("Kim", "red_flags", {"bladder": True}, 15, urgent=True)  # too long ago
+        answer("Lou", "peg", peg, 8, score=20 / 3)  # more than 7 days: due again
+        answer("Lou", "red_flags", {"bladder": True}, 13, urgent=True)
+        db.session.commit()
+    found = [(row["display_name"], row["flags"], row["latest_peg"]) for row in rows(
+        practitioner_api)]
+    assert found == [
+        ("Lou", ["red_flag", "check_in_due"], 6.67),
+        ("Max", ["check_in_due"], None),
+        ("Kim", [], 3.67),
     ]
 
 

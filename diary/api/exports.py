@@ -2,13 +2,13 @@
 
 from flask_login import current_user
 
+from ..charts import own_summary_response
 from ..core.errors import api_error
 from ..http import (
     backup_response,
     csv_response,
     fhir_response,
     fresh_login_required,
-    own_summary_response,
     responses_csv_response,
     restore_limit,
     summary_limit,

@@ -10,13 +10,23 @@ patient's own trends never disagree.
 """
 
 import json
+from collections import defaultdict
 from datetime import date, timedelta
 
 from sqlalchemy import Date, Integer, String, column, func, select, text, type_coerce
 
 from ..core.extensions import db
-from ..core.timeutil import iso_instant, local_today
-from ..models import AccessLogEntry, AcupunctureSession, CareConnection, Entry, User, UTCDateTime
+from ..core.timeutil import iso_instant, local_today, utcnow
+from ..models import (
+    AccessLogEntry,
+    AcupunctureSession,
+    CareConnection,
+    Entry,
+    QuestionnaireResponse,
+    User,
+    UTCDateTime,
+)
+from .questionnaires import URGENT_FOR
 from .trends import DayStats, Timeline, progress_of
 
 WEEK_DAYS = 7
@@ -31,21 +41,77 @@ FLAG_ORDER = ("red_flag", "worse", "not_logging", "check_in_due")
 
 
 def latest_peg_scores(patient_ids):
-    """patient id -> the score of their latest PEG response. Fed by the questionnaires:
-    none yet."""
-    return {}
+    """patient id -> the score of their latest PEG response (by ``answered_at``), rounded as
+    the API rounds it: one query for every patient."""
+    latest = (
+        select(
+            QuestionnaireResponse.user_id,
+            QuestionnaireResponse.score,
+            func.row_number()
+            .over(
+                partition_by=QuestionnaireResponse.user_id,
+                order_by=(
+                    QuestionnaireResponse.answered_at.desc(),
+                    QuestionnaireResponse.id.desc(),
+                ),
+            )
+            .label("place"),
+        )
+        .where(
+            QuestionnaireResponse.user_id.in_(patient_ids),
+            QuestionnaireResponse.instrument == "peg",
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(latest.c.user_id, latest.c.score).where(latest.c.place == 1)
+    ).all()
+    return {patient_id: round(score, 2) for patient_id, score in rows}
 
 
-def red_flag_patients(patient_ids):
-    """The patients with a red-flag response with any ``true`` answer in the last 14 days.
-    Fed by the questionnaires: none yet."""
-    return set()
+def red_flag_patients(patient_ids, now=None):
+    """The patients with a red-flag response with any ``true`` answer (``urgent``) answered in
+    the last 14 days: one query for every patient."""
+    since = (now or utcnow()) - URGENT_FOR
+    return set(
+        db.session.scalars(
+            select(QuestionnaireResponse.user_id)
+            .where(
+                QuestionnaireResponse.user_id.in_(patient_ids),
+                QuestionnaireResponse.instrument == "red_flags",
+                QuestionnaireResponse.urgent.is_(True),
+                QuestionnaireResponse.answered_at >= since,
+            )
+            .distinct()
+        )
+    )
 
 
-def check_in_due_patients(patient_ids):
-    """The patients whose PEG check-in is due (section 11). Fed by the questionnaires: none
-    yet."""
-    return set()
+def check_in_due_patients(todays):
+    """The patients whose weekly check-in (the PEG, and the red flags with it) is due: no PEG
+    response dated in their last 7 days (today - 6 ... today in their own zone; section 11).
+    ``todays``: patient id -> their today. One query for every patient."""
+    if not todays:
+        return set()
+    earliest = min(todays.values()) - timedelta(days=WEEK_DAYS - 1)
+    answered = defaultdict(list)
+    for patient_id, day in db.session.execute(
+        select(QuestionnaireResponse.user_id, QuestionnaireResponse.local_date).where(
+            QuestionnaireResponse.user_id.in_(list(todays)),
+            QuestionnaireResponse.instrument == "peg",
+            QuestionnaireResponse.local_date >= earliest,
+            QuestionnaireResponse.local_date <= max(todays.values()),
+        )
+    ):
+        answered[patient_id].append(day)
+    return {
+        patient_id
+        for patient_id, today in todays.items()
+        if not any(
+            today - timedelta(days=WEEK_DAYS - 1) <= day <= today
+            for day in answered[patient_id]
+        )
+    }
 
 
 # Each (patient, value...) list travels as one JSON parameter, read back as a table by the
@@ -240,7 +306,8 @@ def _row(connection, anchors, days, before_first, key, today, extra):
     progress = None
     if latest is not None:
         stats = DayStats.from_rows(
-            (day, count, overall, None, 0, 0, leg or 0, leg_count)
+            # the daily-life columns (sleep, interference, medication) are not on the dashboard
+            (day, count, overall, None, 0, 0, leg or 0, leg_count, None, 0, None, 0, None)
             for day, count, overall, leg, leg_count in days
         )
         timeline = Timeline(
@@ -314,7 +381,7 @@ def patient_rows(practitioner_id, today_in=local_today):
     extra = {
         "peg": latest_peg_scores(ids),
         "red_flag": red_flag_patients(ids),
-        "check_in_due": check_in_due_patients(ids),
+        "check_in_due": check_in_due_patients(todays),
     }
     rows = [
         _row(
