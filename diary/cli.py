@@ -228,29 +228,67 @@ PRACTITIONER_EMAIL = "practitioner@example.com"
 PRACTITIONER_PASSWORD = "acupuncture-demo"  # noqa: S105 - the documented demo login
 # The practitioner's other patients, each in a state the dashboard shows: (name, e-mail,
 # pain at the start, pain now, days since the last entry).
-DEMO_PATIENTS = (
-    ("Maria Lopez", "maria@example.com", 8, 3, 0),  # improving
-    ("Tom Becker", "tom@example.com", 4, 7, 0),  # worse
-    ("Priya Shah", "priya@example.com", 6, 5, 6),  # not logging
-    ("Ken Ito", "ken@example.com", 5, 5, 1),  # steady
+DEMO_PATIENTS = (  # name, e-mail, pain at the start and at the end, quiet days, red flag
+    ("Maria Lopez", "maria@example.com", 8, 3, 0, False),  # improving
+    ("Tom Becker", "tom@example.com", 4, 7, 0, False),  # worse
+    ("Priya Shah", "priya@example.com", 6, 5, 6, False),  # not logging, check-in due
+    ("Ken Ito", "ken@example.com", 5, 5, 1, True),  # steady, a red flag this week
 )
 GENERATED_DAYS = 56
 NO_LOGIN = "!"  # not an argon2 hash: no password opens these generated accounts
 
 
-def _generated_patient(rng, name, email, start, end, quiet_days, tz):
+def _generated_check_ins(rng, user, first_day, last_day, level_on, red_flag, tz):
+    """A weekly PEG and red-flag check, the latest on ``last_day``; with ``red_flag`` the
+    bladder question answered yes two days before it."""
+    rows = []
+    day = last_day
+    while day >= 0:
+        instant = min(datetime.combine(first_day + timedelta(days=day), time(8, 55), tz),
+                      utcnow() - timedelta(minutes=2))
+        level = round(level_on(day))
+        answers = {"pain": level, "enjoyment": max(level - 1, 0), "activity": max(level - 1, 0)}
+        flags = dict.fromkeys(("saddle_numbness", "bladder", "bowel", "both_legs", "sexual"), False)
+        flags["bladder"] = red_flag and day == last_day - 2
+        for instrument, given, at in (
+            ("peg", answers, instant),
+            ("red_flags", flags, instant + timedelta(minutes=1)),
+        ):
+            cleaned = {"instrument": instrument, "answers": given}
+            rows.append(
+                QuestionnaireResponse(
+                    id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    user_id=user.id,
+                    answered_at=at,
+                    local_date=at.astimezone(tz).date(),
+                    version=1,
+                    created_at=at,
+                    updated_at=at,
+                    **cleaned,
+                    **RESPONSE.derived(cleaned),
+                )
+            )
+        day -= 2 if red_flag and day == last_day else 7
+    return rows
+
+
+def _generated_patient(rng, name, email, start, end, quiet_days, red_flag, tz):
     """A patient with eight weeks of a daily entry sliding from ``start`` to ``end`` pain,
-    weekly sessions from the third week, and nothing in the last ``quiet_days`` days."""
+    weekly sessions from the third week, nothing in the last ``quiet_days`` days, and a
+    weekly check-in (with ``red_flag``, a red flag answered yes this week)."""
     user = User(email=email, password_hash=NO_LOGIN, display_name=name, timezone=DEMO_TIMEZONE)
     db.session.add(user)
     db.session.flush()
     first_day = local_today(DEMO_TIMEZONE) - timedelta(days=GENERATED_DAYS - 1)
+
+    def level_on(day):
+        return start + (end - start) * max(0, day - 14) / (GENERATED_DAYS - 15)
+
     rows = []
     for day in range(GENERATED_DAYS - quiet_days):
         instant = datetime.combine(first_day + timedelta(days=day), time(8, rng.randrange(50)), tz)
         instant = min(instant, utcnow() - timedelta(minutes=1))
-        level = start + (end - start) * max(0, day - 14) / (GENERATED_DAYS - 15)
-        overall = _clamp(level + rng.uniform(-0.8, 0.8))
+        overall = _clamp(level_on(day) + rng.uniform(-0.8, 0.8))
         rows.append(
             Entry(
                 id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -287,13 +325,16 @@ def _generated_patient(rng, name, email, start, end, quiet_days, tz):
                 recorded_by="Dr Sam Lee, Northside Acupuncture",
             )
         )
+    last_day = GENERATED_DAYS - 1 - 2 * quiet_days  # the quiet stopped checking in first
+    rows.extend(_generated_check_ins(rng, user, first_day, last_day, level_on, red_flag, tz))
     db.session.add_all(rows)
     return user
 
 
 def seed_practice_demo(reset=False):
     """The demo practitioner, connected to the demo patient and to four generated patients
-    (improving, worse, not logging, steady). None when it exists already (and no ``reset``)."""
+    (improving, worse, not logging, steady with a red flag). None when it exists already (and
+    no ``reset``)."""
     existing = db.session.scalar(select(User).where(User.email == PRACTITIONER_EMAIL))
     if existing is not None:
         if not reset:
@@ -316,8 +357,8 @@ def seed_practice_demo(reset=False):
     db.session.flush()
     tz = zone(DEMO_TIMEZONE)
     patients = [
-        _generated_patient(rng, name, email, start, end, quiet, tz)
-        for name, email, start, end, quiet in DEMO_PATIENTS
+        _generated_patient(rng, name, email, start, end, quiet, red_flag, tz)
+        for name, email, start, end, quiet, red_flag in DEMO_PATIENTS
     ]
     demo = db.session.scalar(select(User).where(User.email == DEMO_EMAIL))
     if demo is not None:

@@ -175,9 +175,11 @@ def test_seed_demo_adds_a_practitioner_with_patients_in_every_state(app, runner)
     assert login(client, PRACTITIONER_EMAIL, PRACTITIONER_PASSWORD).status_code == 303
     rows = Api(client).get("/practice/patients").get_json()["patients"]
     found = {row["display_name"]: row for row in rows}
-    assert [row["display_name"] for row in rows][:2] == ["Tom Becker", "Priya Shah"]
+    assert [row["display_name"] for row in rows][:3] == ["Ken Ito", "Tom Becker", "Priya Shah"]
+    assert found["Ken Ito"]["flags"] == ["red_flag"]
     assert found["Tom Becker"]["flags"] == ["worse"]
-    assert found["Priya Shah"]["flags"] == ["not_logging"]
+    assert found["Priya Shah"]["flags"] == ["not_logging", "check_in_due"]
+    assert found["Maria Lopez"]["latest_peg"] is not None
     assert found["Maria Lopez"]["progress"]["category"] in ("substantial", "moderate")
     assert found["Alex Demo"]["flags"] == [] and found["Alex Demo"]["last_session"]["number"] == 8
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
