@@ -18,12 +18,15 @@ PATIENT, PRACTITIONER, BOTH = "patient", "practitioner", "both"
 
 # Open to any logged-in account (or to nobody logged in): signing in and out, the account's
 # own settings, two-factor login, the app shell, and the anonymous share report.
-BOTH_BLUEPRINTS = frozenset({"auth", "health", "pwa"})
+BOTH_BLUEPRINTS = frozenset({"auth", "recovery", "health", "pwa"})
 BOTH_ENDPOINTS = frozenset(
     {
         "static",
         "share.report",
         "share.report_trends",
+        "share.report_summary",
+        "reminders.unsubscribe",
+        "api.verify_email",
         "account.account",
         "account.profile",
         "account.password",

@@ -23,6 +23,7 @@ from helpers import (
     postgres_url,
     register,
     register_practitioner,
+    response_body,
     session_body,
 )
 
@@ -42,16 +43,22 @@ PRACTITIONERS = (CONNECTED, UNCONNECTED, DISCONNECTED)
 PUBLIC = {
     "auth.login", "auth.register", "auth.login_code", "health.healthz", "pwa.manifest",
     "pwa.offline", "pwa.service_worker", "share.report", "share.report_trends", "api.openapi",
+    "share.report_summary", "recovery.forgot_password",
 }
+# Mailed links: a token that is not one (here a share token) is 404 for whoever opens it.
+MAILED_LINKS = {"recovery.reset_password", "recovery.verify_email", "reminders.unsubscribe"}
 # Open to any logged-in account, patient or practitioner.
 EVERY_ACCOUNT = {
     "auth.confirm", "auth.logout", "account.account", "account.profile", "account.password",
     "account.delete", "account.totp", "account.totp_start", "account.totp_confirm",
     "account.totp_off", "api.me", "api.update_me", "api.delete_me", "api.confirm_password",
-    "api.start_totp", "api.confirm_totp", "api.stop_totp",
+    "api.start_totp", "api.confirm_totp", "api.stop_totp", "api.verify_email",
 }
 # URL parts that name one of patient A's own things (another patient gets 404).
-OWNED_BY_A = {"record_id", "entry_id", "session_id", "share_id", "term_id", "connection_id"}
+OWNED_BY_A = {
+    "record_id", "entry_id", "session_id", "response_id", "reminder_id", "share_id", "term_id",
+    "connection_id",
+}
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -64,6 +71,8 @@ def expected(endpoint, arguments, actor):
     """``open``, ``login``, ``404`` or ``home`` (a practitioner's site root)."""
     if endpoint in PUBLIC:
         return "open"
+    if endpoint in MAILED_LINKS:
+        return "404"
     if actor == ANONYMOUS:
         return "login"
     if endpoint in EVERY_ACCOUNT:
@@ -127,6 +136,8 @@ def build_world(app):
     api_a = apis[PATIENT_A]
     ids["entry"] = api_a.post("/entries", entry_body()).get_json()["id"]
     ids["session"] = api_a.post("/sessions", session_body()).get_json()["id"]
+    ids["response"] = api_a.post("/responses", response_body()).get_json()["id"]
+    ids["reminder"] = api_a.post("/reminders", {"local_time": "20:00"}).get_json()["id"]
     apis[PATIENT_B].post("/entries", entry_body())
     term = api_a.post("/vocabulary/triggers", {"label": "Gardening"})
     assert term.status_code == 201
@@ -155,11 +166,15 @@ def url_arguments(rule, actor, ids):
         if name == "connection_id":
             values[name] = ids["ended"] if actor == DISCONNECTED else ids["connection"]
         elif name == "record_id":
-            values[name] = ids["session"] if "session" in rule.endpoint else ids["entry"]
+            kinds = ("session", "response", "entry")
+            values[name] = ids[next(kind for kind in kinds if kind in rule.endpoint)]
         else:
             values[name] = {
                 "entry_id": ids["entry"],
                 "session_id": ids["session"],
+                "response_id": ids["response"],
+                "reminder_id": ids["reminder"],
+                "key": "peg",
                 "share_id": ids["share"],
                 "term_id": ids["term"],
                 "token": ids["token"],
