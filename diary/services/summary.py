@@ -1,8 +1,9 @@
 """The course summary (PRODUCT.md section 14): what the PDF shows, as plain data, and the PDF.
 
 ``summary_context`` turns the trends document of a range (the one /api/v1/trends answers, with
-the labels and words the Trends page uses) into what the print template shows; every number
-in it is the document's own, as the API writes it. ``render_pdf`` draws the template's HTML
+the labels and words the Trends page uses) and the range's red-flag checks (which the document
+leaves out) into what the print template shows; every number in it is the document's own, as
+the API writes it. ``render_pdf`` draws the template's HTML
 with WeasyPrint, fetching nothing but the app's own static files, on at most two A4 pages:
 when a long course or many notes would spill over, it draws again with fewer rows.
 """
@@ -18,6 +19,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..core.templating import friendly_date, friendly_datetime, friendly_range
 from . import svgchart
+from .questionnaires import verdicts
 
 MAX_PAGES = 2
 MEASURES = ("overall", "back", "leg")
@@ -29,23 +31,40 @@ LEVELS = (
     {"sessions": 52, "notes": 10, "note_chars": 300},
     {"sessions": 52, "notes": 4, "note_chars": 200},
     {"sessions": 24, "notes": 0, "note_chars": 0},
+    {"sessions": 6, "notes": 0, "note_chars": 0},
 )
 # The In brief lines the summary's own sections do not already show.
 DAILY_LIFE = ("Sleep quality", "Interference with daily life", "Medication", "Eased by")
-PGIC_WORDS = {
-    1: "very much improved",
-    2: "much improved",
-    3: "minimally improved",
-    4: "no change",
-    5: "minimally worse",
-    6: "much worse",
-    7: "very much worse",
+# Each charted questionnaire: its heading, its y axis (lowest, highest, step) and what its
+# meaningful improvement is, in words. Another instrument an operator charts gets its verdict
+# without a chart.
+QUESTIONNAIRES = {
+    "peg": {
+        "title": "PEG: pain, enjoyment of life, general activity, 0–10",
+        "scale": (0, 10, 2),
+        "rule": "30% lower than the first",
+    },
+    "rmdq": {
+        "title": "RMDQ: Roland-Morris disability, 0–24",
+        "scale": (0, 24, 6),
+        "rule": "5 points or 30% lower than the first",
+    },
+    "pgic": {
+        "title": "PGIC: impression of change since treatment started, 1–7",
+        "scale": (1, 7, 1),
+        "rule": "1 very much or 2 much improved",
+    },
 }
-QUESTIONNAIRES = (
-    ("peg", "PEG (pain, enjoyment, activity; 0–10)", "30% lower than the first"),
-    ("rmdq", "Roland-Morris disability (0–24)", "5 points or 30% lower than the first"),
-    ("pgic", "Impression of change (1–7)", "much or very much improved"),
-)
+RED_FLAGS_SHOWN = 6  # yes answers listed; the earlier ones are counted
+# The red-flag signs in a few words (PRODUCT.md section 11, the questionnaire section says
+# them in full); another item by its key.
+SIGN_WORDS = {
+    "saddle_numbness": "saddle numbness",
+    "bladder": "bladder trouble",
+    "bowel": "bowel trouble",
+    "both_legs": "symptoms in both legs",
+    "sexual": "loss of sensation during sex",
+}
 
 
 def number(value):
@@ -112,8 +131,9 @@ def _sessions(data, labels, limit):
             }
         )
     shown = rows[-limit:] if limit else []
-    # Past a dozen, two sessions a line (the first half down the left): half the height.
-    two_up = len(shown) > TWO_UP_AFTER
+    # Past a dozen in the course, two sessions a line (the first half down the left): half
+    # the height, also when fewer are shown for space.
+    two_up = len(rows) > TWO_UP_AFTER
     half = -(-len(shown) // 2)
     lines = list(zip_longest(shown[:half], shown[half:])) if two_up else [(row,) for row in shown]
     techniques = Counter(key for session in listed for key in session["techniques"])
@@ -155,40 +175,81 @@ def _frequent(data, labels):
     return places, _top(data["pain_types"], labels["pain_types"]), triggers
 
 
+def _minus(text):
+    """A real minus sign, as the questionnaire verdicts write it."""
+    return text.replace("-", "\u2212")
+
+
 def _questionnaires(data):
-    """The questionnaire rows, when the trends document has them (PRODUCT.md section 11)."""
+    """A cell per charted questionnaire with data (PRODUCT.md section 11): the verdict in
+    words (``verdicts``), the numbers behind it and the chart with its threshold line."""
     found = data.get("questionnaires") or {}
-    rows = []
-    for key, name, rule in QUESTIONNAIRES:
-        result = found.get(key)
-        if not result:
-            continue
-        if key == "pgic":
-            latest = result["latest"]
-            words = PGIC_WORDS.get(latest, "")
-            rows.append(
-                {
-                    "name": name,
-                    "baseline": "–",
-                    "latest": f"{number(latest)} ({words})" if words else number(latest),
-                    "change": "–",
-                    "meaningful": result["meaningful"],
-                    "rule": rule,
-                }
+    cells = []
+    for verdict in verdicts(found):
+        key, trend = verdict["key"], found[verdict["key"]]
+        known = QUESTIONNAIRES.get(key)
+        if trend["baseline"] is None:  # a responder rule: the latest answer decides
+            details = f"Latest answer {number(trend['latest'])}"
+        else:
+            change = _minus(signed(trend["change"]))
+            details = f"First {number(trend['baseline'])}, latest {number(trend['latest'])}"
+            details += f", change {change}"
+            if trend["percent"] is not None:
+                details += f" ({_minus(signed(trend['percent']))}%)"
+        if known:
+            details += f". Meaningful: {known['rule']}"
+        if verdict["threshold"] is not None:
+            details += f" (dashed line, {number(verdict['threshold'])})"
+        elif key == "pgic":
+            details += " (shaded)"
+        chart = None
+        if known:
+            chart = svgchart.questionnaire(
+                data,
+                trend["points"],
+                known["scale"],
+                f"{known['title']}: each answer in this period",
+                threshold=verdict["threshold"],
+                responders=(1, 2) if key == "pgic" else None,
             )
-            continue
-        percent = "" if result["percent"] is None else f" ({signed(result['percent'])}%)"
-        rows.append(
+        cells.append(
             {
-                "name": name,
-                "baseline": number(result["baseline"]),
-                "latest": number(result["latest"]),
-                "change": signed(result["change"]) + percent,
-                "meaningful": result["meaningful"],
-                "rule": rule,
+                "key": key,
+                "title": known["title"] if known else verdict["name"],
+                "verdict": verdict["words"],
+                "meaningful": verdict["meaningful"],
+                "details": details + ".",
+                "answers": len(trend["points"]),
+                "chart": chart,
             }
         )
-    return rows
+    return cells
+
+
+def _red_flags(checks, tz):
+    """The red-flag checks of the range in words: how many, and the yes answers (the latest
+    RED_FLAGS_SHOWN) with their time and signs; None when not known."""
+    if checks is None:
+        return None
+    shown = checks["yes"][-RED_FLAGS_SHOWN:]
+    answers = [
+        {
+            "when": friendly_date(answer["answered_at"], tz),
+            "signs": "; ".join(
+                SIGN_WORDS.get(sign, sign.replace("_", " ")) for sign in answer["signs"]
+            ),
+        }
+        for answer in shown
+    ]
+    return {
+        "checks": checks["checks"],
+        "yes_count": len(checks["yes"]),
+        # Two a line, the first half down the left.
+        "lines": list(
+            zip_longest(answers[: -(-len(answers) // 2)], answers[-(-len(answers) // 2) :])
+        ),
+        "left_out": len(checks["yes"]) - len(shown),
+    }
 
 
 def _notes(notes, tz, limit, chars):
@@ -209,12 +270,13 @@ def _notes(notes, tz, limit, chars):
     }
 
 
-def summary_context(chart, patient_name, notes=None, tz=None, level=0):
+def summary_context(chart, patient_name, notes=None, tz=None, level=0, red_flags=None):
     """What the summary shows for a range, as plain data.
 
     ``chart`` is the Trends page's chart context of the range (its ``data`` is the trends
     document); ``notes`` the range's entries with a note, or None when they may not be shown;
-    ``level`` an index of LEVELS (higher shows fewer rows).
+    ``level`` an index of LEVELS (higher shows fewer rows); ``red_flags`` the range's red-flag
+    checks (``questionnaires.red_flag_checks``), or None when not known.
     """
     data, labels = chart["data"], chart["labels"]
     caps = LEVELS[level]
@@ -231,6 +293,7 @@ def summary_context(chart, patient_name, notes=None, tz=None, level=0):
             data, chart["too_early"], chart["category_words"], chart["measure_names"]
         ),
         "questionnaires": _questionnaires(data),
+        "red_flags": _red_flags(red_flags, tz),
         "daily_life": [
             (heading, text) for heading, text in chart["summary"] if heading in DAILY_LIFE
         ],
