@@ -188,7 +188,7 @@ def test_the_summary_is_for_the_range_asked(demo):
     assert demo.get("/export/summary.pdf?from=2026-03-02&to=2026-03-01").status_code == 422
 
 
-def test_a_dense_year_fits_two_pages_with_its_numbers(app, api):
+def test_a_dense_year_fits_two_pages_with_its_numbers(app, api, monkeypatch):
     """Two entries a day with a long note each, a session twice a week, the weekly PEG with the
     red flags (six of them yes), the RMDQ every four weeks and the PGIC after each session, for
     a year."""
@@ -201,8 +201,19 @@ def test_a_dense_year_fits_two_pages_with_its_numbers(app, api):
     assert restored.status_code == 200 and restored.get_json()["responses"] == len(responses)
     api.patch("/me", {"display_name": "Alexandra Demonstration-Longname"})
     query = "?" + dataset.date_range(first, last)
+    drawn = []
+
+    class Counted(summary.HTML):
+        def render(self, *args, **kwargs):
+            drawn.append(super().render(*args, **kwargs))
+            return drawn[-1]
+
+    monkeypatch.setattr(summary, "HTML", Counted)
     response = api.get("/export/summary.pdf" + query)
     assert pdf_page_count(response.data) <= 2
+    # Too long with every row, then at once the level that fits: the ones between could not
+    # have removed enough, measured on the first drawing.
+    assert [len(document.pages) for document in drawn] == [3, 2]
     text = text_of(response.data)
     trends = api.get("/trends" + query).get_json()
     assert_holds_the_trends(text, trends, vocabulary_labels(api))
@@ -504,3 +515,46 @@ def test_the_questionnaires_numbers_are_those_of_the_trends_for_a_range_with_ans
     assert_holds_the_questionnaires(flat, found)
     assert "PGIC: minimally improved (not a responder)" in flat
     assert "not a meaningful change yet" in flat and "RMDQ" not in flat
+
+
+class _Page:
+    def __init__(self, anchors):
+        self.anchors = anchors
+
+
+class _Drawn:
+    """A drawn document as ``next_level`` sees it: pages with their anchors (x1, y1, x2, y2)."""
+
+    def __init__(self, end_page, end_mm, sessions=0, per_line=1, notes=0, note_mm=5.0):
+        mm = summary.MM
+        pages = [{} for _ in range(end_page + 1)]
+        top = summary.CONTENT_TOP
+        for index in range(sessions):  # 4.5 mm lines from the top of page 2
+            line = index // per_line
+            y = top + line * 4.5 * mm
+            pages[1][f"session-{index + 1}"] = (0, y, 10, y + 4.5 * mm)
+        for index in range(notes):
+            y = top + index * note_mm * mm
+            pages[end_page][f"note-{index + 1}"] = (0, y, 10, y + note_mm * mm)
+        y = top + end_mm * mm
+        pages[end_page]["summary-end"] = (0, y, 10, y)
+        self.pages = [_Page(anchors) for anchors in pages]
+
+
+@pytest.mark.parametrize(
+    ("drawn", "level", "chosen"),
+    [
+        # 20 mm over: fewer, shorter notes are enough (10 notes of 5 mm: 6 out, 4 shortened).
+        (_Drawn(2, 20, sessions=52, per_line=2, notes=10), 0, 1),
+        # 100 mm over: notes alone (at most 50 mm) cannot do it; 14 lines fewer can.
+        (_Drawn(2, 100, sessions=52, per_line=2, notes=10), 0, 2),
+        # 150 mm over, notes already gone: only the last level comes near.
+        (_Drawn(2, 150, sessions=24, per_line=2), 2, 3),
+        # More than anything can remove: the last level all the same.
+        (_Drawn(3, 200, sessions=52, per_line=2, notes=10), 0, 3),
+        # One session a line: every left-out session is a line.
+        (_Drawn(2, 60, sessions=52, per_line=1), 1, 2),
+    ],
+)
+def test_a_summary_too_long_is_drawn_next_at_the_first_level_that_could_fit(drawn, level, chosen):
+    assert summary.next_level(drawn, level) == chosen

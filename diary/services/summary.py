@@ -5,10 +5,13 @@ the labels and words the Trends page uses) and the range's red-flag checks (whic
 leaves out) into what the print template shows; every number in it is the document's own, as
 the API writes it. ``render_pdf`` draws the template's HTML
 with WeasyPrint, fetching nothing but the app's own static files, on at most two A4 pages:
-when a long course or many notes would spill over, it draws again with fewer rows.
+when a long course or many notes would spill over, it draws again with fewer rows, skipping
+the levels that, measured on the drawing too long, could not remove enough.
 """
 
 import mimetypes
+import re
+import statistics
 from collections import Counter
 from itertools import zip_longest
 from pathlib import Path
@@ -33,6 +36,12 @@ LEVELS = (
     {"sessions": 24, "notes": 0, "note_chars": 0},
     {"sessions": 6, "notes": 0, "note_chars": 0},
 )
+# A4 less the page margins of static/css/summary.css, in CSS pixels (96 to the inch).
+MM = 96 / 25.4
+CONTENT_TOP, CONTENT_HEIGHT = 15 * MM, (297 - 15 - 14) * MM
+# What a shorter drawing may gain besides the rows it leaves out: a block that would not fit
+# at the foot of a page (a chart, a table) moves up into the room they leave.
+SLACK = 20 * MM
 # The In brief lines the summary's own sections do not already show.
 DAILY_LIFE = ("Sleep quality", "Interference with daily life", "Medication", "Eased by")
 # Each charted questionnaire: its heading, its y axis (lowest, highest, step) and what its
@@ -343,13 +352,71 @@ class StaticFilesOnly(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mimetype})
 
 
+def _anchors(document):
+    """Each anchor of a drawn document: name -> (page index, top, bottom) in CSS pixels."""
+    return {
+        name: (index, box[1], box[3])
+        for index, page in enumerate(document.pages)
+        for name, box in page.anchors.items()
+    }
+
+
+def _overflow(anchors):
+    """How far, in CSS pixels, the summary runs past its last allowed page."""
+    if "summary-end" not in anchors:
+        return 0.0
+    page, top, _ = anchors["summary-end"]
+    return max(0.0, (page - MAX_PAGES) * CONTENT_HEIGHT + top - CONTENT_TOP)
+
+
+def _gain(anchors, level, other):
+    """How much height, in CSS pixels, drawing at level ``other`` instead of ``level`` could
+    remove at most: the session lines and notes it leaves out, and a share of each note it
+    shortens (as if every note were at the longest)."""
+    now, then = LEVELS[level], LEVELS[other]
+    sessions = sorted(
+        (top, bottom) for name, (_, top, bottom) in anchors.items() if name.startswith("session-")
+    )
+    gain = 0.0
+    if sessions:
+        per_line = 2 if len({top for top, _ in sessions}) < len(sessions) else 1
+        kept = min(len(sessions), then["sessions"])
+        lines_out = -(-len(sessions) // per_line) - -(-kept // per_line)
+        gain += lines_out * statistics.median(bottom - top for top, bottom in sessions)
+    notes = [
+        anchors[name][2] - anchors[name][1]
+        for name in sorted(
+            (name for name in anchors if re.fullmatch(r"note-\d+", name)),
+            key=lambda name: int(name.split("-")[1]),
+        )
+    ]
+    left_out = max(0, len(notes) - then["notes"])
+    gain += sum(notes[:left_out])
+    if then["note_chars"] < now["note_chars"]:
+        gain += sum(notes[left_out:]) * (1 - then["note_chars"] / now["note_chars"])
+    return gain
+
+
+def next_level(document, level):
+    """The level to draw next after ``level`` ran past MAX_PAGES pages: the first that could
+    remove enough (with SLACK), else the last. A level that could not is not drawn at all."""
+    anchors = _anchors(document)
+    overflow = _overflow(anchors)
+    for other in range(level + 1, len(LEVELS)):
+        if _gain(anchors, level, other) + SLACK >= overflow:
+            return other
+    return len(LEVELS) - 1
+
+
 def render_pdf(make_html, static_folder):
     """The PDF of ``make_html(level)``'s HTML on at most MAX_PAGES pages: level 0 first, then
-    fewer rows (LEVELS) until it fits. Relative URLs in the HTML name static files."""
+    fewer rows (LEVELS, ``next_level``) until it fits. Relative URLs in the HTML name static
+    files."""
     fetcher = StaticFilesOnly(static_folder)
     base_url = fetcher.root.as_uri() + "/"
-    for level in range(len(LEVELS)):
+    level = 0
+    while True:
         document = HTML(string=make_html(level), base_url=base_url, url_fetcher=fetcher).render()
-        if len(document.pages) <= MAX_PAGES:
-            break
-    return document.write_pdf()
+        if len(document.pages) <= MAX_PAGES or level == len(LEVELS) - 1:
+            return document.write_pdf()
+        level = next_level(document, level)
