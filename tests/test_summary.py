@@ -525,7 +525,9 @@ class _Page:
 class _Drawn:
     """A drawn document as ``next_level`` sees it: pages with their anchors (x1, y1, x2, y2)."""
 
-    def __init__(self, end_page, end_mm, sessions=0, per_line=1, notes=0, note_mm=5.0):
+    def __init__(
+        self, end_page, end_mm, sessions=0, per_line=1, notes=0, note_mm=5.0, room_mm=None
+    ):
         mm = summary.MM
         pages = [{} for _ in range(end_page + 1)]
         top = summary.CONTENT_TOP
@@ -536,6 +538,10 @@ class _Drawn:
         for index in range(notes):
             y = top + index * note_mm * mm
             pages[end_page][f"note-{index + 1}"] = (0, y, 10, y + note_mm * mm)
+        if room_mm is not None:  # the sessions end room_mm above the foot of page 2
+            y = top + summary.CONTENT_HEIGHT - room_mm * mm
+            pages[1]["after-sessions"] = (0, y, 10, y)
+            pages[2]["frequent"] = (0, top, 10, top + 40 * mm)
         y = top + end_mm * mm
         pages[end_page]["summary-end"] = (0, y, 10, y)
         self.pages = [_Page(anchors) for anchors in pages]
@@ -554,6 +560,12 @@ class _Drawn:
         (_Drawn(3, 200, sessions=52, per_line=2, notes=10), 0, 3),
         # One session a line: every left-out session is a line.
         (_Drawn(2, 60, sessions=52, per_line=1), 1, 2),
+        # 80 mm over: 14 lines fewer (63 mm) are enough only if the next section, pushed to
+        # page 3, moves up into the 30 mm left at the foot of page 2.
+        (_Drawn(2, 80, sessions=52, per_line=2, room_mm=30), 0, 2),
+        (_Drawn(2, 80, sessions=52, per_line=2), 0, 3),
+        # Notes come after that section: leaving them out frees no such room.
+        (_Drawn(2, 40, sessions=52, per_line=2, notes=10, room_mm=30), 0, 2),
     ],
 )
 def test_a_summary_too_long_is_drawn_next_at_the_first_level_that_could_fit(drawn, level, chosen):

@@ -39,9 +39,6 @@ LEVELS = (
 # A4 less the page margins of static/css/summary.css, in CSS pixels (96 to the inch).
 MM = 96 / 25.4
 CONTENT_TOP, CONTENT_HEIGHT = 15 * MM, (297 - 15 - 14) * MM
-# What a shorter drawing may gain besides the rows it leaves out: a block that would not fit
-# at the foot of a page (a chart, a table) moves up into the room they leave.
-SLACK = 20 * MM
 # The In brief lines the summary's own sections do not already show.
 DAILY_LIFE = ("Sleep quality", "Interference with daily life", "Medication", "Eased by")
 # Each charted questionnaire: its heading, its y axis (lowest, highest, step) and what its
@@ -371,8 +368,10 @@ def _overflow(anchors):
 
 def _gain(anchors, level, other):
     """How much height, in CSS pixels, drawing at level ``other`` instead of ``level`` could
-    remove at most: the session lines and notes it leaves out, and a share of each note it
-    shortens (as if every note were at the longest)."""
+    remove at most: the session lines and notes it leaves out, a share of each note it
+    shortens (as if every note were at the longest), and, with fewer session lines, the room
+    left at the foot of the page where the sessions end when the next section (a table that
+    is never split) had to start on the next page."""
     now, then = LEVELS[level], LEVELS[other]
     sessions = sorted(
         (top, bottom) for name, (_, top, bottom) in anchors.items() if name.startswith("session-")
@@ -383,6 +382,9 @@ def _gain(anchors, level, other):
         kept = min(len(sessions), then["sessions"])
         lines_out = -(-len(sessions) // per_line) - -(-kept // per_line)
         gain += lines_out * statistics.median(bottom - top for top, bottom in sessions)
+        after, following = anchors.get("after-sessions"), anchors.get("frequent")
+        if lines_out and after and following and after[0] < following[0]:
+            gain += CONTENT_TOP + CONTENT_HEIGHT - after[1]
     notes = [
         anchors[name][2] - anchors[name][1]
         for name in sorted(
@@ -399,11 +401,11 @@ def _gain(anchors, level, other):
 
 def next_level(document, level):
     """The level to draw next after ``level`` ran past MAX_PAGES pages: the first that could
-    remove enough (with SLACK), else the last. A level that could not is not drawn at all."""
+    remove enough, else the last. A level that could not is not drawn at all."""
     anchors = _anchors(document)
     overflow = _overflow(anchors)
     for other in range(level + 1, len(LEVELS)):
-        if _gain(anchors, level, other) + SLACK >= overflow:
+        if _gain(anchors, level, other) >= overflow:
             return other
     return len(LEVELS) - 1
 
