@@ -2,7 +2,10 @@
 
 A diary has two entries a day (morning and evening) and evenly spaced acupuncture sessions,
 ending yesterday in the patient's time zone, with pain that eases after each session so the
-trends have real intervals, relief runs and trigger differences to compute.
+trends have real intervals, relief runs and trigger differences to compute. Its
+questionnaires (``questionnaires``) are answered as a patient in a course would: the PEG with
+the red flags every week, the RMDQ every four weeks and the PGIC the evening of each session
+from the second.
 """
 
 import random
@@ -113,8 +116,57 @@ def diary(days, sessions, end=None, timezone=TIMEZONE, seed=1):
     return entry_rows, session_rows, first, last
 
 
-def backup_document(entries, sessions, timezone=TIMEZONE):
-    """A backup document holding ``entries`` and ``sessions``."""
+RED_FLAG_ITEMS = ("saddle_numbness", "bladder", "bowel", "both_legs", "sexual")
+RMDQ_ORDER = (13, 2, 18, 20, 10, 11, 3, 12, 16, 21, 9, 17, 23, 6, 14, 1, 4, 5, 7, 8)
+
+
+def questionnaires(sessions, first, last, timezone=TIMEZONE, seed=1, red_flag_weeks=()):
+    """Questionnaire responses for a diary from ``first`` to ``last`` (dates) with ``sessions``
+    (``diary``'s rows), in the API shape a backup holds: a weekly PEG falling from about 7 to
+    3 with the red flags (yes to bladder and both legs in ``red_flag_weeks``, else all no), an
+    RMDQ every 28 days from 16 statements down to 6, a PGIC after each session from the
+    second, moving from "no change" to "much improved"."""
+    rng = random.Random(seed)  # noqa: S311 - made-up answers, not secrets
+    tz = ZoneInfo(timezone)
+    days = (last - first).days + 1
+
+    def response(instrument, answers, instant):
+        return {
+            "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "instrument": instrument,
+            "answered_at": _iso(instant),
+            "local_date": instant.astimezone(tz).date().isoformat(),
+            "answers": answers,
+            "version": 1,
+            "created_at": _iso(instant),
+            "updated_at": _iso(instant),
+        }
+
+    def at(day, hour, minute):
+        return datetime.combine(first + timedelta(days=day), time(hour, minute), tz)
+
+    rows = []
+    for week in range(-(-days // 7)):
+        eased = week / max(days / 7 - 1, 1)
+        pain = _clamp(7 - 4 * eased + rng.uniform(-0.7, 0.7))
+        peg = {item: _clamp(pain - rng.choice((0, 1, 1))) for item in ("enjoyment", "activity")}
+        rows.append(response("peg", {"pain": pain, **peg}, at(7 * week, 9, 0)))
+        yes = {"bladder", "both_legs"} if week in red_flag_weeks else set()
+        flags = {item: item in yes for item in RED_FLAG_ITEMS}
+        rows.append(response("red_flags", flags, at(7 * week, 9, 1)))
+    for number, day in enumerate(range(0, days, 28)):
+        ticked = set(RMDQ_ORDER[: max(6, 16 - 2 * number)])
+        answers = {f"q{n}": n in ticked for n in range(1, 25)}
+        rows.append(response("rmdq", answers, at(day, 9, 5)))
+    for number, session in enumerate(sessions[1:], start=2):
+        moved = (number - 2) / max(len(sessions) - 2, 1)
+        evening = datetime.fromisoformat(session["started_at"]).astimezone(tz) + timedelta(hours=8)
+        rows.append(response("pgic", {"change": 4 - round(2 * moved)}, evening))
+    return sorted(rows, key=lambda row: row["answered_at"])
+
+
+def backup_document(entries, sessions, timezone=TIMEZONE, responses=()):
+    """A backup document holding ``entries``, ``sessions`` and questionnaire ``responses``."""
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -123,6 +175,7 @@ def backup_document(entries, sessions, timezone=TIMEZONE):
         "vocabulary": {},
         "entries": entries,
         "sessions": sessions,
+        "responses": list(responses),
     }
 
 

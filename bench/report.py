@@ -112,7 +112,8 @@ def report(results):
         pages = summary["pages"] if summary["pages"] is not None else summary["pages_reason"]
         lines.append(
             f"Course summary PDF, 1 year ({size['entries']:,} entries, {size['sessions']} "
-            f"sessions): median {summary['median_ms']} ms, p95 {summary['p95_ms']} ms over "
+            f"sessions, {size.get('responses', 0)} questionnaire responses): median "
+            f"{summary['median_ms']} ms, p95 {summary['p95_ms']} ms over "
             f"{summary['requests']} sequential requests; {summary['bytes']:,} bytes, "
             f"pages: {pages}"
         )

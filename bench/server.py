@@ -342,17 +342,21 @@ class Server:
         return visitor
 
     def patient(self, name, days, sessions, seed):
-        """Sign up a patient over HTTP and restore ``days`` of diary through the backup import."""
+        """Sign up a patient over HTTP and restore ``days`` of diary, with the questionnaires
+        answered along the way, through the backup import."""
         visitor = self.sign_up(name)
         entries, session_rows, first, last = dataset.diary(days, sessions, seed=seed)
-        document = dataset.backup_document(entries, session_rows)
+        responses = dataset.questionnaires(session_rows, first, last, seed=seed)
+        document = dataset.backup_document(entries, session_rows, responses=responses)
         started = time.perf_counter()
         created = visitor.post_json("/api/v1/import/backup", document, expect=200).json()
-        if created["entries"] != len(entries) or created["sessions"] != len(session_rows):
+        expected = {"entries": entries, "sessions": session_rows, "responses": responses}
+        if any(created[kind] != len(rows) for kind, rows in expected.items()):
             raise BenchError(f"the {name} import created {created}, expected more")
         info = {
             "entries": len(entries),
             "sessions": len(session_rows),
+            "responses": len(responses),
             "from": first.isoformat(),
             "to": last.isoformat(),
             "backup_bytes": len(json.dumps(document)),

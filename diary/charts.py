@@ -309,10 +309,13 @@ def summary_pdf_response(user, date_from, date_to, include_notes):
     chart = chart_context(user, date_from, date_to)
     tz = zone(user.timezone)
     notes = records.with_notes(user.id, date_from, date_to) if include_notes else None
+    red_flags = questionnaires.red_flag_checks(user.id, date_from, date_to)
     generated = friendly_datetime(utcnow(), tz)
 
     def page(level):
-        context = summary.summary_context(chart, user.name_for_display, notes, tz, level)
+        context = summary.summary_context(
+            chart, user.name_for_display, notes, tz, level, red_flags=red_flags
+        )
         return render_template("summary/summary.html", s=context, generated=generated)
 
     pdf = summary.render_pdf(page, current_app.static_folder)

@@ -417,6 +417,12 @@ def pdf_page_texts(pdf):
     return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
+def pdf_raw_text(pdf):
+    """The text of ``pdf`` in the order it was drawn (``pdftotext -raw``): a table cell's lines
+    follow each other, where ``-layout`` sets cells side by side line by line."""
+    return _poppler("pdftotext", "-raw", "-enc", "UTF-8", "-", "-", data=pdf).decode()
+
+
 def pdf_page_size(pdf):
     """The first page's size in points (width, height), as ``pdfinfo`` reports it."""
     info = _poppler("pdfinfo", "-", data=pdf).decode()

@@ -149,6 +149,40 @@ def test_an_urgent_answer_stays_for_14_days(app, api):
         assert questionnaires.urgent_response(user, now=at("2026-03-15T09:00:01")) is None
 
 
+def test_red_flag_checks_count_a_range_and_name_each_yes(app, api, other_api):
+    def red_flags(answered_at, **yes):
+        body = response_body(
+            instrument="red_flags", answers={**RED_FLAGS_NO, **yes}, answered_at=answered_at
+        )
+        assert api.post("/responses", body).status_code == 201
+
+    red_flags("2026-02-28T23:30:00Z")  # still 28 February in London: before the range
+    red_flags("2026-03-02T09:00:00Z", both_legs=True, bladder=True)
+    red_flags("2026-03-09T09:00:00Z")
+    red_flags("2026-03-16T09:00:00Z", sexual=True)
+    red_flags("2026-04-01T09:00:00Z", bowel=True)  # after the range
+    api.post("/responses", response_body(answered_at="2026-03-09T09:00:00Z"))  # a PEG
+    other_yes = {**RED_FLAGS_NO, "saddle_numbness": True}
+    other_api.post("/responses", response_body(instrument="red_flags", answers=other_yes))
+    with app.app_context():
+        found = questionnaires.red_flag_checks(_user(app).id, D("2026-03-01"), D("2026-03-31"))
+    assert found == {
+        "checks": 3,
+        "yes": [
+            {
+                "local_date": D("2026-03-02"),
+                "answered_at": at("2026-03-02T09:00:00"),
+                "signs": ["bladder", "both_legs"],  # in the instrument's order
+            },
+            {
+                "local_date": D("2026-03-16"),
+                "answered_at": at("2026-03-16T09:00:00"),
+                "signs": ["sexual"],
+            },
+        ],
+    }
+
+
 def test_the_instruments_list_everything_a_client_needs(api):
     answer = api.get("/instruments").get_json()
     assert [item["key"] for item in answer["instruments"]] == ["peg", "red_flags", "rmdq", "pgic"]

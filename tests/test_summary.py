@@ -9,12 +9,16 @@ from pathlib import Path
 
 import pytest
 from helpers import (
+    PEG_ANSWERS,
+    RED_FLAGS_NO,
     Api,
     entry_body,
     login,
     pdf_page_count,
     pdf_page_texts,
+    pdf_raw_text,
     require_poppler,
+    response_body,
     session_body,
 )
 from sqlalchemy import select
@@ -26,6 +30,7 @@ from diary.cli import seed_demo
 from diary.core.extensions import db
 from diary.models import ShareLink, User
 from diary.services import summary
+from diary.services.questionnaires import verdicts
 from diary.vocabulary import location_label
 
 STATIC = Path(diary.__file__).parent.parent / "static"
@@ -117,6 +122,36 @@ def assert_holds_the_trends(text, trends, labels):
         assert re.search(cell_then(name, rf"{days}(?!\S)"), text), name
 
 
+def raw_flat(pdf):
+    """The PDF's text in drawing order, on one line: side-by-side cells stay apart."""
+    return " ".join(pdf_raw_text(pdf).split())
+
+
+def minus(text):
+    """A change as the questionnaire cells write it, with a real minus sign."""
+    return text.replace("-", "\u2212")
+
+
+def assert_holds_the_questionnaires(flat, found):
+    """Each questionnaire's verdict in words, and its numbers as the API gives them."""
+    for verdict in verdicts(found, None):
+        trend = found[verdict["key"]]
+        assert verdict["words"] in flat, verdict["words"]
+        if trend["baseline"] is None:
+            assert f"Latest answer {shown(trend['latest'])}." in flat
+            continue
+        numbers = (
+            f"First {shown(trend['baseline'])}, latest {shown(trend['latest'])}, "
+            f"change {minus(signed(trend['change']))}"
+        )
+        if trend["percent"] is not None:
+            numbers += f" ({minus(signed(trend['percent']))}%)"
+        assert numbers in flat, numbers
+        if verdict["threshold"] is not None:
+            assert f"(dashed line, {shown(verdict['threshold'])})" in flat
+        assert f"{count(len(trend['points']), 'answer')} in this period" in flat
+
+
 def vocabulary_labels(api):
     """key -> label per category, from GET /api/v1/vocabulary."""
     vocabulary = api.get("/vocabulary").get_json()
@@ -136,6 +171,7 @@ def test_the_demos_summary_holds_every_number_of_its_trends_on_two_pages(demo):
     pages = pdf_page_texts(response.data)
     assert pdf_page_count(response.data) == len(pages) <= 2
     assert_holds_the_trends("\n".join(pages), trends, vocabulary_labels(demo))
+    assert_holds_the_questionnaires(raw_flat(response.data), trends["questionnaires"])
     for number, page in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in page
         assert "Alex Demo" in page
@@ -145,26 +181,47 @@ def test_the_summary_is_for_the_range_asked(demo):
     today = date.fromisoformat(demo.get("/trends").get_json()["range"]["to"])
     query = f"?from={today - timedelta(days=29)}&to={today}"
     trends = demo.get("/trends" + query).get_json()
-    text = text_of(demo.get("/export/summary.pdf" + query).data)
-    assert_holds_the_trends(text, trends, vocabulary_labels(demo))
+    pdf = demo.get("/export/summary.pdf" + query).data
+    assert_holds_the_trends(text_of(pdf), trends, vocabulary_labels(demo))
+    assert_holds_the_questionnaires(raw_flat(pdf), trends["questionnaires"])
     assert demo.get("/export/summary.pdf?from=2026-02-30").status_code == 422
     assert demo.get("/export/summary.pdf?from=2026-03-02&to=2026-03-01").status_code == 422
 
 
-def test_a_dense_year_fits_two_pages_with_its_numbers(app, api):
-    """Two entries a day with a long note each, and a session twice a week, for a year."""
+def test_a_dense_year_fits_two_pages_with_its_numbers(app, api, monkeypatch):
+    """Two entries a day with a long note each, a session twice a week, the weekly PEG with the
+    red flags (six of them yes), the RMDQ every four weeks and the PGIC after each session, for
+    a year."""
     entries, sessions, first, last = dataset.diary(365, 104)
     for entry in entries:
         entry["notes"] = "Sat too long at work, then the drive home; burning down the leg. " * 20
-    restored = api.post("/import/backup", dataset.backup_document(entries, sessions))
-    assert restored.status_code == 200
+    responses = dataset.questionnaires(sessions, first, last, red_flag_weeks=(5, 9, 20, 30, 40, 50))
+    document = dataset.backup_document(entries, sessions, responses=responses)
+    restored = api.post("/import/backup", document)
+    assert restored.status_code == 200 and restored.get_json()["responses"] == len(responses)
     api.patch("/me", {"display_name": "Alexandra Demonstration-Longname"})
     query = "?" + dataset.date_range(first, last)
+    drawn = []
+
+    class Counted(summary.HTML):
+        def render(self, *args, **kwargs):
+            drawn.append(super().render(*args, **kwargs))
+            return drawn[-1]
+
+    monkeypatch.setattr(summary, "HTML", Counted)
     response = api.get("/export/summary.pdf" + query)
     assert pdf_page_count(response.data) <= 2
+    # Too long with every row, then at once the level that fits: the ones between could not
+    # have removed enough, measured on the first drawing.
+    assert [len(document.pages) for document in drawn] == [3, 2]
     text = text_of(response.data)
-    assert_holds_the_trends(text, api.get("/trends" + query).get_json(), vocabulary_labels(api))
+    trends = api.get("/trends" + query).get_json()
+    assert_holds_the_trends(text, trends, vocabulary_labels(api))
+    assert_holds_the_questionnaires(raw_flat(response.data), trends["questionnaires"])
     assert "leaves out sessions #1–" in text and "the chart shows every session" in text
+    assert "Warning signs reported: 6 of 53 red-flag checks in this period answered yes." in (
+        " ".join(pdf_page_texts(response.data)[0].split())
+    )
 
 
 def test_a_diary_without_entries_gets_a_one_page_summary(api):
@@ -286,8 +343,9 @@ def test_the_patients_summary_needs_a_login_and_a_recent_password(app, api):
     assert api.get("/export/summary.pdf").status_code == 200
     fresh = api.client.get("/trends/summary.pdf?from=2026-03-01&to=2026-03-31")
     assert fresh.status_code == 200 and fresh.mimetype == "application/pdf"
-    assert 'filename="pain-summary-2026-03-01-to-2026-03-31.pdf"' in (
-        fresh.headers["Content-Disposition"]
+    assert (
+        'filename="pain-summary-2026-03-01-to-2026-03-31.pdf"'
+        in (fresh.headers["Content-Disposition"])
     )
 
 
@@ -370,20 +428,145 @@ def test_the_report_and_trends_offer_the_pdf_for_the_range_shown(client, noted):
 # --- questionnaires (PRODUCT.md section 11), when the trends document has them -------------
 
 
-def test_questionnaires_get_their_rows_when_the_trends_have_them(app, noted):
+def test_questionnaires_get_their_verdicts_and_charts_when_the_trends_have_them(app, noted):
     with app.test_request_context():
         user = db.session.scalar(select(User).where(User.email == "pat@example.com"))
         chart = chart_context(user, date(2026, 3, 1), date(2026, 3, 31))
+        chart["data"]["questionnaires"] = {"peg": None, "rmdq": None, "pgic": None}
         assert summary.summary_context(chart, "Sam")["questionnaires"] == []
         chart["data"]["questionnaires"] = {
-            "peg": {"points": [], "baseline": 6.67, "latest": 4.0, "change": -2.67,
-                    "percent": -40.03, "meaningful": True},
+            "peg": {"points": [{"date": "2026-03-02", "score": 4.0}], "baseline": 6.67,
+                    "latest": 4.0, "change": -2.67, "percent": -40.03, "meaningful": True},
             "rmdq": None,
             "pgic": {"points": [], "baseline": None, "latest": 2, "change": None,
                      "percent": None, "meaningful": True},
         }  # fmt: skip
-        rows = summary.summary_context(chart, "Sam")["questionnaires"]
-    assert [(r["baseline"], r["latest"], r["change"], r["meaningful"]) for r in rows] == [
-        ("6.67", "4", "-2.67 (-40.03%)", True),
-        ("–", "2 (much improved)", "–", True),
+        cells = summary.summary_context(chart, "Sam")["questionnaires"]
+    assert [(c["verdict"], c["details"], c["meaningful"], c["answers"]) for c in cells] == [
+        (
+            "PEG 6.67 \u2192 4, \u221240.03 %: a meaningful improvement",
+            "First 6.67, latest 4, change \u22122.67 (\u221240.03%). Meaningful: 30% lower "
+            "than the first (dashed line, 4.67).",
+            True,
+            1,
+        ),
+        (
+            "PGIC: much improved (a meaningful improvement)",
+            "Latest answer 2. Meaningful: 1 very much or 2 much improved (shaded).",
+            True,
+            0,
+        ),
     ]
+    assert 'class="threshold"' in cells[0]["chart"] and "4.67</text>" in cells[0]["chart"]
+    assert (
+        'class="responders"' in cells[1]["chart"]
+        and "No answers in this period" in (cells[1]["chart"])
+    )
+
+
+def _red_flags(api, answered_at, **yes):
+    body = response_body(instrument="red_flags", answers={**RED_FLAGS_NO, **yes})
+    body["answered_at"] = answered_at
+    assert api.post("/responses", body).status_code == 201
+
+
+def test_a_red_flag_answered_yes_leads_page_one_with_its_date_and_signs(client, noted):
+    noted.post("/responses", response_body(answered_at="2026-03-05T08:59:00Z"))
+    _red_flags(noted, "2026-03-05T09:00:00Z", bladder=True, both_legs=True)
+    _red_flags(noted, "2026-03-12T09:00:00Z")
+    _red_flags(noted, "2026-03-19T09:00:00Z", saddle_numbness=True)
+    _red_flags(noted, "2026-04-02T09:00:00Z", bowel=True)  # after the range
+    pdf = noted.get("/export/summary.pdf" + MARCH).data
+    first_page = " ".join(pdf_page_texts(pdf)[0].split())
+    alert = first_page.split("Pain is self-reported")[0]  # above everything else but the name
+    assert "Warning signs reported: 2 of 3 red-flag checks in this period answered yes." in alert
+    assert "cauda equina syndrome, a medical emergency" in alert
+    assert "Thu 5 Mar 2026: bladder trouble; symptoms in both legs" in alert
+    assert "Thu 19 Mar 2026: saddle numbness" in alert
+    assert "bowel" not in alert.split("answered yes.")[1] and "Thu 2 Apr" not in alert
+    flat = raw_flat(pdf)
+    assert "No warning signs reported" not in flat
+    assert "asked with each PEG: reported on 2 of 3 checks" in flat
+    shared = client.get(f"/s/{_share(noted, False)['token']}/summary.pdf{MARCH}").data
+    assert alert in " ".join(pdf_page_texts(shared)[0].split())
+
+
+def test_without_a_yes_the_summary_says_no_warning_signs_with_the_checks_counted(demo):
+    trends = demo.get("/trends").get_json()
+    query = f"?instrument=red_flags&from={trends['range']['from']}&to={trends['range']['to']}"
+    checks = len(demo.get("/responses" + query).get_json()["responses"])
+    assert checks >= 8
+    flat = raw_flat(demo.get("/export/summary.pdf").data)
+    assert f"No warning signs reported ({checks} checks)." in flat
+    assert "Warning signs reported:" not in flat
+
+
+def test_the_questionnaires_numbers_are_those_of_the_trends_for_a_range_with_answers(noted):
+    for day, pain in (("02", 8), ("09", 6), ("16", 5), ("23", 4)):
+        answers = {**PEG_ANSWERS, "pain": pain}
+        body = response_body(answered_at=f"2026-03-{day}T09:00:00Z", answers=answers)
+        assert noted.post("/responses", body).status_code == 201
+    pgic = response_body(instrument="pgic", answers={"change": 3})
+    pgic["answered_at"] = "2026-03-03T18:00:00Z"
+    assert noted.post("/responses", pgic).status_code == 201
+    found = noted.get("/trends" + MARCH).get_json()["questionnaires"]
+    assert found["peg"]["meaningful"] is False and found["rmdq"] is None
+    flat = raw_flat(noted.get("/export/summary.pdf" + MARCH).data)
+    assert_holds_the_questionnaires(flat, found)
+    assert "PGIC: minimally improved (not a responder)" in flat
+    assert "not a meaningful change yet" in flat and "RMDQ" not in flat
+
+
+class _Page:
+    def __init__(self, anchors):
+        self.anchors = anchors
+
+
+class _Drawn:
+    """A drawn document as ``next_level`` sees it: pages with their anchors (x1, y1, x2, y2)."""
+
+    def __init__(
+        self, end_page, end_mm, sessions=0, per_line=1, notes=0, note_mm=5.0, room_mm=None
+    ):
+        mm = summary.MM
+        pages = [{} for _ in range(end_page + 1)]
+        top = summary.CONTENT_TOP
+        for index in range(sessions):  # 4.5 mm lines from the top of page 2
+            line = index // per_line
+            y = top + line * 4.5 * mm
+            pages[1][f"session-{index + 1}"] = (0, y, 10, y + 4.5 * mm)
+        for index in range(notes):
+            y = top + index * note_mm * mm
+            pages[end_page][f"note-{index + 1}"] = (0, y, 10, y + note_mm * mm)
+        if room_mm is not None:  # the sessions end room_mm above the foot of page 2
+            y = top + summary.CONTENT_HEIGHT - room_mm * mm
+            pages[1]["after-sessions"] = (0, y, 10, y)
+            pages[2]["frequent"] = (0, top, 10, top + 40 * mm)
+        y = top + end_mm * mm
+        pages[end_page]["summary-end"] = (0, y, 10, y)
+        self.pages = [_Page(anchors) for anchors in pages]
+
+
+@pytest.mark.parametrize(
+    ("drawn", "level", "chosen"),
+    [
+        # 20 mm over: fewer, shorter notes are enough (10 notes of 5 mm: 6 out, 4 shortened).
+        (_Drawn(2, 20, sessions=52, per_line=2, notes=10), 0, 1),
+        # 100 mm over: notes alone (at most 50 mm) cannot do it; 14 lines fewer can.
+        (_Drawn(2, 100, sessions=52, per_line=2, notes=10), 0, 2),
+        # 150 mm over, notes already gone: only the last level comes near.
+        (_Drawn(2, 150, sessions=24, per_line=2), 2, 3),
+        # More than anything can remove: the last level all the same.
+        (_Drawn(3, 200, sessions=52, per_line=2, notes=10), 0, 3),
+        # One session a line: every left-out session is a line.
+        (_Drawn(2, 60, sessions=52, per_line=1), 1, 2),
+        # 80 mm over: 14 lines fewer (63 mm) are enough only if the next section, pushed to
+        # page 3, moves up into the 30 mm left at the foot of page 2.
+        (_Drawn(2, 80, sessions=52, per_line=2, room_mm=30), 0, 2),
+        (_Drawn(2, 80, sessions=52, per_line=2), 0, 3),
+        # Notes come after that section: leaving them out frees no such room.
+        (_Drawn(2, 40, sessions=52, per_line=2, notes=10, room_mm=30), 0, 2),
+    ],
+)
+def test_a_summary_too_long_is_drawn_next_at_the_first_level_that_could_fit(drawn, level, chosen):
+    assert summary.next_level(drawn, level) == chosen

@@ -122,3 +122,73 @@ def test_between_sessions_has_a_bar_and_a_level_per_session(count):
     assert _marks(svg, "bars") == _marks(svg, "levels") == count
     labels = [t for t in _texts(svg) if t.startswith("#")]
     assert labels[0] == "#1" and len(labels) <= count
+
+
+# --- questionnaire charts ------------------------------------------------------------------
+
+
+def _path_d(svg, name):
+    root = ET.fromstring(svg)  # noqa: S314 - SVG this test just made
+    return next(p.get("d") for p in root.iter(f"{SVG}path") if p.get("class") == name)
+
+
+def _weekly(first, weeks, scores):
+    return [
+        {"date": (first + timedelta(weeks=n)).isoformat(), "score": score}
+        for n, score in zip(range(weeks), scores, strict=False)
+    ]
+
+
+def test_a_questionnaire_chart_draws_each_answer_and_the_threshold_line_at_its_score():
+    first = date(2026, 9, 1)
+    trends = _trends(first, 70, sessions=(7, 14, 21, 28, 35, 42, 49, 56))
+    svg = svgchart.questionnaire(
+        trends, _weekly(first, 10, [6.67, 6, 5.33, 4.67, 4, 3.67]), (0, 10, 2), "PEG", 4.67
+    )
+    assert _marks(svg, "dots") == 6 and _marks(svg, "scores") == 1
+    assert _marks(svg, "sessions") == 8 and "stroke-dasharray" in svg.split('class="threshold"')[1]
+    # The dashed line sits where a score of 4.67 is drawn: between the 4 and 6 grid lines.
+    grid = [float(y) for y in re.findall(r"M\d+ ([\d.]+)H", _path_d(svg, "grid"))]
+    line = float(re.match(r"M\d+ ([\d.]+)H", _path_d(svg, "threshold"))[1])
+    zero, ten = grid[0], grid[-1]
+    assert line == pytest.approx(zero + (ten - zero) * 0.467, abs=0.1)
+    assert "4.67" in _texts(svg)
+
+
+def test_a_questionnaire_chart_without_answers_in_the_range_says_so():
+    svg = svgchart.questionnaire(_trends(date(2026, 9, 1), 30), [], (0, 24, 6), "RMDQ", 9.8)
+    assert "No answers in this period" in _texts(svg) and _marks(svg, "dots") == 0
+
+
+def test_the_pgic_chart_shades_the_responders_and_labels_answers_that_fit():
+    first = date(2026, 9, 1)
+    trends = _trends(first, 70, sessions=(7, 14, 21, 28, 35, 42, 49, 56))
+    svg = svgchart.questionnaire(
+        trends, _weekly(first + timedelta(days=14), 7, [4, 4, 3, 3, 3, 2, 1]), (1, 7, 1),
+        "PGIC", responders=(1, 2),
+    )  # fmt: skip
+    assert _marks(svg, "responders") == 1 and 'class="threshold"' not in svg
+    labels = [t for t in _texts(svg) if t in {"1", "2", "3", "4"}]
+    # Every answer labelled (beside its dot), besides the axis' own 1 to 4.
+    assert len(labels) == 4 + 7
+
+
+def test_crowded_answer_labels_never_overlap_and_keep_the_latest():
+    points = [(30 + 3 * n, 50, str(1 + n % 7)) for n in range(100)]
+    chosen = sorted(svgchart._point_labels(points))
+    assert chosen[-1] == 99 and len(chosen) < 100
+    for a, b in zip(chosen, chosen[1:], strict=False):
+        gap = points[b][0] - points[a][0]
+        assert gap >= svgchart.text_width("7", svgchart.LABEL_SIZE) + svgchart.LABEL_GAP
+
+
+def test_a_year_of_sessions_are_short_ticks_on_a_small_chart_not_lines_over_the_answers():
+    first = date(2025, 11, 25)
+    trends = _trends(first, 365, sessions=range(1, 365, 3))
+    svg = svgchart.questionnaire(trends, _weekly(first, 53, [5] * 53), (0, 10, 2), "PEG", 3.5)
+    ticks = re.findall(r"M[\d.]+ (\d+)v(\d+)", _path_d(svg, "sessions"))
+    assert len(ticks) == len(trends["sessions"]) and "V" not in _path_d(svg, "sessions")
+    top_grid = min(float(y) for y in re.findall(r"M\d+ ([\d.]+)H", _path_d(svg, "grid")))
+    assert all(int(y) + int(length) < top_grid for y, length in ticks)
+    few = svgchart.questionnaire(_trends(first, 70, sessions=(7, 14)), [], (0, 10, 2), "PEG")
+    assert "V" in _path_d(few, "sessions")

@@ -3,7 +3,8 @@
 ``due_keys`` states the due rules on plain dates (tested on its own); ``due_for`` reads what it
 needs for a patient (three small queries, whatever the amount of data) and asks it. The pages
 use ``due_for_page`` (with each one's title and minutes), ``urgent_response`` and ``verdicts``
-(a trends document's questionnaires in words, with the charts' threshold line).
+(a trends document's questionnaires in words, with the charts' threshold line); the course
+summary adds ``red_flag_checks`` (the red-flag answers of a range, which trends leave out).
 """
 
 from datetime import timedelta
@@ -19,6 +20,7 @@ from ..records import service as records
 
 # A red flag answered yes stays on Today this long (14 x 24 hours, as section 7 counts days).
 URGENT_FOR = timedelta(days=14)
+RED_FLAGS = "red_flags"
 
 
 def instrument_list():
@@ -122,6 +124,37 @@ def urgent_response(user, now=None):
         .limit(1)
     )
     return None if record is None else records.to_dict(RESPONSE, record)
+
+
+def red_flag_checks(user_id, date_from, date_to):
+    """The red-flag checks answered with a ``local_date`` in [from, to]: ``{checks, yes}``,
+    ``checks`` how many, ``yes`` those with a yes answer by time, each ``{local_date,
+    answered_at, signs}`` (the items answered yes, in the instrument's order)."""
+    rows = db.session.execute(
+        select(
+            QuestionnaireResponse.local_date,
+            QuestionnaireResponse.answered_at,
+            QuestionnaireResponse.urgent,
+            QuestionnaireResponse.answers,
+        )
+        .where(
+            QuestionnaireResponse.user_id == user_id,
+            QuestionnaireResponse.instrument == RED_FLAGS,
+            QuestionnaireResponse.local_date >= date_from,
+            QuestionnaireResponse.local_date <= date_to,
+        )
+        .order_by(QuestionnaireResponse.answered_at, QuestionnaireResponse.id)
+    ).all()
+    instrument = instruments().get(RED_FLAGS)
+    order = instrument.item_keys if instrument else ()
+    yes = []
+    for local_date, answered_at, urgent, answers in rows:
+        if not urgent:
+            continue
+        named = [key for key in order if answers.get(key) is True]
+        named += [key for key, value in answers.items() if value is True and key not in order]
+        yes.append({"local_date": local_date, "answered_at": answered_at, "signs": named})
+    return {"checks": len(rows), "yes": yes}
 
 
 def _number(value):

@@ -1,13 +1,17 @@
 """The course summary (PRODUCT.md section 14): what the PDF shows, as plain data, and the PDF.
 
 ``summary_context`` turns the trends document of a range (the one /api/v1/trends answers, with
-the labels and words the Trends page uses) into what the print template shows; every number
-in it is the document's own, as the API writes it. ``render_pdf`` draws the template's HTML
+the labels and words the Trends page uses) and the range's red-flag checks (which the document
+leaves out) into what the print template shows; every number in it is the document's own, as
+the API writes it. ``render_pdf`` draws the template's HTML
 with WeasyPrint, fetching nothing but the app's own static files, on at most two A4 pages:
-when a long course or many notes would spill over, it draws again with fewer rows.
+when a long course or many notes would spill over, it draws again with fewer rows, skipping
+the levels that, measured on the drawing too long, could not remove enough.
 """
 
 import mimetypes
+import re
+import statistics
 from collections import Counter
 from itertools import zip_longest
 from pathlib import Path
@@ -18,6 +22,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ..core.templating import friendly_date, friendly_datetime, friendly_range
 from . import svgchart
+from .questionnaires import verdicts
 
 MAX_PAGES = 2
 MEASURES = ("overall", "back", "leg")
@@ -29,23 +34,43 @@ LEVELS = (
     {"sessions": 52, "notes": 10, "note_chars": 300},
     {"sessions": 52, "notes": 4, "note_chars": 200},
     {"sessions": 24, "notes": 0, "note_chars": 0},
+    {"sessions": 6, "notes": 0, "note_chars": 0},
 )
+# A4 less the page margins of static/css/summary.css, in CSS pixels (96 to the inch).
+MM = 96 / 25.4
+CONTENT_TOP, CONTENT_HEIGHT = 15 * MM, (297 - 15 - 14) * MM
 # The In brief lines the summary's own sections do not already show.
 DAILY_LIFE = ("Sleep quality", "Interference with daily life", "Medication", "Eased by")
-PGIC_WORDS = {
-    1: "very much improved",
-    2: "much improved",
-    3: "minimally improved",
-    4: "no change",
-    5: "minimally worse",
-    6: "much worse",
-    7: "very much worse",
+# Each charted questionnaire: its heading, its y axis (lowest, highest, step) and what its
+# meaningful improvement is, in words. Another instrument an operator charts gets its verdict
+# without a chart.
+QUESTIONNAIRES = {
+    "peg": {
+        "title": "PEG: pain, enjoyment of life, general activity, 0–10",
+        "scale": (0, 10, 2),
+        "rule": "30% lower than the first",
+    },
+    "rmdq": {
+        "title": "RMDQ: Roland-Morris disability, 0–24",
+        "scale": (0, 24, 6),
+        "rule": "5 points or 30% lower than the first",
+    },
+    "pgic": {
+        "title": "PGIC: impression of change since treatment started, 1–7",
+        "scale": (1, 7, 1),
+        "rule": "1 very much or 2 much improved",
+    },
 }
-QUESTIONNAIRES = (
-    ("peg", "PEG (pain, enjoyment, activity; 0–10)", "30% lower than the first"),
-    ("rmdq", "Roland-Morris disability (0–24)", "5 points or 30% lower than the first"),
-    ("pgic", "Impression of change (1–7)", "much or very much improved"),
-)
+RED_FLAGS_SHOWN = 6  # yes answers listed; the earlier ones are counted
+# The red-flag signs in a few words (PRODUCT.md section 11, the questionnaire section says
+# them in full); another item by its key.
+SIGN_WORDS = {
+    "saddle_numbness": "saddle numbness",
+    "bladder": "bladder trouble",
+    "bowel": "bowel trouble",
+    "both_legs": "symptoms in both legs",
+    "sexual": "loss of sensation during sex",
+}
 
 
 def number(value):
@@ -112,8 +137,9 @@ def _sessions(data, labels, limit):
             }
         )
     shown = rows[-limit:] if limit else []
-    # Past a dozen, two sessions a line (the first half down the left): half the height.
-    two_up = len(shown) > TWO_UP_AFTER
+    # Past a dozen in the course, two sessions a line (the first half down the left): half
+    # the height, also when fewer are shown for space.
+    two_up = len(rows) > TWO_UP_AFTER
     half = -(-len(shown) // 2)
     lines = list(zip_longest(shown[:half], shown[half:])) if two_up else [(row,) for row in shown]
     techniques = Counter(key for session in listed for key in session["techniques"])
@@ -155,40 +181,81 @@ def _frequent(data, labels):
     return places, _top(data["pain_types"], labels["pain_types"]), triggers
 
 
+def _minus(text):
+    """A real minus sign, as the questionnaire verdicts write it."""
+    return text.replace("-", "\u2212")
+
+
 def _questionnaires(data):
-    """The questionnaire rows, when the trends document has them (PRODUCT.md section 11)."""
+    """A cell per charted questionnaire with data (PRODUCT.md section 11): the verdict in
+    words (``verdicts``), the numbers behind it and the chart with its threshold line."""
     found = data.get("questionnaires") or {}
-    rows = []
-    for key, name, rule in QUESTIONNAIRES:
-        result = found.get(key)
-        if not result:
-            continue
-        if key == "pgic":
-            latest = result["latest"]
-            words = PGIC_WORDS.get(latest, "")
-            rows.append(
-                {
-                    "name": name,
-                    "baseline": "–",
-                    "latest": f"{number(latest)} ({words})" if words else number(latest),
-                    "change": "–",
-                    "meaningful": result["meaningful"],
-                    "rule": rule,
-                }
+    cells = []
+    for verdict in verdicts(found):
+        key, trend = verdict["key"], found[verdict["key"]]
+        known = QUESTIONNAIRES.get(key)
+        if trend["baseline"] is None:  # a responder rule: the latest answer decides
+            details = f"Latest answer {number(trend['latest'])}"
+        else:
+            change = _minus(signed(trend["change"]))
+            details = f"First {number(trend['baseline'])}, latest {number(trend['latest'])}"
+            details += f", change {change}"
+            if trend["percent"] is not None:
+                details += f" ({_minus(signed(trend['percent']))}%)"
+        if known:
+            details += f". Meaningful: {known['rule']}"
+        if verdict["threshold"] is not None:
+            details += f" (dashed line, {number(verdict['threshold'])})"
+        elif key == "pgic":
+            details += " (shaded)"
+        chart = None
+        if known:
+            chart = svgchart.questionnaire(
+                data,
+                trend["points"],
+                known["scale"],
+                f"{known['title']}: each answer in this period",
+                threshold=verdict["threshold"],
+                responders=(1, 2) if key == "pgic" else None,
             )
-            continue
-        percent = "" if result["percent"] is None else f" ({signed(result['percent'])}%)"
-        rows.append(
+        cells.append(
             {
-                "name": name,
-                "baseline": number(result["baseline"]),
-                "latest": number(result["latest"]),
-                "change": signed(result["change"]) + percent,
-                "meaningful": result["meaningful"],
-                "rule": rule,
+                "key": key,
+                "title": known["title"] if known else verdict["name"],
+                "verdict": verdict["words"],
+                "meaningful": verdict["meaningful"],
+                "details": details + ".",
+                "answers": len(trend["points"]),
+                "chart": chart,
             }
         )
-    return rows
+    return cells
+
+
+def _red_flags(checks, tz):
+    """The red-flag checks of the range in words: how many, and the yes answers (the latest
+    RED_FLAGS_SHOWN) with their time and signs; None when not known."""
+    if checks is None:
+        return None
+    shown = checks["yes"][-RED_FLAGS_SHOWN:]
+    answers = [
+        {
+            "when": friendly_date(answer["answered_at"], tz),
+            "signs": "; ".join(
+                SIGN_WORDS.get(sign, sign.replace("_", " ")) for sign in answer["signs"]
+            ),
+        }
+        for answer in shown
+    ]
+    return {
+        "checks": checks["checks"],
+        "yes_count": len(checks["yes"]),
+        # Two a line, the first half down the left.
+        "lines": list(
+            zip_longest(answers[: -(-len(answers) // 2)], answers[-(-len(answers) // 2) :])
+        ),
+        "left_out": len(checks["yes"]) - len(shown),
+    }
 
 
 def _notes(notes, tz, limit, chars):
@@ -209,12 +276,13 @@ def _notes(notes, tz, limit, chars):
     }
 
 
-def summary_context(chart, patient_name, notes=None, tz=None, level=0):
+def summary_context(chart, patient_name, notes=None, tz=None, level=0, red_flags=None):
     """What the summary shows for a range, as plain data.
 
     ``chart`` is the Trends page's chart context of the range (its ``data`` is the trends
     document); ``notes`` the range's entries with a note, or None when they may not be shown;
-    ``level`` an index of LEVELS (higher shows fewer rows).
+    ``level`` an index of LEVELS (higher shows fewer rows); ``red_flags`` the range's red-flag
+    checks (``questionnaires.red_flag_checks``), or None when not known.
     """
     data, labels = chart["data"], chart["labels"]
     caps = LEVELS[level]
@@ -231,6 +299,7 @@ def summary_context(chart, patient_name, notes=None, tz=None, level=0):
             data, chart["too_early"], chart["category_words"], chart["measure_names"]
         ),
         "questionnaires": _questionnaires(data),
+        "red_flags": _red_flags(red_flags, tz),
         "daily_life": [
             (heading, text) for heading, text in chart["summary"] if heading in DAILY_LIFE
         ],
@@ -280,13 +349,76 @@ class StaticFilesOnly(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mimetype})
 
 
+def _anchors(document):
+    """Each anchor of a drawn document: name -> (page index, top, bottom) in CSS pixels."""
+    return {
+        name: (index, box[1], box[3])
+        for index, page in enumerate(document.pages)
+        for name, box in page.anchors.items()
+    }
+
+
+def _overflow(anchors):
+    """How far, in CSS pixels, the summary runs past its last allowed page."""
+    if "summary-end" not in anchors:
+        return 0.0
+    page, top, _ = anchors["summary-end"]
+    return max(0.0, (page - MAX_PAGES) * CONTENT_HEIGHT + top - CONTENT_TOP)
+
+
+def _gain(anchors, level, other):
+    """How much height, in CSS pixels, drawing at level ``other`` instead of ``level`` could
+    remove at most: the session lines and notes it leaves out, a share of each note it
+    shortens (as if every note were at the longest), and, with fewer session lines, the room
+    left at the foot of the page where the sessions end when the next section (a table that
+    is never split) had to start on the next page."""
+    now, then = LEVELS[level], LEVELS[other]
+    sessions = sorted(
+        (top, bottom) for name, (_, top, bottom) in anchors.items() if name.startswith("session-")
+    )
+    gain = 0.0
+    if sessions:
+        per_line = 2 if len({top for top, _ in sessions}) < len(sessions) else 1
+        kept = min(len(sessions), then["sessions"])
+        lines_out = -(-len(sessions) // per_line) - -(-kept // per_line)
+        gain += lines_out * statistics.median(bottom - top for top, bottom in sessions)
+        after, following = anchors.get("after-sessions"), anchors.get("frequent")
+        if lines_out and after and following and after[0] < following[0]:
+            gain += CONTENT_TOP + CONTENT_HEIGHT - after[1]
+    notes = [
+        anchors[name][2] - anchors[name][1]
+        for name in sorted(
+            (name for name in anchors if re.fullmatch(r"note-\d+", name)),
+            key=lambda name: int(name.split("-")[1]),
+        )
+    ]
+    left_out = max(0, len(notes) - then["notes"])
+    gain += sum(notes[:left_out])
+    if then["note_chars"] < now["note_chars"]:
+        gain += sum(notes[left_out:]) * (1 - then["note_chars"] / now["note_chars"])
+    return gain
+
+
+def next_level(document, level):
+    """The level to draw next after ``level`` ran past MAX_PAGES pages: the first that could
+    remove enough, else the last. A level that could not is not drawn at all."""
+    anchors = _anchors(document)
+    overflow = _overflow(anchors)
+    for other in range(level + 1, len(LEVELS)):
+        if _gain(anchors, level, other) >= overflow:
+            return other
+    return len(LEVELS) - 1
+
+
 def render_pdf(make_html, static_folder):
     """The PDF of ``make_html(level)``'s HTML on at most MAX_PAGES pages: level 0 first, then
-    fewer rows (LEVELS) until it fits. Relative URLs in the HTML name static files."""
+    fewer rows (LEVELS, ``next_level``) until it fits. Relative URLs in the HTML name static
+    files."""
     fetcher = StaticFilesOnly(static_folder)
     base_url = fetcher.root.as_uri() + "/"
-    for level in range(len(LEVELS)):
+    level = 0
+    while True:
         document = HTML(string=make_html(level), base_url=base_url, url_fetcher=fetcher).render()
-        if len(document.pages) <= MAX_PAGES:
-            break
-    return document.write_pdf()
+        if len(document.pages) <= MAX_PAGES or level == len(LEVELS) - 1:
+            return document.write_pdf()
+        level = next_level(document, level)

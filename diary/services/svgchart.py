@@ -4,7 +4,9 @@ Pure: each chart takes parts of the trends document (PRODUCT.md section 7) and r
 text that WeasyPrint draws. They follow the Trends page's charts: daily pain with the 7-day
 average and a numbered marker per session (sessions closer than their labels share one,
 "#4–7"), the axis starting at the first entry or session in the range; and pain between
-sessions (the average until the next session against the level in the 3 days before).
+sessions (the average until the next session against the level in the 3 days before); and a
+small chart per questionnaire (its scores on the same kind of axis, with the session markers
+and a dashed line at the score that would be a meaningful improvement).
 
 Marks of one kind share one ``<path>`` (every dot, every session line, every bar): WeasyPrint
 styles and draws each SVG element on its own, and a year drawn one element per mark took a
@@ -23,6 +25,8 @@ COLOURS = {
     "bar": "#2f8791",
     "text": "#52646b",
     "grid": "#d5dfe2",
+    "threshold": "#1e6b3a",
+    "responder": "#e2f0e6",
 }
 FONT = "Noto Sans, DejaVu Sans, sans-serif"
 FONT_SIZE = 10
@@ -67,8 +71,9 @@ def first_data_date(trends):
     return dates[0] if dates else trends["range"]["from"]
 
 
-def _ticks(first, last):
-    """Dates to label on a time axis from ``first`` to ``last``, with their labels."""
+def _ticks(first, last, most=MAX_TICKS):
+    """Dates to label on a time axis from ``first`` to ``last`` (``most`` of them), with their
+    labels."""
     span = (last - first).days + 1
     if span > 200:
         candidates = [
@@ -82,7 +87,7 @@ def _ticks(first, last):
         candidates = [monday + timedelta(weeks=n) for n in range((last - monday).days // 7 + 1)]
     else:
         candidates = [first + timedelta(days=n) for n in range(span)]
-    step = max(1, -(-len(candidates) // MAX_TICKS))
+    step = max(1, -(-len(candidates) // most))
     chosen = candidates[::step]
     if span > 200:  # months, with the year on the first and wherever it changes
         years_before = [None] + [day.year for day in chosen[:-1]]
@@ -158,6 +163,32 @@ def _lines(name, points, colour, width):
     return _path(name, commands, colour, width=width, extra=' stroke-linejoin="round"')
 
 
+def _session_marks(sessions, x_of, left, right, top, bottom, body, crowded_below=None):
+    """A dashed line per session from the top of the plot to ``bottom``, and the numbered
+    labels above it (neighbours too close share one). Sessions closer than ``crowded_below``
+    on average get a short tick at the top instead: lines that close would hide the data."""
+    markers = [
+        (session["number"], x_of(date.fromisoformat(session["local_date"]))) for session in sessions
+    ]
+    if crowded_below and len(markers) * crowded_below > right - left:
+        ticks = [f"M{_number(x)} {top - 8}v5" for _, x in markers]
+        body.append(_path("sessions", ticks, COLOURS["session"], width=0.8))
+    else:
+        lines = [f"M{_number(x)} {top - 4}V{bottom}" for _, x in markers]
+        dashed = ' stroke-dasharray="4 3"'
+        body.append(_path("sessions", lines, COLOURS["session"], width=1.1, extra=dashed))
+    groups = label_groups(markers, left, right)
+    boxes = []
+    for text, centre in groups:
+        half = text_width(text, LABEL_SIZE) / 2 + LABEL_PADDING
+        boxes.append(f"M{_number(centre - half)} 2h{_number(2 * half)}v16h{_number(-2 * half)}z")
+    body.append(_path("labels", boxes, fill=COLOURS["session"]))
+    body += [
+        _text(centre, 13.5, text, size=LABEL_SIZE, colour=COLOURS["session_ink"], weight="bold")
+        for text, centre in groups
+    ]
+
+
 def daily_pain(trends, width=720, height=230):
     """Daily overall pain (dots, thin line), the 7-day average (thick line) and a dashed,
     numbered line per session, on a date axis from the first entry or session to ``to``."""
@@ -206,24 +237,7 @@ def daily_pain(trends, width=720, height=230):
         for day in shown
     ]
     body.append(_lines("rolling", rolling, COLOURS["rolling"], 2.2))
-    markers = [
-        (session["number"], x_of(date.fromisoformat(session["local_date"])))
-        for session in trends["sessions"]
-    ]
-    sessions = [f"M{_number(x)} {top - 4}V{bottom}" for _, x in markers]
-    body.append(
-        _path("sessions", sessions, COLOURS["session"], width=1.1, extra=' stroke-dasharray="4 3"')
-    )
-    groups = label_groups(markers, left, right)
-    boxes = []
-    for text, centre in groups:
-        half = text_width(text, LABEL_SIZE) / 2 + LABEL_PADDING
-        boxes.append(f"M{_number(centre - half)} 2h{_number(2 * half)}v16h{_number(-2 * half)}z")
-    body.append(_path("labels", boxes, fill=COLOURS["session"]))
-    body += [
-        _text(centre, 13.5, text, size=LABEL_SIZE, colour=COLOURS["session_ink"], weight="bold")
-        for text, centre in groups
-    ]
+    _session_marks(trends["sessions"], x_of, left, right, top, bottom, body)
     return _svg(
         width,
         height,
@@ -271,3 +285,104 @@ def between_sessions(trends, width=720, height=170):
         "before it (dark ticks)",
         body,
     )
+
+
+def _point_labels(points, size=LABEL_SIZE):
+    """The indexes of the points to label with their score, right to left (the latest always):
+    a label is left out when it would touch the one after it."""
+    chosen, edge = [], None
+    for index in range(len(points) - 1, -1, -1):
+        x, _, text = points[index]
+        half = text_width(text, size) / 2
+        if edge is None or x + half + LABEL_GAP <= edge:
+            chosen.append(index)
+            edge = x - half
+    return chosen
+
+
+def questionnaire(
+    trends, points, scale, title, threshold=None, responders=None, width=240, height=130
+):
+    """A questionnaire's scores over the range: a dot per answer joined by a line, the session
+    markers, and a dashed line at ``threshold`` (its value at the right end) or a shaded band
+    over the ``responders`` answers (the PGIC's 1 and 2, each dot then labelled where room).
+
+    ``points``: the trends document's ``[{date, score}]`` of the instrument; ``scale``:
+    ``(lowest, highest, step)`` of the y axis; with ``responders`` the axis runs downwards
+    (1, the best answer, at the top). The date axis runs from the first entry, session or
+    answer in the range to its end.
+    """
+    lowest, highest, step = scale
+    inverted = responders is not None
+    starts = [first_data_date(trends)] + [point["date"] for point in points[:1]]
+    first = date.fromisoformat(min(starts))
+    last = date.fromisoformat(trends["range"]["to"])
+    left, right, top, bottom = 26, width - 30, 30, height - 22
+    day_width = (right - left) / ((last - first).days + 1)
+
+    def x_of(day):
+        return left + ((day - first).days + 0.5) * day_width
+
+    def y_of(value):
+        share = (value - lowest) / (highest - lowest)
+        return top + share * (bottom - top) if inverted else bottom - share * (bottom - top)
+
+    body = []
+    if inverted:
+        ys = sorted((y_of(min(responders) - 0.5), y_of(max(responders) + 0.5)))
+        band = f"M{left} {_number(ys[0])}H{right}V{_number(ys[1])}H{left}z"
+        body.append(_path("responders", [band], fill=COLOURS["responder"]))
+    values = range(lowest, highest + 1, step)
+    grid = [f"M{left} {_number(y_of(value))}H{right}" for value in values]
+    body.append(_path("grid", grid, COLOURS["grid"], width=0.6))
+    body += [_text(left - 5, y_of(value) + 3.5, str(value), anchor="end") for value in values]
+    ticks = _ticks(first, last, most=3)
+    marks = [f"M{_number(x_of(day))} {bottom}v4" for day, _ in ticks]
+    body.append(_path("ticks", marks, COLOURS["text"], width=0.8))
+    body += [_text(x_of(day), bottom + 15, label) for day, label in ticks]
+    if threshold is not None:
+        y = y_of(min(max(threshold, lowest), highest))
+        body.append(
+            _path(
+                "threshold",
+                [f"M{left} {_number(y)}H{right}"],
+                COLOURS["threshold"],
+                width=1.2,
+                extra=' stroke-dasharray="5 3"',
+            )
+        )
+        body.append(
+            _text(
+                right + 3,
+                y + 3.5,
+                _score(threshold),
+                anchor="start",
+                colour=COLOURS["threshold"],
+                weight="bold",
+            )
+        )
+    if not points:
+        body.append(_text((left + right) / 2, (top + bottom) / 2, "No answers in this period"))
+    xy = [(x_of(date.fromisoformat(p["date"])), y_of(p["score"])) for p in points]
+    body.append(_lines("scores", xy, COLOURS["overall"], 1.2))
+    dots = [f"M{_number(x)} {_number(y)}h0" for x, y in xy]
+    body.append(_path("dots", dots, COLOURS["overall"], width=4.4, extra=' stroke-linecap="round"'))
+    if inverted:
+        # To the right of each dot, clear of a session's line through it (the PGIC is answered
+        # after a session): above it, or below it on the top line (clear of the session marks).
+        labelled = [
+            (x + 5, y - 4 if y - 11 >= top else y + 11, _score(p["score"]))
+            for (x, y), p in zip(xy, points, strict=True)
+        ]
+        for index in _point_labels(labelled):
+            x, y, text = labelled[index]
+            body.append(
+                _text(x, y, text, size=LABEL_SIZE, colour=COLOURS["rolling"], weight="bold")
+            )
+    _session_marks(trends["sessions"], x_of, left, right, top, bottom, body, crowded_below=6)
+    return _svg(width, height, title, body)
+
+
+def _score(value):
+    """A score as the trends document writes it: 4.67, 4.5, 4."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
