@@ -52,6 +52,7 @@ BOTH_ENDPOINTS = frozenset(
 # logged by its route once it is saved.
 LOGGED_READS = {
     "practice.patient": "report",
+    "practice.summary_pdf": "summary_pdf",
     "api.practice_patient_trends": "trends",
 }
 

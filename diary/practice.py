@@ -17,9 +17,9 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from .charts import report_context
+from .charts import report_context, report_range, summary_pdf_response
 from .core.templating import qr_svg
-from .http import connect_url
+from .http import connect_url, summary_limit
 from .records import SESSION
 from .records import service as records
 from .services import care_team, dashboard, terms, visits
@@ -110,6 +110,15 @@ def patient(connection_id):
         preset_args={"connection_id": connection_id},
         **report_context(g.patient, g.connection.include_notes),
     )
+
+
+@bp.get("/practice/patients/<connection_id>/summary.pdf")
+@summary_limit
+def summary_pdf(connection_id):
+    """The patient's course summary (section 14) for the report's range, notes only if they
+    agreed; in the patient's access log like the report."""
+    date_from, date_to, _ = report_range(g.patient)
+    return summary_pdf_response(g.patient, date_from, date_to, g.connection.include_notes)
 
 
 def _session_form(values, errors=None, status=200):

@@ -570,3 +570,29 @@ class _Drawn:
 )
 def test_a_summary_too_long_is_drawn_next_at_the_first_level_that_could_fit(drawn, level, chosen):
     assert summary.next_level(drawn, level) == chosen
+
+
+@pytest.mark.parametrize("include_notes", [True, False])
+def test_a_connected_practitioners_summary_is_the_patients_and_is_logged(
+    app, noted, include_notes
+):
+    from helpers import connect, register_practitioner
+
+    practitioner = app.test_client()
+    assert register_practitioner(practitioner).status_code == 303
+    lee = Api(practitioner)
+    connection = connect(noted, lee, include_notes=include_notes)
+    own = text_of(noted.get("/export/summary.pdf" + MARCH).data)
+    path = f"/practice/patients/{connection['id']}/summary.pdf{MARCH}"
+    answer = practitioner.get(path)
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    assert answer.headers["Cache-Control"] == "no-store"
+    text = text_of(answer.data)
+    if include_notes:
+        assert _without_made_line(text) == _without_made_line(own)
+    else:
+        assert "Secret note." not in text and "Sam Patient" in text
+    [shown] = noted.get("/care-team").get_json()["care_team"]
+    assert [item["what"] for item in shown["access_log"]] == ["summary_pdf"]
+    assert noted.delete(f"/care-team/{connection['id']}").status_code == 204
+    assert practitioner.get(path).status_code == 404
