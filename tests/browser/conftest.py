@@ -35,10 +35,10 @@ FAVICON = "/favicon.ico"
 HERE = Path(__file__).resolve().parent
 
 
-# A browser test that fails is run once more before it counts (pytest-rerunfailures): on a
-# loaded 2-core machine a few tests right after sign-up have failed about once in 400 runs
-# (a chart not ready in time, a session cookie overwritten by a concurrent answer, an offline
-# form not found). The second run must pass; the report lists every rerun ("R").
+# A browser test that fails is run once more before it counts (pytest-rerunfailures); the
+# report lists every rerun ("R"). The three causes found so far were real bugs, now fixed: a
+# logged-out answer rewriting the login cookie, racing pages each making a CSRF token, and
+# async checks that never waited (``wait_until``). BROWSER_RERUNS=0 shows any that remain.
 BROWSER_RERUNS = int(os.environ.get("BROWSER_RERUNS", "1"))
 
 
