@@ -1,7 +1,16 @@
 """Share links (the patient's page) and the practitioner's read-only report ``/s/<token>``."""
 
 import segno
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from .charts import chart_context
@@ -114,7 +123,7 @@ def _gone():
 
 
 @bp.get("/s/<token>")
-@limiter.limit("60 per minute")
+@limiter.limit(lambda: current_app.config["RATELIMIT_SHARE_VIEWS"])
 def report(token):
     """The practitioner's read-only report; each opening counts as a view."""
     link = sharing.find_active(token)
@@ -150,7 +159,7 @@ def report(token):
 
 
 @bp.get("/s/<token>/trends")
-@limiter.limit("60 per minute")
+@limiter.limit(lambda: current_app.config["RATELIMIT_SHARE_VIEWS"])
 def report_trends(token):
     """The same JSON /api/v1/trends gives the patient for the same query; not a view."""
     link = sharing.find_active(token)
