@@ -24,6 +24,11 @@ FIRST_RETRY_S, LONGEST_RETRY_S = 0.0002, 0.005
 # of pages and ten years (the longest range) about 30 MB. Too small a cache reads every page
 # again for each of the five; the memory is taken only as pages are read.
 SQLITE_CACHE_KIB = 32 * 1024
+# And the database file is read through a memory map (up to 1 GiB, about 3,000 patient-years):
+# a page not in the connection's cache is then the operating system's cached page itself, not a
+# read() into a copy. 1-year trends of random patients of a 1,000-patient database, in-process:
+# 13.6-14.4 ms with the 32 MiB cache alone, 11.2-11.9 ms mapped (one patient's alone: 8.6 ms).
+SQLITE_MMAP_BYTES = 1 << 30
 # PostgreSQL plans the trends queries of a large database on parallel workers: starting them
 # costs more than the few hundred rows a request reads (issue 19: 13.7 ms against 3.4 ms).
 POSTGRES_OPTIONS = "-c max_parallel_workers_per_gather=0"
@@ -35,8 +40,8 @@ def _is_sqlite(dbapi_connection):
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """Turn on foreign keys, WAL, a busy timeout and a larger page cache for every SQLite
-    connection."""
+    """Turn on foreign keys, WAL, a busy timeout, a larger page cache and memory-mapped reads
+    for every SQLite connection."""
     if not _is_sqlite(dbapi_connection):
         return
     # pysqlite's own implicit BEGIN is turned off so that _sqlite_begin decides how to begin.
@@ -47,6 +52,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 
