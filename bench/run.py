@@ -248,6 +248,11 @@ class Bench:
             )
         server.migrate()
         server.start()
+        results["config"]["app_settings"] = {
+            name: value
+            for name, value in sorted(server.env.items())
+            if name.startswith("FLASK_") and name != "FLASK_SECRET_KEY"
+        }
 
         sizes = DATASETS[settings.dataset]
         one_year, info_1y, range_1y = server.patient("one-year", *sizes["one_year"], seed=1)

@@ -56,6 +56,12 @@ def create_app(test_config=None):
         RATELIMIT_PASSWORD_PER_IP="10 per minute;50 per hour",  # noqa: S106 - a rate
         RATELIMIT_PASSWORD_FAILURES="30 per hour;100 per day",  # noqa: S106 - a rate
         RATELIMIT_RESTORES="6 per hour",
+        # Per address: POSTs of the sign-up, login and confirm-password forms, and openings of
+        # a share report (its page and its trends).
+        RATELIMIT_SIGNUP="10 per hour",
+        RATELIMIT_LOGIN="10 per minute;50 per hour",
+        RATELIMIT_CONFIRM="10 per minute",
+        RATELIMIT_SHARE_VIEWS="60 per minute",
         RATELIMIT_SUMMARIES="10 per minute",
         # Password reset requests (/password/forgot): per address typed and per client address.
         RATELIMIT_RESET_PER_EMAIL="5 per hour",

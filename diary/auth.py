@@ -4,7 +4,7 @@ Plain forms like every other page: ``request.form`` in, one validation path in
 ``services.accounts``, errors by field name out; CSRFProtect checks every POST.
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .access import home_for
@@ -32,7 +32,7 @@ def _next_page(user):
 
 @bp.route("/confirm-password", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_CONFIRM"], methods=["POST"])
 def confirm():
     """Type the password again before exports and share links."""
     errors = {}
@@ -47,7 +47,7 @@ def confirm():
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_SIGNUP"], methods=["POST"])
 def register():
     """Create an account with the browser's time zone and land on today's view."""
     if current_user.is_authenticated:
@@ -86,7 +86,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
     """Log in with email and password."""
     if current_user.is_authenticated:

@@ -3,6 +3,7 @@ custom vocabulary."""
 
 import secrets
 from datetime import UTC, date, datetime
+from functools import cache
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -19,10 +20,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    bindparam,
     event,
     false,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .core.extensions import db
 from .core.timeutil import utcnow
@@ -360,6 +364,32 @@ def counted(session, user_id, model, delta):
     if user is not None and delta:
         name = count_column(model)
         setattr(user, name, getattr(User, name) + delta)
+
+
+@cache
+def _added_statement(model):
+    """UPDATE users: a new data tag and ``delta`` more rows of ``model`` (built once)."""
+    users = User.__table__
+    counter = users.c[count_column(model)]
+    return (
+        update(users)
+        .where(users.c.id == bindparam("user_id"))
+        .values({users.c.data_tag: bindparam("data_tag"), counter: counter + bindparam("delta")})
+    )
+
+
+def added(session, user_id, model, delta=1):
+    """What the flush hook does for rows of ``model`` inserted with a plain INSERT (no flush
+    sees them): a new data tag and ``delta`` more in the patient's count, one UPDATE now.
+
+    The patient loaded in the session, if any, gets the new tag and reads the count afresh.
+    """
+    tag = new_data_tag()
+    session.execute(_added_statement(model), {"user_id": user_id, "data_tag": tag, "delta": delta})
+    user = session.identity_map.get(session.identity_key(User, user_id))
+    if user is not None:
+        set_committed_value(user, "data_tag", tag)
+        session.expire(user, [count_column(model)])
 
 
 @event.listens_for(Session, "before_flush")

@@ -1,6 +1,15 @@
 """Share links (the patient's page) and the practitioner's read-only report ``/s/<token>``."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from .charts import report_context, report_range, summary_pdf_response
@@ -108,7 +117,7 @@ def _gone():
 
 
 @bp.get("/s/<token>")
-@limiter.limit("60 per minute")
+@limiter.limit(lambda: current_app.config["RATELIMIT_SHARE_VIEWS"])
 def report(token):
     """The practitioner's read-only report; each opening counts as a view."""
     link = sharing.find_active(token)
@@ -130,7 +139,7 @@ def report(token):
 
 
 @bp.get("/s/<token>/trends")
-@limiter.limit("60 per minute")
+@limiter.limit(lambda: current_app.config["RATELIMIT_SHARE_VIEWS"])
 def report_trends(token):
     """The same JSON /api/v1/trends gives the patient for the same query; not a view."""
     link = sharing.find_active(token)

@@ -119,6 +119,29 @@ def sql_statements(app):
         event.remove(engine, "before_cursor_execute", record)
 
 
+@contextmanager
+def sqlite_trace(app):
+    """Every statement SQLite runs for ``app`` while the block runs, as sqlite3 traces them:
+    also what the app sends straight to sqlite3 (``BEGIN``, pragmas) and the commits."""
+    sent = []
+    with app.app_context():
+        engine = db.engine
+
+    def checkout(dbapi_connection, record, proxy):
+        dbapi_connection.set_trace_callback(sent.append)
+
+    def checkin(dbapi_connection, record):
+        dbapi_connection.set_trace_callback(None)
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "checkin", checkin)
+
+
 # --- forms and the API --------------------------------------------------------------------
 
 

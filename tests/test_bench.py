@@ -92,6 +92,16 @@ def test_every_endpoint_is_measured_with_sane_numbers(results):
     assert results["endpoints"]["post_entry"]["connections"] == 16
 
 
+def test_the_server_runs_as_a_users_server_does(results):
+    """Rate limits on (raised, so no load is refused): their work is part of every request."""
+    settings = results["config"]["app_settings"]
+    assert "FLASK_RATELIMIT_ENABLED" not in settings
+    for name in ("API_PER_IP", "API_PER_ACCOUNT", "SHARE_VIEWS", "LOGIN"):
+        assert settings[f"FLASK_RATELIMIT_{name}"] == "100000000 per minute"
+    for measured in results["endpoints"].values():
+        assert "429" not in measured["server"]["statuses"]
+
+
 def test_each_load_request_posts_a_new_valid_entry(results):
     """Only 201s: a repeated id would answer 200 (replay) or 409, a bad body 422."""
     for name in ("post_entry", "post_entry_p95"):

@@ -53,6 +53,13 @@ def test_sqlite_page_cache_holds_a_long_trends_request(app):
         assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -32768
 
 
+@sqlite_only
+def test_sqlite_reads_the_database_through_a_memory_map(app):
+    """Up to 1 GiB of the file mapped (issue 19: a clinic's trends read pages from all over)."""
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA mmap_size").scalar() == 1 << 30
+
+
 @pytest.mark.skipif(not ON_POSTGRES, reason="checks PostgreSQL's session settings")
 def test_postgres_sessions_plan_no_parallel_workers(database_path):
     """Set for every session, keeping the options the URL gives."""

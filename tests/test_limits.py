@@ -348,6 +348,53 @@ def test_the_per_address_api_limit_counts_every_route(database_path):
     assert answers == [401, 401, 401, 200, 401, 429]
 
 
+def _sign_up_three_times(client):
+    """Three sign-ups from one address (each in a browser of its own)."""
+    app = client.application
+    return [
+        register(app.test_client(), email=f"new{number}@example.com").status_code
+        for number in range(3)
+    ]
+
+
+def _log_in_three_times(client):
+    """Three logins with a wrong password."""
+    return [login(client, password="not the password").status_code for _ in range(3)]
+
+
+def _confirm_three_times(client):
+    """Three confirmations of a wrong password by a logged-in patient."""
+    register(client)
+    token = page_csrf(client, "/confirm-password")
+    return [
+        client.post(
+            "/confirm-password", data={"password": "not it", "csrf_token": token}
+        ).status_code
+        for _ in range(3)
+    ]
+
+
+def _open_a_report_three_times(client):
+    """Three openings of a share report (an unknown token: the limit comes first)."""
+    return [client.get("/s/not-a-token").status_code for _ in range(3)]
+
+
+@pytest.mark.parametrize(
+    ("setting", "three_tries", "first_answer"),
+    [
+        ("RATELIMIT_SIGNUP", _sign_up_three_times, 303),
+        ("RATELIMIT_LOGIN", _log_in_three_times, 422),
+        ("RATELIMIT_CONFIRM", _confirm_three_times, 422),
+        ("RATELIMIT_SHARE_VIEWS", _open_a_report_three_times, 404),
+    ],
+)
+def test_form_and_report_limits_are_settings(database_path, setting, three_tries, first_answer):
+    """Every limit is a setting (a server under a load test raises them all)."""
+    app = _limited(database_path, **{setting: "2 per minute"})
+    answers = three_tries(app.test_client())
+    assert answers[0] == first_answer and answers[2] == 429, answers
+
+
 @contextmanager
 def gunicorn(database_path, tmp_path, workers, **env):
     """gunicorn with ``workers`` on the test's database; yields its port once it answers."""

@@ -49,3 +49,29 @@ def test_counts_follow_a_restore_and_a_taken_back_restore(app, api, monkeypatch)
     monkeypatch.setattr(backup, "_write", racing_write)
     assert api.post("/import/backup", backup_document(entries)).status_code == 409
     assert counts(app) == (4, 4, 0, 0)
+
+
+def test_a_plain_insert_keeps_the_loaded_patient_current(app, api):
+    """``records.create`` writes with plain statements: the patient loaded in the session sees
+    the new data tag and count at once (a second write in one session counts from them)."""
+    from diary.records import KINDS
+    from diary.records import service as records
+
+    kinds = {kind.name: kind for kind in KINDS}
+    with app.test_request_context(method="POST"):
+        user = db.session.scalar(select(User).where(User.email == "pat@example.com"))
+        tags = {user.data_tag}
+        for body in (entry_body(), entry_body(id=new_id())):
+            cleaned = kinds["entry"].clean(body, tz_name=user.timezone, vocabulary=_anything())
+            assert records.create(kinds["entry"], user, cleaned)[1] is True
+            tags.add(user.data_tag)
+        assert user.entry_count == 2 and len(tags) == 3
+        stored = db.session.execute(select(User.data_tag, User.entry_count)).one()
+        assert tuple(stored) == (user.data_tag, 2)
+
+
+def _anything():
+    """A vocabulary that allows every key the test bodies use."""
+    from diary.services import terms
+
+    return terms.allowed_keys_for(0, {})

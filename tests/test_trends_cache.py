@@ -4,6 +4,7 @@ every worker, and nothing of one patient can reach another."""
 import sqlite3
 import threading
 
+import pytest
 from helpers import (
     Api,
     entry_body,
@@ -14,6 +15,7 @@ from helpers import (
     session_body,
     sql_statements,
     sqlite_only,
+    sqlite_trace,
 )
 
 from diary.core.extensions import db
@@ -129,13 +131,17 @@ def test_the_cache_can_be_turned_off(database_path):
 @sqlite_only
 def test_a_write_takes_sqlites_write_lock_only_to_write(app, api):
     """The patient is read under a plain BEGIN; the entry is written under BEGIN IMMEDIATE."""
-    with sql_statements(app) as statements:
+    api.token()  # its own request, before
+    with sqlite_trace(app) as statements, sql_statements(app) as through_sqlalchemy:
         assert api.post("/entries", entry_body()).status_code == 201
+    # The BEGINs go straight to sqlite3, not through SQLAlchemy's statement machinery.
+    assert not [s for s in through_sqlalchemy if s.startswith("BEGIN")]
     sent = [" ".join(s.split()[:3]) for s in statements if not s.startswith("PRAGMA")]
+    assert sent[:3] == ["BEGIN", "SELECT users.id, users.email,", "COMMIT"]
     immediate = sent.index("BEGIN IMMEDIATE")
-    assert sent[0] == "BEGIN" and sent[1].startswith("SELECT users.id")
     assert sent[immediate + 1] == "INSERT INTO entries"
     assert sent[immediate + 2].startswith("UPDATE users SET")
+    assert sent[immediate + 3] == "COMMIT"
 
 
 @sqlite_only
@@ -152,3 +158,23 @@ def test_a_write_waits_for_another_process_that_holds_the_write_lock(app, api, d
         other.close()
     assert response.status_code == 201
     assert len(api.get("/entries").get_json()["entries"]) == 1
+
+
+@sqlite_only
+def test_a_write_lock_never_freed_fails_as_sqlalchemy_says_it(database_path, monkeypatch):
+    """After the busy timeout, BEGIN IMMEDIATE raises SQLAlchemy's OperationalError."""
+    from sqlalchemy.exc import OperationalError
+
+    from diary.core import database
+
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 30)
+    other = sqlite3.connect(database_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    mine = sqlite3.connect(database_path, isolation_level=None)
+    try:
+        with pytest.raises(OperationalError, match="locked"):
+            database._begin_immediate(mine)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        mine.close()

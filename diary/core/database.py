@@ -4,6 +4,7 @@ and migrations that keep rows.
 The listeners attach to every ``Engine`` when this module is imported (``create_app`` does).
 """
 
+import sqlite3
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -24,6 +25,11 @@ FIRST_RETRY_S, LONGEST_RETRY_S = 0.0002, 0.005
 # of pages and ten years (the longest range) about 30 MB. Too small a cache reads every page
 # again for each of the five; the memory is taken only as pages are read.
 SQLITE_CACHE_KIB = 32 * 1024
+# And the database file is read through a memory map (up to 1 GiB, about 3,000 patient-years):
+# a page not in the connection's cache is then the operating system's cached page itself, not a
+# read() into a copy. 1-year trends of random patients of a 1,000-patient database, in-process:
+# 13.6-14.4 ms with the 32 MiB cache alone, 11.2-11.9 ms mapped (one patient's alone: 8.6 ms).
+SQLITE_MMAP_BYTES = 1 << 30
 # PostgreSQL plans the trends queries of a large database on parallel workers: starting them
 # costs more than the few hundred rows a request reads (issue 19: 13.7 ms against 3.4 ms).
 POSTGRES_OPTIONS = "-c max_parallel_workers_per_gather=0"
@@ -49,8 +55,8 @@ def _is_sqlite(dbapi_connection):
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """Turn on foreign keys, WAL, a busy timeout and a larger page cache for every SQLite
-    connection."""
+    """Turn on foreign keys, WAL, a busy timeout, a larger page cache and memory-mapped reads
+    for every SQLite connection."""
     if not _is_sqlite(dbapi_connection):
         return
     # pysqlite's own implicit BEGIN is turned off so that _sqlite_begin decides how to begin.
@@ -61,6 +67,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 
@@ -79,6 +86,8 @@ def _sqlite_begin(connection):
 
     A request that reads and then writes (a replay check, a version check) can then never
     interleave with another writer and lose an update; reads begin normally and stay concurrent.
+    Both go straight to sqlite3: through SQLAlchemy's statement machinery each ``BEGIN`` cost
+    about as much as the patient's ``SELECT`` (events, a cursor, a result).
     """
     if connection.dialect.name != "sqlite":
         return
@@ -87,14 +96,16 @@ def _sqlite_begin(connection):
         and request.method in UNSAFE_METHODS
         and not g.get("read_alone", False)
     )
+    driver = connection.connection.driver_connection
     if immediate:
-        _begin_immediate(connection)
+        _begin_immediate(driver)
     else:
-        connection.exec_driver_sql("BEGIN")
+        driver.execute("BEGIN")
 
 
-def _begin_immediate(connection):
-    """``BEGIN IMMEDIATE``, retried soon while another process holds the write lock.
+def _begin_immediate(driver):
+    """``BEGIN IMMEDIATE`` on the sqlite3 connection ``driver``, retried soon while another
+    process holds the write lock.
 
     SQLite's own busy handler sleeps 1, 2, 5, 10... ms between tries, much longer than the
     fraction of a millisecond a diary write holds the lock; here the waits start at 0.2 ms and
@@ -102,21 +113,20 @@ def _begin_immediate(connection):
     """
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     delay = FIRST_RETRY_S
-    driver = connection.connection.driver_connection  # pragmas straight to sqlite3: cheaper
     driver.execute("PRAGMA busy_timeout=0")
     try:
         while True:
             try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                driver.execute("BEGIN IMMEDIATE")
                 return
-            except OperationalError as error:
-                if "locked" not in str(error.orig) or time.monotonic() + delay > deadline:
-                    raise
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() + delay > deadline:
+                    # As SQLAlchemy would have raised it.
+                    raise OperationalError("BEGIN IMMEDIATE", None, error) from error
             time.sleep(delay)
             delay = min(delay * 2, LONGEST_RETRY_S)
     finally:
         driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-
 
 
 def read_alone(load):

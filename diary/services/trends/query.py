@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -91,7 +92,7 @@ def _list(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _days_query(user_id, in_range, day_text):
+def _days_query(in_range, day_text):
     """One row per date of the patient: the count, sums and maximum of the scores, and for the
     range's dates (the ``days`` the document shows) the sleep, interference and medication sums.
 
@@ -115,9 +116,10 @@ def _days_query(user_id, in_range, day_text):
         func.count(Entry.interference),
         func.sum(case((or_(Entry.medications != "", MEDICATION_RELIEVER), 1), else_=0)),
     )
+    patient, *dates = in_range
     outside = (
         select(day_text(Entry.local_date), *scores, *(null() for _ in extras))
-        .where(Entry.user_id == user_id, not_(and_(*in_range[1:])))
+        .where(patient, not_(and_(*dates)))
         .group_by(Entry.local_date)
     )
     inside = (
@@ -128,17 +130,16 @@ def _days_query(user_id, in_range, day_text):
     return union_all(outside, inside)
 
 
-def _timeline_query(user_id, spans, raw, day_text):
+def _windows_query(patient, raw, day_text, with_rest):
     """The entries of the session windows by time: instant, scores and, only in the first
     span (the baseline window, the one place their dates are read), the local date.
 
     The instant and scores are in the ``recorded_at`` index: without the date, the other
-    spans' entries (most of them) are read from the index alone, never from the table.
+    span's entries (most of them) are read from the index alone, never from the table.
     """
-    (baseline_from, baseline_to), *others = spans
 
     def between(start, end):
-        return and_(Entry.recorded_at >= start, Entry.recorded_at < end)
+        return and_(Entry.recorded_at >= bindparam(start), Entry.recorded_at < bindparam(end))
 
     def part(date_column, *where):
         return select(
@@ -147,16 +148,91 @@ def _timeline_query(user_id, spans, raw, day_text):
             Entry.back,
             Entry.leg,
             date_column,
-        ).where(Entry.user_id == user_id, *where)
+        ).where(patient, *where)
 
-    in_baseline = between(baseline_from, baseline_to)
+    in_baseline = between("baseline_from", "baseline_to")
     baseline = part(day_text(Entry.local_date), in_baseline)
-    if not others:
+    if not with_rest:
         return baseline.order_by(Entry.recorded_at)
-    rest = part(
-        cast(null(), String), or_(*(between(a, b) for a, b in others)), not_(in_baseline)
-    )
+    rest = part(cast(null(), String), between("rest_from", "rest_to"), not_(in_baseline))
     return union_all(baseline, rest).order_by(literal_column("recorded_at"))
+
+
+class _Queries:
+    """The trends statements of one database dialect, built once: the patient, the range and
+    the session windows are bound parameters.
+
+    Built on every request, the statements cost their construction and their cache keys: about
+    1.5 ms of a five-year request, before any row is read.
+    """
+
+    def __init__(self, dialect):
+        if dialect.name == "sqlite":
+
+            def raw(column):
+                return type_coerce(column, String)
+
+            day_text = raw
+            self.key = Entry.recorded_at.type.dialect_impl(dialect).bind_processor(dialect)
+        else:
+
+            def raw(column):
+                return column
+
+            def day_text(column):
+                return func.to_char(column, "YYYY-MM-DD")
+
+            def key(instant):
+                return instant
+
+            self.key = key
+        patient = Entry.user_id == bindparam("user_id")
+        in_range = (
+            patient,
+            Entry.local_date >= bindparam("date_from"),
+            Entry.local_date <= bindparam("date_to"),
+        )
+        self.sessions = (
+            select(
+                AcupunctureSession.id,
+                raw(AcupunctureSession.started_at),
+                day_text(AcupunctureSession.local_date),
+                AcupunctureSession.practitioner,
+                raw(AcupunctureSession.techniques),
+                AcupunctureSession.pain_before,
+                AcupunctureSession.pain_after,
+            )
+            .where(AcupunctureSession.user_id == bindparam("user_id"))
+            .order_by(AcupunctureSession.started_at, AcupunctureSession.id)
+        )
+        self.days = _days_query(in_range, day_text)
+        self.windows = {
+            with_rest: _windows_query(patient, raw, day_text, with_rest)
+            for with_rest in (False, True)
+        }
+        self.lists = union_all(
+            *(
+                select(
+                    literal_column(str(index)),
+                    cast(getattr(Entry, name), Text),
+                    func.aggregate_strings(day_text(Entry.local_date), ","),
+                )
+                .where(*in_range)
+                .group_by(cast(getattr(Entry, name), Text))
+                for index, name in enumerate(LISTS)
+            )
+        )
+
+
+_QUERIES = {}
+
+
+def _queries(dialect):
+    """The ``_Queries`` of ``dialect``, made at its first use."""
+    found = _QUERIES.get(dialect.name)
+    if found is None:
+        found = _QUERIES[dialect.name] = _Queries(dialect)
+    return found
 
 
 def load_trends(user, date_from, date_to):
@@ -169,25 +245,8 @@ def load_trends(user, date_from, date_to):
     parsed per entry.
     """
     connection = db.session.connection()
-    dialect = connection.dialect
-    if dialect.name == "sqlite":
-
-        def raw(column):
-            return type_coerce(column, String)
-
-        day_text = raw
-        key = Entry.recorded_at.type.dialect_impl(dialect).bind_processor(dialect)
-    else:
-
-        def raw(column):
-            return column
-
-        def day_text(column):
-            return func.to_char(column, "YYYY-MM-DD")
-
-        def key(instant):
-            return instant
-
+    queries = _queries(connection.dialect)
+    patient = {"user_id": user.id}
     sessions = [
         SessionRow(
             sid,
@@ -199,48 +258,24 @@ def load_trends(user, date_from, date_to):
             after,
         )
         for sid, started, local, practitioner, techniques, before, after in connection.execute(
-            select(
-                AcupunctureSession.id,
-                raw(AcupunctureSession.started_at),
-                day_text(AcupunctureSession.local_date),
-                AcupunctureSession.practitioner,
-                raw(AcupunctureSession.techniques),
-                AcupunctureSession.pain_before,
-                AcupunctureSession.pain_after,
-            )
-            .where(AcupunctureSession.user_id == user.id)
-            .order_by(AcupunctureSession.started_at, AcupunctureSession.id)
+            queries.sessions, patient
         ).all()
     ]
-    in_range = (
-        Entry.user_id == user.id,
-        Entry.local_date >= date_from,
-        Entry.local_date <= date_to,
-    )
-    day_rows = connection.execute(_days_query(user.id, in_range, day_text)).all()
-    day_stats = DayStats.from_rows(day_rows)
+    in_range = {**patient, "date_from": date_from, "date_to": date_to}
+    day_stats = DayStats.from_rows(connection.execute(queries.days, in_range).all())
     rows = []
     spans = _spans(sessions, date_from, date_to, user.timezone)
     if spans:
-        rows = connection.execute(_timeline_query(user.id, spans, raw, day_text)).all()
+        (baseline_from, baseline_to), *rest = spans  # the baseline window, then at most one
+        windows = {**patient, "baseline_from": baseline_from, "baseline_to": baseline_to}
+        if rest:
+            windows.update(rest_from=rest[0][0], rest_to=rest[0][1])
+        rows = connection.execute(queries.windows[bool(rest)], windows).all()
     columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * 5
-    timeline = Timeline(*columns, key)
+    timeline = Timeline(*columns, queries.key)
 
     found = {name: defaultdict(set) for name in LISTS}
-    for index, text, days in connection.execute(
-        union_all(
-            *(
-                select(
-                    literal_column(str(index)),
-                    cast(getattr(Entry, name), Text),
-                    func.aggregate_strings(day_text(Entry.local_date), ","),
-                )
-                .where(*in_range)
-                .group_by(cast(getattr(Entry, name), Text))
-                for index, name in enumerate(LISTS)
-            )
-        )
-    ).all():
+    for index, text, days in connection.execute(queries.lists, in_range).all():
         name = LISTS[int(index)]
         dates = days.split(",")
         target = found[name]
