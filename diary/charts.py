@@ -266,6 +266,21 @@ def chart_context(user, date_from, date_to):
     }
 
 
+def red_flag_report(user_id, date_from, date_to):
+    """The red-flag checks of the period for the report: how many, and each "yes" with its
+    date and the signs in the patient's words (section 11: never a score or a chart point)."""
+    checks = questionnaires.red_flag_checks(user_id, date_from, date_to)
+    instrument = get_instrument("red_flags")
+    texts = {item.key: item.text for item in instrument.items} if instrument else {}
+    return {
+        "checks": checks["checks"],
+        "yes": [
+            {**found, "signs": [texts.get(key, key) for key in found["signs"]]}
+            for found in checks["yes"]
+        ],
+    }
+
+
 def report_range(user):
     """The report's period asked in the query (``?days=`` or ``?from=&to=``; a bad custom range
     gives the last 3 months): ``(date_from, date_to, preset)``. The report and its PDF agree."""
@@ -291,6 +306,7 @@ def report_context(user, include_notes):
         "sessions": [(numbers[s.id], s) for s in sessions],
         "include_notes": include_notes,
         "notes": records.with_notes(user.id, date_from, date_to) if include_notes else [],
+        "red_flags": red_flag_report(user.id, date_from, date_to),
         "tz": tz,
         "tz_name": user.timezone,
         "generated": utcnow().astimezone(tz).strftime("%d %b %Y %H:%M"),

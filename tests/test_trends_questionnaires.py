@@ -207,3 +207,32 @@ def test_another_patients_responses_never_reach_my_trends(api, other_api):
     other_api.post("/responses", response_body())
     assert _trends(api) == {"peg": None, "rmdq": None, "pgic": None}
     assert _trends(other_api)["peg"]["latest"] == 6
+
+
+def test_the_report_shows_the_questionnaires_and_every_red_flag_yes(api, app):
+    from helpers import entry_body
+
+    api.post("/entries", entry_body(recorded_at="2026-03-02T08:00:00Z"))
+    api.post("/responses", response_body(answered_at="2026-03-02T09:00:00Z"))
+    assert api.post("/me/confirm", {"password": "correct horse battery"}).status_code == 204
+    token = api.post("/shares", {"label": "Dr Lee"}).get_json()["token"]
+    report = app.test_client().get(f"/s/{token}?from=2026-03-01&to=2026-03-31")
+    page = report.get_data(as_text=True)
+    assert 'id="questionnaires-heading"' in page and 'id="chart-q-peg"' in page
+    assert "Warning signs reported" not in page
+    api.post(
+        "/responses",
+        response_body(
+            instrument="red_flags",
+            answered_at="2026-03-04T09:00:00Z",
+            answers={**RED_FLAGS_NO, "bladder": True, "both_legs": True},
+        ),
+    )
+    api.post("/responses", response_body(instrument="red_flags", answers=RED_FLAGS_NO))
+    page = app.test_client().get(f"/s/{token}?from=2026-03-01&to=2026-03-31").get_data(
+        as_text=True
+    )
+    assert "Warning signs reported" in page
+    assert '<time datetime="2026-03-04">' in page
+    assert "New trouble passing urine, or leaking urine?" in page
+    assert "pain, numbness or weakness in both legs" in page
