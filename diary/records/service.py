@@ -118,6 +118,7 @@ def create(kind, user, cleaned, now=None, readonly=None):
         **kind.derived(cleaned),
         **(readonly or {}),
     }
+    _with_defaults(kind.model, values)
     # The count came with the patient's row at the start of the request (kept by every write,
     # see models.added and models.counted): no query. Requests racing at the very edge may
     # each add one.
@@ -140,6 +141,15 @@ def create(kind, user, cleaned, now=None, readonly=None):
             raise
         return _replay(kind, user, existing, cleaned), False
     return kind.model(**values), True
+
+
+def _with_defaults(model, values):
+    """``values`` and every column's own default it leaves out (``recorded_by`` ""): the
+    record answered is the row the INSERT wrote, as a later read gives it."""
+    for column in model.__table__.columns:
+        if column.key not in values and column.default is not None and column.default.is_scalar:
+            values[column.key] = column.default.arg
+    return values
 
 
 @cache
