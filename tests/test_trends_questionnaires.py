@@ -218,7 +218,7 @@ def test_the_report_shows_the_questionnaires_and_every_red_flag_yes(api, app):
     token = api.post("/shares", {"label": "Dr Lee"}).get_json()["token"]
     report = app.test_client().get(f"/s/{token}?from=2026-03-01&to=2026-03-31")
     page = report.get_data(as_text=True)
-    assert 'id="questionnaires-heading"' in page and 'id="chart-q-peg"' in page
+    assert 'id="report-questionnaires-heading"' in page and "PEG 6 → 6" in page
     assert "Warning signs reported" not in page
     api.post(
         "/responses",
