@@ -9,7 +9,15 @@ NPM_CACHE := .cache/npm
 # The pinned CDN files (served to the browser tests in place of jsDelivr) and axe-core.
 NPM_PACKAGES := chart.js@4.6.1 chartjs-plugin-annotation@3.1.0 chartjs-adapter-date-fns@3.0.0 axe-core@4.14.1
 
-.PHONY: run test test-sqlite test-postgres lint security install browser pdf npm-assets clean bench
+.PHONY: run test test-sqlite test-postgres lint security install browser pdf npm-assets clean bench translations
+
+# The message catalogues (PRODUCT.md section 15): .po files are committed, .mo files built here.
+CATALOGUES := diary/translations
+POT := $(CATALOGUES)/messages.pot
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po))
+# Module-level labels use lazy_gettext; ngettext's plural pairs are found by default.
+EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 \
+	--no-wrap --sort-by-file --project=diary --copyright-holder="Pain diary" -o $(POT) .
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,9 +25,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
-run: $(STAMP)
+install: $(STAMP) $(MO_FILES)
+
+# After changing a message: extract the .pot, merge it into every locale's .po (translate the
+# new and changed entries there), then compile the .mo files.
+translations: $(STAMP)
+	$(EXTRACT)
+	$(BIN)/pybabel update -i $(POT) -d $(CATALOGUES) --no-wrap --no-fuzzy-matching --ignore-obsolete
+	$(MAKE) $(MO_FILES)
+
+run: $(STAMP) $(MO_FILES)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	@echo "Open http://127.0.0.1:5000 and log in as demo@example.com / sciatica-demo (a patient) or practitioner@example.com / acupuncture-demo"
@@ -81,10 +99,10 @@ security: $(STAMP)
 # installs Debian's postgresql with apt where it can). Under CI=true PostgreSQL must be there.
 test: $(STAMP) browser pdf npm-assets lint security test-sqlite test-postgres
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) $(MO_FILES)
 	$(BIN)/pytest
 
-test-postgres: $(STAMP)
+test-postgres: $(STAMP) $(MO_FILES)
 	@url=$$(tests/postgres.sh start); status=$$?; \
 	if [ $$status -ne 0 ]; then \
 	  if [ "$$CI" = "true" ]; then echo "error: PostgreSQL is needed under CI=true"; exit 1; fi; \
@@ -96,7 +114,7 @@ test-postgres: $(STAMP)
 
 # PRODUCT.md sections 9 and 16 on gunicorn: wrk (from apt where it can; else a Python load
 # generator), pdfinfo for the summary's pages, Lighthouse through npx. Prints a table and writes bench/results.json.
-bench: $(STAMP) npm-assets
+bench: $(STAMP) $(MO_FILES) npm-assets
 	@$(BIN)/python -c 'import gunicorn' 2>/dev/null || $(BIN)/pip install --quiet -e '.[test,bench]'
 	@if ! command -v wrk >/dev/null; then \
 	  $(call apt_install,wrk,the Python load generator will be used); \

@@ -219,7 +219,7 @@ def _warn_if_limits_are_per_worker(app):
 def _init_extensions(app):
     """Bind the extensions to ``app``."""
     from . import access
-    from .core import mailer, security
+    from .core import i18n, mailer, security
     from .core.extensions import csrf, db, limiter, login_manager, migrate
     from .http import configure_login
 
@@ -231,6 +231,7 @@ def _init_extensions(app):
     login_manager.init_app(app)
     configure_login(login_manager)
     mailer.configure(app)
+    i18n.register(app)
     access.register(app)  # after the CSRF check: the other role's routes answer 404
 
 

@@ -11,9 +11,10 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
-from .core import mailer
+from .core import i18n, mailer
 from .core.extensions import db, limiter
 from .core.logs import log_event
 from .core.templating import qr_svg
@@ -71,10 +72,11 @@ def account():
 
 @bp.post("/account/profile")
 def profile():
-    """Save the display name and time zone."""
+    """Save the display name, time zone and language."""
     data = {
         "display_name": request.form.get("display_name", ""),
         "timezone": request.form.get("timezone", ""),
+        "locale": request.form.get("locale", ""),
     }
     try:
         changes = clean_profile(data)
@@ -83,7 +85,8 @@ def profile():
     for name, value in changes.items():
         setattr(current_user, name, value)
     db.session.commit()
-    flash("Profile saved.", "success")
+    i18n.refresh()  # the message below is in the language just chosen
+    flash(gettext("Profile saved."), "success")
     return redirect(url_for("account.account"), code=303)
 
 

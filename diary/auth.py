@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from .access import home_for
+from .core import i18n
 from .core.extensions import limiter
 from .core.logs import log_event, log_success
 from .http import (
@@ -68,6 +69,7 @@ def register():
                 role=form.get("role") or "patient",
                 practice=form.get("practice", ""),
                 display_name=form.get("display_name", ""),
+                locale=i18n.browser_locale(),
             )
         except ValidationError as error:
             errors = error.fields

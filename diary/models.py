@@ -76,6 +76,9 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     display_name: Mapped[str] = mapped_column(String(80), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # PRODUCT.md section 15: a shipped locale code, or None to follow the browser. E-mails and
+    # pushes (no request) are written in it; sign-up stores the language its page was shown in.
+    locale: Mapped[str | None] = mapped_column(String(16))
     session_nonce: Mapped[str] = mapped_column(String(64), default=new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -8,6 +8,7 @@ field with a message a patient can act on.
 
 import uuid
 
+from .core.i18n import LOCALES
 from .core.timeutil import check_instant_bounds, is_timezone, parse_instant
 from .vocabulary import REGIONS, SIDES
 
@@ -190,10 +191,13 @@ def timezone_value(value):
 
 
 def clean_profile(data):
-    """Check a profile change (``timezone``, ``display_name``); only the given keys are returned."""
+    """Check a profile change (``timezone``, ``display_name``, ``locale``); only the given keys
+    are returned."""
     _require_object(data)
     errors = FieldErrors()
     cleaned = {}
+    if "locale" in data:
+        cleaned["locale"] = errors.run("locale", locale_value, data["locale"])
     if "timezone" in data:
         cleaned["timezone"] = errors.run("timezone", timezone_value, data["timezone"])
     if "display_name" in data:
@@ -202,6 +206,15 @@ def clean_profile(data):
         )
     errors.raise_if_any()
     return cleaned
+
+
+def locale_value(value):
+    """A shipped locale code (PRODUCT.md section 15), or None/empty to follow the browser."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value not in LOCALES:
+        raise ValueError("must be one of " + ", ".join(LOCALES) + ", or null")
+    return value
 
 
 def term_label(value):

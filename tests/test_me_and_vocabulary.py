@@ -11,7 +11,9 @@ from diary.vocabulary import BUILT_IN
 
 def test_me_has_a_usable_csrf_token(api):
     me = api.get("/me").get_json()
-    assert set(me) == {"email", "display_name", "timezone", "email_verified", "role", "csrf_token"}
+    assert set(me) == {
+        "email", "display_name", "timezone", "locale", "email_verified", "role", "csrf_token"
+    }
     assert me["role"] == "patient"
     assert me["csrf_token"]
 

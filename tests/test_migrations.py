@@ -11,8 +11,8 @@ from sqlalchemy import inspect, text
 from diary import resource_dir
 from diary.core.extensions import db
 
-HEAD = "0010"
-HEAD_FILE = "0010_care_team.py"
+HEAD = "0011"
+HEAD_FILE = "0011_locale.py"
 
 
 def fill(api, entries=12, sessions=3):

@@ -20,6 +20,7 @@ def me_dict(user):
         "email": user.email,
         "display_name": user.display_name,
         "timezone": user.timezone,
+        "locale": user.locale,
         "email_verified": user.email_verified,
         "role": user.role,
         "csrf_token": generate_csrf(),
@@ -37,7 +38,7 @@ def me():
 
 @bp.patch("/me")
 def update_me():
-    """Change the time zone, display name and/or e-mail address (a new address needs a
+    """Change the time zone, display name, locale and/or e-mail address (a new address needs a
     password typed in the last 15 minutes, and is unverified until its link is opened)."""
     body = json_body()
     profile = {k: v for k, v in body.items() if k != "email"} if isinstance(body, dict) else body

@@ -8,6 +8,7 @@ error; every answer's shape is typed, and requests say what the server accepts, 
 from functools import lru_cache
 
 from ..core.errors import CODES
+from ..core.i18n import LOCALES
 from ..instruments import shipped
 from ..records import KINDS
 from ..services.reminders import DAYS as REMINDER_DAYS
@@ -52,6 +53,13 @@ def _rate_limited(description):
 PAIN = {"type": "integer", "minimum": 0, "maximum": 10}
 NULLABLE_PAIN = {"type": ["integer", "null"], "minimum": 0, "maximum": 10}
 INSTANT = {"type": "string", "format": "date-time"}
+LOCALE = {
+    "type": ["string", "null"],
+    "enum": [*LOCALES, None],
+    "description": "The language of pages, e-mails and reminders (PRODUCT.md section 15); null "
+    "follows the browser's Accept-Language. Vocabulary and instrument labels come in the "
+    "request's language; keys never change",
+}
 NULLABLE_INSTANT = {"type": ["string", "null"], "format": "date-time"}
 DATE = {"type": "string", "format": "date"}
 KEYS = {"type": "array", "items": {"type": "string"}, "maxItems": MAX_KEYS}
@@ -403,11 +411,14 @@ SCHEMAS = {
     **{name: schema for kind in KINDS for name, schema in _record_schemas(kind).items()},
     "Me": {
         "type": "object",
-        "required": ["email", "display_name", "timezone", "role", "email_verified", "csrf_token"],
+        "required": [
+            "email", "display_name", "timezone", "locale", "role", "email_verified", "csrf_token"
+        ],
         "properties": {
             "email": {"type": "string"},
             "display_name": {"type": "string"},
             "timezone": {"type": "string"},
+            "locale": LOCALE,
             "email_verified": {
                 "type": "boolean",
                 "description": "Whether the address was confirmed through a mailed link (a "
@@ -1200,7 +1211,7 @@ def document():
             "patch": {
                 "operationId": "updateMe",
                 "tags": ["account"],
-                "summary": "Change time zone, display name or e-mail address",
+                "summary": "Change time zone, display name, language or e-mail address",
                 "requestBody": _body(
                     {
                         "type": "object",
@@ -1212,6 +1223,7 @@ def document():
                             "display_name": _nullable(
                                 _text(LIMITS["display_name"]), f'{NULL_NOTE} (stored as "")'
                             ),
+                            "locale": LOCALE,
                             "email": {
                                 "type": "string",
                                 "maxLength": 254,

@@ -3,7 +3,10 @@
 from datetime import date, datetime
 
 import segno
+from babel.dates import format_interval, format_skeleton
+from babel.numbers import format_decimal
 
+from . import i18n
 from .cdn import CHART_SCRIPTS, plugin_source, script_url
 
 # English names, whatever the server's locale: strftime's %a and %b follow LC_TIME.
@@ -20,11 +23,23 @@ def _as_date(value, tz=None):
     return value
 
 
+def _babel_locale():
+    """The locale dates and numbers are written in, or None for the house English style."""
+    code = i18n.current()
+    return None if code in (i18n.DEFAULT, i18n.PSEUDO) else code
+
+
 def friendly_date(value, tz=None):
-    """``Wed 25 Nov 2026`` for a date, a datetime (in ``tz``) or ISO text; ``–`` for none."""
+    """``Wed 25 Nov 2026`` for a date, a datetime (in ``tz``) or ISO text; ``–`` for none.
+
+    Other locales write the same parts their own way: ``Mi., 25. Nov. 2026``.
+    """
     if value is None or value == "":
         return "–"
     day = _as_date(value, tz)
+    locale = _babel_locale()
+    if locale:
+        return format_skeleton("yMMMEd", day, locale=locale)
     return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
@@ -39,10 +54,21 @@ def friendly_datetime(value, tz=None):
 def friendly_range(first, last):
     """``Fri 28 Aug – Wed 25 Nov 2026``: the year once when both ends share it."""
     start, end = _as_date(first), _as_date(last)
+    locale = _babel_locale()
+    if locale:
+        return format_interval(start, end, "yMMMEd", locale=locale)
     text = friendly_date(start)
     if start.year == end.year:
         text = text.rsplit(" ", 1)[0]
     return f"{text} – {friendly_date(end)}"
+
+
+def decimal(value, digits=1):
+    """A number with ``digits`` decimals in the locale's way (``6.7``, ``6,7``); ``–`` for none."""
+    if value is None:
+        return "–"
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=_babel_locale() or "en")
 
 
 def qr_svg(text, title):
@@ -63,4 +89,5 @@ def register(app):
         day=friendly_date,
         day_time=friendly_datetime,
         day_range=friendly_range,
+        decimal=decimal,
     )

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..core.database import read_alone
 from ..core.extensions import db
+from ..core.i18n import LOCALES
 from ..core.logs import log_event, log_success
 from ..core.throttle import TooManyAttempts, password_attempt, password_failed
 from ..core.timeutil import is_timezone, utcnow
@@ -171,8 +172,14 @@ def clean_role(role, practice, display_name=""):
     return role, cleaned["practice"] if role == PRACTITIONER else "", cleaned["display_name"]
 
 
-def register(email, password, timezone, confirm=None, role=PATIENT, practice="", display_name=""):
-    """Create a patient or a practitioner; raises ValidationError naming each bad field."""
+def register(
+    email, password, timezone, confirm=None, role=PATIENT, practice="", display_name="", locale=None
+):
+    """Create a patient or a practitioner; raises ValidationError naming each bad field.
+
+    ``locale`` is the language the sign-up page was shown in (a shipped code, else None): the
+    e-mails and pushes sent with no request are written in it.
+    """
     fields = {}
     try:
         role, practice, display_name = clean_role(role, practice, display_name)
@@ -199,6 +206,7 @@ def register(email, password, timezone, confirm=None, role=PATIENT, practice="",
         display_name=display_name,
         role=role,
         practice=practice,
+        locale=locale if locale in LOCALES else None,
     )
     db.session.add(user)
     try:

@@ -1,0 +1,36 @@
+// The page's messages for its scripts, written by the server in the page's language
+// (<script type="application/json" data-i18n>, from diary/core/jsmessages.py), and dates and
+// numbers in the page's language (<html lang>).
+
+let catalogue = null;
+
+function messages() {
+  if (catalogue === null) {
+    catalogue = {};
+    if (typeof document !== "undefined") {
+      for (const element of document.querySelectorAll("script[data-i18n]")) {
+        Object.assign(catalogue, JSON.parse(element.textContent));
+      }
+    }
+  }
+  return catalogue;
+}
+
+// t("outbox.saved", { count: 2 }): the message with its %(name)s placeholders filled in; the
+// key itself when the page carries no such message (a mistake the pseudo-locale crawl shows).
+export function t(key, values = {}) {
+  const text = messages()[key] ?? key;
+  return text.replace(/%\((\w+)\)[sd]/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+export function lang() {
+  return (typeof document !== "undefined" && document.documentElement.lang) || "en";
+}
+
+export function formatDate(date, options) {
+  return new Intl.DateTimeFormat(lang(), options).format(date);
+}
+
+export function formatNumber(number, options) {
+  return new Intl.NumberFormat(lang(), options).format(number);
+}

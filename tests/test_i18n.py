@@ -1,0 +1,142 @@
+"""Languages (PRODUCT.md section 15): which locale a request gets, and where it is kept."""
+
+import pytest
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
+
+from diary.core.i18n import PSEUDO, match, negotiate, pseudo
+
+from helpers import page_csrf, register
+
+
+def header(value):
+    return parse_accept_header(value, LanguageAccept)
+
+
+@pytest.mark.parametrize(
+    ("tag", "locale"),
+    [
+        ("zh", "zh_Hans"),
+        ("zh-CN", "zh_Hans"),
+        ("zh-SG", "zh_Hans"),
+        ("zh-Hans", "zh_Hans"),
+        ("zh-Hans-CN", "zh_Hans"),
+        ("zh-Hans-HK", "zh_Hans"),
+        ("zh-TW", "zh_Hant"),
+        ("zh-HK", "zh_Hant"),
+        ("zh-MO", "zh_Hant"),
+        ("zh-Hant", "zh_Hant"),
+        ("zh-Hant-TW", "zh_Hant"),
+        ("zh_TW", "zh_Hant"),
+        ("ZH-hant-hk", "zh_Hant"),
+        ("de", "de"),
+        ("de-AT", "de"),
+        ("de-CH", "de"),
+        ("es-419", "es"),
+        ("es-MX", "es"),
+        ("fr-CA", "fr"),
+        ("en-US", "en"),
+        ("en-GB", "en"),
+        ("ja", None),
+        ("pt-BR", None),
+        ("en-XA", "en"),  # the pseudo-locale only when PSEUDO_LOCALE is on
+    ],
+)
+def test_each_language_tag_finds_its_shipped_locale(tag, locale):
+    assert match(tag) == locale
+
+
+def test_the_pseudo_locale_is_matched_only_when_turned_on():
+    assert match("en-XA", pseudo=True) == PSEUDO
+    assert negotiate(header("en-XA,en;q=0.5"), pseudo=False) == "en"
+
+
+@pytest.mark.parametrize(
+    ("accept", "locale"),
+    [
+        ("ja, zh-TW;q=0.8, en;q=0.5", "zh_Hant"),
+        ("pt-BR,pt;q=0.9,de;q=0.8,en;q=0.7", "de"),
+        ("en;q=0.4, fr;q=0.9", "fr"),
+        ("fr;q=0, es", "es"),
+        ("*", None),
+        ("", None),
+        ("ja,ko", None),
+    ],
+)
+def test_the_browser_list_is_read_best_first(accept, locale):
+    assert negotiate(header(accept)) == locale
+
+
+def test_pseudo_text_is_bracketed_longer_and_keeps_placeholders():
+    text = "Saved %(count)s entries on <strong>%(day)s</strong> {n}"
+    made = pseudo(text)
+    assert made.startswith("[") and made.endswith("]")
+    assert len(made) >= len(text) * 1.3
+    for kept in ("%(count)s", "<strong>", "%(day)s", "</strong>", "{n}"):
+        assert kept in made
+
+
+def lang_of(response):
+    html = response.get_data(as_text=True)
+    return html.split("<html lang=\"", 1)[1].split('"', 1)[0]
+
+
+def test_a_page_follows_the_browser_then_the_profile(client):
+    assert lang_of(client.get("/login")) == "en"
+    assert lang_of(client.get("/login", headers={"Accept-Language": "zh-TW"})) == "zh-Hant"
+    assert lang_of(client.get("/login", headers={"Accept-Language": "zh-CN,en"})) == "zh-Hans"
+    response = client.get("/login", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert lang_of(response) == "de"
+    assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_sign_up_keeps_the_language_of_its_page(client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de-DE,de;q=0.9,en;q=0.5"
+    assert register(client, timezone="Europe/Berlin").status_code == 303
+    assert client.get("/api/v1/me").get_json()["locale"] == "de"
+    # The profile wins over the browser from now on.
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    assert lang_of(client.get("/account")) == "de"
+
+
+def test_sign_up_without_a_language_follows_the_browser_later(client):
+    register(client)
+    assert client.get("/api/v1/me").get_json()["locale"] is None
+    assert lang_of(client.get("/account", headers={"Accept-Language": "es"})) == "es"
+
+
+def test_the_api_sets_and_clears_the_locale(api):
+    assert api.patch("/me", {"locale": "zh_Hant"}).get_json()["locale"] == "zh_Hant"
+    assert lang_of(api.client.get("/account")) == "zh-Hant"
+    assert api.patch("/me", {"locale": None}).get_json()["locale"] is None
+    assert lang_of(api.client.get("/account")) == "en"
+
+
+@pytest.mark.parametrize("bad", ["xx", "de-DE", "zh", "en_XA", "EN", 5, ["de"]])
+def test_a_locale_we_do_not_ship_is_refused_naming_the_field(api, bad):
+    api.patch("/me", {"locale": "fr"})
+    response = api.patch("/me", {"locale": bad})
+    assert response.status_code == 422
+    assert "locale" in response.get_json()["error"]["fields"]
+    assert api.get("/me").get_json()["locale"] == "fr"
+
+
+def test_the_account_page_sets_the_language(client):
+    register(client)
+    page = client.get("/account").get_data(as_text=True)
+    assert 'name="locale"' in page and "Deutsch" in page and "繁體中文" in page
+    token = page_csrf(client, "/account")
+    response = client.post(
+        "/account/profile",
+        data={"csrf_token": token, "display_name": "", "timezone": "Europe/Berlin",
+              "locale": "fr"},
+    )
+    assert response.status_code == 303
+    assert client.get("/api/v1/me").get_json()["locale"] == "fr"
+    bad = client.post(
+        "/account/profile",
+        data={"csrf_token": token, "display_name": "", "timezone": "Europe/Berlin",
+              "locale": "klingon"},
+    )
+    assert bad.status_code == 422
+    assert client.get("/api/v1/me").get_json()["locale"] == "fr"
