@@ -1,12 +1,11 @@
 """Languages (PRODUCT.md section 15): which locale a request gets, and where it is kept."""
 
 import pytest
+from helpers import page_csrf, register
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from diary.core.i18n import PSEUDO, match, negotiate, pseudo
-
-from helpers import page_csrf, register
 
 
 def header(value):

@@ -97,7 +97,7 @@ def _select():
 
 def current():
     """The code of the locale in use now (``force_locale`` included), e.g. ``zh_Hant``."""
-    if has_request_context() and g.get("diary_locale") == PSEUDO and not g.get("diary_forced"):
+    if has_request_context() and not g.get("diary_forced") and request_locale() == PSEUDO:
         return PSEUDO
     locale = get_locale()
     return str(locale) if locale is not None else DEFAULT

@@ -1,0 +1,80 @@
+"""Finding text a page shows that was never marked for translation (PRODUCT.md section 15).
+
+Under the pseudo-locale (``Accept-Language: en-XA``) every translated message comes out as
+``[Šàvé éñtrý ·]``: a word of plain English letters outside brackets was not translated. Text in
+an element marked ``lang="en"`` (questionnaire wording with no published translation) and the
+patient's own words are left out.
+"""
+
+import re
+from html.parser import HTMLParser
+
+# Shown as they are in every language: questionnaire abbreviations, units and the English
+# month and weekday names the pseudo-locale's dates use (it formats as English).
+ALLOWED = {
+    "PEG", "RMDQ", "PGIC", "PDF", "CSV", "FHIR", "JSON", "QR", "TOTP", "A5", "A4", "ID", "UTC",
+    "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+}
+VISIBLE_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
+SKIPPED = {"script", "style", "template", "svg", "noscript"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}
+BRACKETED = re.compile(r"\[[^\[\]]*\]")
+WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
+EMAIL = re.compile(r"\S+@\S+")
+URL = re.compile(r"https?://\S+|/[\w./-]+")
+
+
+class _Texts(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack = []  # (tag, skipped)
+        self.found = []
+
+    def _skipped(self):
+        return bool(self.stack) and self.stack[-1][1]
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        skipped = (
+            self._skipped()
+            or tag in SKIPPED
+            or (attrs.get("lang") == "en" and tag != "html")
+            or "data-own-words" in attrs
+            or attrs.get("translate") == "no"
+        )
+        if not skipped:
+            for name in VISIBLE_ATTRIBUTES:
+                if attrs.get(name):
+                    self.found.append(attrs[name])
+            if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
+                self.found.append(attrs["value"])
+        if tag not in VOID:
+            self.stack.append((tag, skipped))
+
+    def handle_endtag(self, tag):
+        for index in range(len(self.stack) - 1, -1, -1):
+            if self.stack[index][0] == tag:
+                del self.stack[index:]
+                break
+
+    def handle_data(self, data):
+        if not self._skipped() and data.strip():
+            self.found.append(data)
+
+
+def untranslated(html, own_words=()):
+    """The pieces of ``html``'s visible text holding an English word outside the brackets."""
+    parser = _Texts()
+    parser.feed(html)
+    problems = []
+    for text in parser.found:
+        rest = BRACKETED.sub(" ", text)
+        for words in own_words:
+            rest = rest.replace(words, " ")
+        rest = URL.sub(" ", EMAIL.sub(" ", rest))
+        english = [w for w in WORD.findall(rest) if w not in ALLOWED]
+        if english:
+            problems.append(" ".join(text.split())[:120])
+    return problems
