@@ -96,8 +96,11 @@ def _select():
 
 
 def current():
-    """The code of the locale in use now (``force_locale`` included), e.g. ``zh_Hant``."""
-    if has_request_context() and not g.get("diary_forced") and request_locale() == PSEUDO:
+    """The code of the locale in use now (``patient_locale`` included), e.g. ``zh_Hant``."""
+    forced = g.get("diary_forced") if has_request_context() or g else None
+    if forced:
+        return forced
+    if has_request_context() and request_locale() == PSEUDO:
         return PSEUDO
     locale = get_locale()
     return str(locale) if locale is not None else DEFAULT
@@ -110,12 +113,17 @@ def html_lang(code=None):
 
 @contextmanager
 def patient_locale(user):
-    """Messages for ``user`` with no request of theirs (e-mails, pushes): their profile locale."""
+    """Messages for ``user`` with no request of theirs (e-mails, pushes): their profile locale.
+
+    Needs an app context. A test may store ``en_XA`` in the profile to see every message marked.
+    """
     code = getattr(user, "locale", None) or DEFAULT
+    if code != PSEUDO and code not in LOCALES:
+        code = DEFAULT
     had = g.get("diary_forced")
-    g.diary_forced = True
+    g.diary_forced = code
     try:
-        with force_locale(code):
+        with force_locale(DEFAULT if code == PSEUDO else code):
             yield code
     finally:
         g.diary_forced = had
