@@ -139,3 +139,26 @@ def test_the_account_page_sets_the_language(client):
     )
     assert bad.status_code == 422
     assert client.get("/api/v1/me").get_json()["locale"] == "fr"
+
+
+@pytest.mark.parametrize(
+    ("accept", "day", "number", "span"),
+    [
+        ("en", "Wed 25 Nov 2026", "1,234.5", "Fri 28 Aug – Wed 25 Nov 2026"),
+        # CLDR's own spacing: thin spaces around the dash, a narrow no-break space in French.
+        ("de", "Mi., 25. Nov. 2026", "1.234,5", "Fr., 28. Aug.\u2009–\u2009Mi., 25. Nov. 2026"),
+        ("fr", "mer. 25 nov. 2026", "1\u202f234,5", "ven. 28 août\u2009–\u2009mer. 25 nov. 2026"),
+        ("es", "mié, 25 nov 2026", "1.234,5", "vie, 28 ago\u2009–\u2009mié, 25 nov 2026"),
+        ("zh-CN", "2026年11月25日周三", "1,234.5", "2026年8月28日周五至11月25日周三"),
+        ("zh-TW", "2026年11月25日 週三", "1,234.5", "2026年8月28日週五至11月25日週三"),
+    ],
+)
+def test_dates_and_numbers_follow_the_locale(app, accept, day, number, span):
+    from datetime import date
+
+    from diary.core.templating import decimal, friendly_date, friendly_range
+
+    with app.test_request_context(headers={"Accept-Language": accept}):
+        assert friendly_date(date(2026, 11, 25)) == day
+        assert decimal(1234.5) == number
+        assert friendly_range(date(2026, 8, 28), date(2026, 11, 25)) == span
