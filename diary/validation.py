@@ -143,6 +143,8 @@ def text_value(value, limit):
     value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(value) > limit:
         raise ValueError(
+            # TRANSLATORS: like every field message, said after the field's name ("Note must be
+            # at most 2,000 characters (it has 2,001)"); keep it a predicate of that subject.
             ngettext(
                 "must be at most %(limit)s character (it has %(count)s)",
                 "must be at most %(limit)s characters (it has %(count)s)",
@@ -271,5 +273,6 @@ def term_label(value):
     """The label of a patient's own vocabulary item: 1-60 characters of text."""
     label = text_value(value, LIMITS["term_label"])
     if not label:
+        # TRANSLATORS: said after the field's name: "Label is required", "The time zone ...".
         raise ValueError(_("is required"))
     return " ".join(label.split())
