@@ -15,8 +15,10 @@ NPM_PACKAGES := chart.js@4.6.1 chartjs-plugin-annotation@3.1.0 chartjs-adapter-d
 CATALOGUES := diary/translations
 POT := $(CATALOGUES)/messages.pot
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(CATALOGUES)/*/LC_MESSAGES/messages.po))
-# Module-level labels use lazy_gettext; ngettext's plural pairs are found by default.
-EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 \
+# Module-level labels use lazy_gettext (imported as _l); ngettext's plural pairs are found by
+# default. Comments starting "TRANSLATORS:" above a message go into the catalogue for translators.
+EXTRACT := $(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+	--add-comments=TRANSLATORS: \
 	--no-wrap --sort-by-file --project=diary --copyright-holder="Pain diary" -o $(POT) .
 
 $(STAMP): pyproject.toml

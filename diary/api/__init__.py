@@ -1,6 +1,7 @@
 """The JSON API under /api/v1 (PRODUCT.md section 6)."""
 
 from flask import Blueprint, current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import api_error
@@ -25,7 +26,7 @@ limiter.shared_limit(
 def require_login():
     """Every API route but the OpenAPI document needs a session: 401 JSON, never a redirect."""
     if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
-        return api_error(401, "Log in first: this API uses the session cookie.")
+        return api_error(401, _("Log in first: this API uses the session cookie."))
     return None
 
 

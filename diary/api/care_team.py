@@ -1,15 +1,17 @@
 """/api/v1/care-team: the patient's practitioners, their access log, connect and disconnect."""
 
 from flask import jsonify
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..core.errors import api_error
 from ..http import connect_limit, json_body
 from ..services import care_team
-from ..validation import ValidationError
+from ..validation import ValidationError, not_an_object
 from . import bp
 
-UNKNOWN_CODE = "No practitioner has this code. Check it: it may have been replaced."
+UNKNOWN_CODE = _l("No practitioner has this code. Check it: it may have been replaced.")
 
 
 def _mine(connection_id):
@@ -39,13 +41,13 @@ def connect_practitioner():
     """Connect to the practitioner with this code (the patient has consented)."""
     body = json_body()
     if not isinstance(body, dict):
-        raise ValidationError({"body": "must be a JSON object"}, "The body must be a JSON object.")
+        raise not_an_object()
     try:
         connection = care_team.connect(current_user, body.get("code"), body.get("include_notes"))
     except care_team.UnknownCode:
         return api_error(404, UNKNOWN_CODE)
     except care_team.AlreadyConnected:
-        return api_error(409, "You are already connected to this practitioner.")
+        return api_error(409, _("You are already connected to this practitioner."))
     return jsonify(_member(connection)), 201
 
 
@@ -54,10 +56,10 @@ def update_care_team(connection_id):
     """Share notes with this practitioner, or stop."""
     connection = _mine(connection_id)
     if connection is None:
-        return api_error(404, "There is no such connection.")
+        return api_error(404, _("There is no such connection."))
     body = json_body()
     if not isinstance(body, dict) or "include_notes" not in body:
-        raise ValidationError({"include_notes": "is required: true or false"})
+        raise ValidationError({"include_notes": _("is required: true or false")})
     care_team.set_include_notes(connection, body["include_notes"])
     return _member(connection)
 
@@ -67,6 +69,6 @@ def disconnect_care_team(connection_id):
     """End the connection: the practitioner's next request is refused."""
     connection = _mine(connection_id)
     if connection is None:
-        return api_error(404, "There is no such connection.")
+        return api_error(404, _("There is no such connection."))
     care_team.disconnect(connection, current_user.id)
     return "", 204

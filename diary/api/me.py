@@ -1,6 +1,7 @@
 """/api/v1/me and /api/v1/vocabulary: the patient's profile and words."""
 
 from flask import current_app, jsonify
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
@@ -47,8 +48,10 @@ def update_me():
         if not is_fresh():
             return api_error(
                 401,
-                "Confirm your password first (POST /api/v1/me/confirm): changing the e-mail "
-                "address needs it within the last 15 minutes.",
+                _(
+                    "Confirm your password first (POST /api/v1/me/confirm): changing the e-mail "
+                    "address needs it within the last 15 minutes."
+                ),
             )
         if accounts.change_email(current_user, body["email"]):
             email_links.send_verification(current_user)
@@ -64,9 +67,9 @@ def verify_email():
     """Send a new verification link to the patient's address: 202; 409 when it is confirmed
     already or e-mail is off on this server (the message says which)."""
     if current_user.email_verified:
-        return api_error(409, "This address is confirmed already.")
+        return api_error(409, _("This address is confirmed already."))
     if not mailer.enabled():
-        return api_error(409, "E-mail is off on this server: no link can be sent.")
+        return api_error(409, _("E-mail is off on this server: no link can be sent."))
     email_links.send_verification(current_user)
     log_success("verification_requested")
     return {"sent": True}, 202
@@ -79,11 +82,11 @@ def delete_me():
     password = body.get("password") if isinstance(body, dict) else None
     if not isinstance(password, str) or not password:
         return api_error(
-            422, "Enter your password to delete the account.", {"password": "is required"}
+            422, _("Enter your password to delete the account."), {"password": _("is required")}
         )
     if not accounts.verify_password(current_user, password):
         log_event("delete_refused")
-        return api_error(422, "The password is not right.", {"password": "is not right"})
+        return api_error(422, _("The password is not right."), {"password": _("is not right")})
     accounts.delete_account(current_user)
     logout_user()
     return "", 204, {"Clear-Site-Data": FORGET_THIS_DIARY}
@@ -96,7 +99,7 @@ def confirm_password():
     password = body.get("password") if isinstance(body, dict) else None
     if not isinstance(password, str) or not accounts.verify_password(current_user, password):
         log_event("confirm_failed")
-        return api_error(422, "The password is not right.", {"password": "is not right"})
+        return api_error(422, _("The password is not right."), {"password": _("is not right")})
     mark_fresh()
     log_success("password_confirmed")
     return "", 204
@@ -117,5 +120,5 @@ def add_vocabulary(category):
             current_user.id, category, body.get("label") if isinstance(body, dict) else None
         )
     except KeyError:
-        return api_error(404, f"There is no category {category!r} to add to.")
+        return api_error(404, _("There is no category %(name)s to add to.", name=repr(category)))
     return jsonify(term), 201

@@ -5,6 +5,7 @@ connection (``g.connection``, ``g.patient``) and writes the patient's access log
 """
 
 from flask import g, jsonify
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import api_error
@@ -50,9 +51,12 @@ def practice_log_session(connection_id):
     try:
         record, created = visits.log_session(current_user, g.connection, g.patient, cleaned)
     except records.Conflict:
-        return api_error(409, "This id is already used by a different record.", {"id": "is taken"})
+        return api_error(
+            409, _("This id is already used by a different record."), {"id": _("is taken")}
+        )
     except records.QuotaExceeded:
-        return api_error(422, "The patient's diary is full.", {"sessions": "the diary is full"})
+        full = {"sessions": _("the diary is full")}
+        return api_error(422, _("The patient's diary is full."), full)
     response = jsonify(records.to_dict(SESSION, record))
     response.status_code = 201 if created else 200
     response.headers["ETag"] = f'"{record.version}"'

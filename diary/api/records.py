@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime
 
 from flask import jsonify, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import api_error
@@ -36,13 +37,15 @@ def _create(kind, endpoint):
     try:
         record, created = records.create(kind, current_user, cleaned)
     except records.Conflict:
-        return api_error(409, "This id is already used by a different record.", {"id": "is taken"})
+        return api_error(
+            409, _("This id is already used by a different record."), {"id": _("is taken")}
+        )
     except records.QuotaExceeded:
         most = records.MAX_PER_ACCOUNT
         return api_error(
             422,
-            f"This diary holds {most} {kind.plural}, the most one account can hold.",
-            {kind.plural: f"at most {most} per account; delete some to add more"},
+            kind.say("full", most=most),
+            {kind.plural: _("at most %(most)d per account; delete some to add more", most=most)},
         )
     response = _answer(kind, record, 201 if created else 200)
     response.headers["Location"] = url_for(endpoint, record_id=record.id)
@@ -64,14 +67,14 @@ def _page_args():
         if raw_limit.isascii() and raw_limit.isdigit() and 1 <= int(raw_limit) <= MAX_PAGE:
             limit = int(raw_limit)
         else:
-            fields["limit"] = f"must be a whole number from 1 to {MAX_PAGE}"
+            fields["limit"] = _("must be a whole number from 1 to %(most)d", most=MAX_PAGE)
     raw_cursor = request.args.get("cursor")
     if raw_cursor is not None:
         after = _read_cursor(raw_cursor)
         if after is None:
-            fields["cursor"] = "is not a next_cursor from this list"
+            fields["cursor"] = _("is not a next_cursor from this list")
     if fields:
-        raise ValidationError(fields, "The paging parameters are not valid.")
+        raise ValidationError(fields, _("The paging parameters are not valid."))
     return limit, after
 
 
@@ -100,12 +103,12 @@ def _filter_args(kind):
     """The kind's list filters given in the query (``?instrument=peg``); 422 if malformed."""
     given = {name: request.args[name] for name in kind.filters if request.args.get(name)}
     bad = {
-        name: "must be a key such as peg"
+        name: _("must be a key such as peg")
         for name, value in given.items()
         if not FILTER_VALUE.fullmatch(value)
     }
     if bad:
-        raise ValidationError(bad, "The filter is not valid.")
+        raise ValidationError(bad, _("The filter is not valid."))
     return given
 
 
@@ -124,31 +127,31 @@ def _list(kind, key):
     return answer
 
 
-def _one(kind, record_id, noun, for_update=False):
+def _one(kind, record_id, for_update=False):
     record = records.get(kind, current_user.id, record_id, for_update)
     if record is None:
-        return None, api_error(404, f"There is no such {noun}.")
+        return None, api_error(404, kind.say("missing"))
     return record, None
 
 
-def _read(kind, record_id, noun):
-    record, missing = _one(kind, record_id, noun)
+def _read(kind, record_id):
+    record, missing = _one(kind, record_id)
     return missing or _answer(kind, record)
 
 
-def _replace(kind, record_id, noun):
-    record, missing = _one(kind, record_id, noun, for_update=True)
+def _replace(kind, record_id):
+    record, missing = _one(kind, record_id, for_update=True)
     if missing:
         return missing
     cleaned = _clean(kind, json_body(), record)
     if cleaned["id"] is not None and cleaned["id"] != record.id:
-        raise ValidationError({"id": "must match the id in the URL"})
+        raise ValidationError({"id": _("must match the id in the URL")})
     try:
         record = records.update(kind, current_user, record, cleaned, if_match_versions())
     except records.PreconditionFailed as stale:
         response, status = api_error(
             412,
-            f"This {noun} changed since you loaded it; here is the current one.",
+            kind.say("changed"),
             current=records.to_dict(kind, stale.current),
         )
         # The current version, as on every record answer: the client retries with it.
@@ -157,8 +160,8 @@ def _replace(kind, record_id, noun):
     return _answer(kind, record)
 
 
-def _delete(kind, record_id, noun):
-    record, missing = _one(kind, record_id, noun, for_update=True)
+def _delete(kind, record_id):
+    record, missing = _one(kind, record_id, for_update=True)
     if missing:
         return missing
     records.remove(record)
@@ -176,13 +179,13 @@ def register(kind):
         return _list(kind, kind.plural)
 
     def read(record_id):
-        return _read(kind, record_id, kind.noun)
+        return _read(kind, record_id)
 
     def replace(record_id):
-        return _replace(kind, record_id, kind.noun)
+        return _replace(kind, record_id)
 
     def delete(record_id):
-        return _delete(kind, record_id, kind.noun)
+        return _delete(kind, record_id)
 
     create.__doc__ = f"Create a {kind.noun}; a replay of the same id and content answers 200."
     listing.__doc__ = f"The {kind.plural} with local_date in [from, to], by time."

@@ -1,6 +1,7 @@
 """/api/v1/reminders: when to remind the patient, and how (PRODUCT.md section 12)."""
 
 from flask import jsonify
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import api_error
@@ -30,7 +31,7 @@ def replace_reminder(reminder_id):
     """Replace a reminder's time, days, channels, kind and on/off."""
     reminder = reminders.own_reminder(current_user.id, reminder_id)
     if reminder is None:
-        return api_error(404, "There is no such reminder.")
+        return api_error(404, _("There is no such reminder."))
     cleaned = reminders.clean_reminder(json_body())
     return reminders.reminder_dict(reminders.replace(reminder, cleaned))
 
@@ -40,6 +41,6 @@ def delete_reminder(reminder_id):
     """Delete a reminder."""
     reminder = reminders.own_reminder(current_user.id, reminder_id)
     if reminder is None:
-        return api_error(404, "There is no such reminder.")
+        return api_error(404, _("There is no such reminder."))
     reminders.remove(reminder)
     return "", 204

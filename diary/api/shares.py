@@ -1,6 +1,7 @@
 """/api/v1/shares: links that let a practitioner read the patient's report."""
 
 from flask import jsonify
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import api_error
@@ -29,6 +30,6 @@ def revoke_share(share_id):
     """Revoke a link at once."""
     link = sharing.get_share(current_user.id, share_id)
     if link is None:
-        return api_error(404, "There is no such share link.")
+        return api_error(404, _("There is no such share link."))
     sharing.revoke(link)
     return "", 204

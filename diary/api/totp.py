@@ -1,6 +1,7 @@
 """/api/v1/me/totp: two-factor login for any account (PRODUCT.md section 13)."""
 
 from flask import jsonify
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..core.errors import api_error
@@ -39,6 +40,6 @@ def stop_totp():
     """Turn two-factor login off, after the password is given again."""
     if not accounts.verify_password(current_user, _field("password")):
         log_event("totp_off_refused")
-        return api_error(422, "The password is not right.", {"password": "is not right"})
+        return api_error(422, _("The password is not right."), {"password": _("is not right")})
     totp.turn_off(current_user)
     return "", 204

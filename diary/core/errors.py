@@ -1,9 +1,14 @@
-"""Error answers: the JSON error shape of PRODUCT.md section 6 under /api, plain pages elsewhere."""
+"""Error answers: the JSON error shape of PRODUCT.md section 6 under /api, plain pages elsewhere.
+
+Messages come in the request's locale (``core.i18n``); the ``code`` stays English, a key.
+"""
 
 import traceback
 from pathlib import Path
 
 from flask import current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from .logs import log_event
@@ -22,12 +27,22 @@ CODES = {
     429: "rate_limited",
 }
 MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Log in first.",
-    404: "Nothing was found here.",
-    405: "That method is not allowed here.",
-    413: "The request body is too large.",
-    429: "Too many requests; wait a little and try again.",
+    400: _l("The request could not be understood."),
+    401: _l("Log in first."),
+    404: _l("Nothing was found here."),
+    405: _l("That method is not allowed here."),
+    413: _l("The request body is too large."),
+    429: _l("Too many requests; wait a little and try again."),
+}
+# Flask-WTF's reasons for refusing a form or an API call (its own text is English only).
+CSRF_REASONS = {
+    "The CSRF token is missing.": _l("The CSRF token is missing."),
+    "The CSRF session token is missing.": _l("The CSRF session token is missing."),
+    "The CSRF token has expired.": _l("The CSRF token has expired."),
+    "The CSRF token is invalid.": _l("The CSRF token is invalid."),
+    "The CSRF tokens do not match.": _l("The CSRF tokens do not match."),
+    "The referrer header is missing.": _l("The referrer header is missing."),
+    "The referrer does not match the host.": _l("The referrer does not match the host."),
 }
 
 
@@ -37,12 +52,14 @@ def wants_json():
 
 
 def error_body(status, message=None, fields=None):
-    """The error object ``{"error": {code, message, fields?}}``."""
-    error = {"code": CODES.get(status, "server_error"), "message": message or MESSAGES.get(status)}
-    if error["message"] is None:
-        error["message"] = "Something went wrong."
+    """The error object ``{"error": {code, message, fields?}}``.
+
+    Messages may be lazy: they become text here, in the request's locale.
+    """
+    message = message or MESSAGES.get(status) or _("Something went wrong.")
+    error = {"code": CODES.get(status, "server_error"), "message": str(message)}
     if fields:
-        error["fields"] = fields
+        error["fields"] = {path: str(text) for path, text in fields.items()}
     return {"error": error}
 
 
@@ -69,7 +86,7 @@ def _handle_http(error):
     if isinstance(error, SecurityError):
         # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page either.
         plain = {"Content-Type": "text/plain; charset=utf-8"}
-        return "This site does not answer to that host name.", status, plain
+        return _("This site does not answer to that host name."), status, plain
     headers = (getattr(error, "headers", None) or {}) if status == 429 else {}
     page = render_template("error.html", status=status, description=_page_message(error))
     return page, status, headers
@@ -78,16 +95,27 @@ def _handle_http(error):
 def _bad_request_message(error):
     description = getattr(error, "description", "") or ""
     if "CSRF" in description:
-        return f"{description} Send the header X-CSRFToken (GET /api/v1/me gives the token)."
+        # TRANSLATORS: %(problem)s is a sentence such as "The CSRF token is missing."
+        return _(
+            "%(problem)s Send the header X-CSRFToken (GET /api/v1/me gives the token).",
+            problem=CSRF_REASONS.get(description, description),
+        )
     if "JSON" in description or "json" in description:
-        return "The body is not valid JSON."
+        return _("The body is not valid JSON.")
     return MESSAGES[400]
 
 
 def _page_message(error):
     if error.code == 400 and "CSRF" in (error.description or ""):
-        return "This form was open too long or came from elsewhere. Go back, reload and try again."
-    return MESSAGES.get(error.code, error.description)
+        return _(
+            "This form was open too long or came from elsewhere. Go back, reload and try again."
+        )
+    if error.code in MESSAGES:
+        return MESSAGES[error.code]
+    if error.description == type(error).description:
+        # Werkzeug's own sentence is English only: say what every locale can.
+        return _("Something went wrong.")
+    return error.description
 
 
 def _where(error):
@@ -113,8 +141,9 @@ def _handle_unexpected(error):
         _where(error),
     )
     if wants_json():
-        return api_error(500, "Something went wrong on our side; nothing was saved.")
-    return render_template("error.html", status=500, description="Something went wrong."), 500
+        return api_error(500, _("Something went wrong on our side; nothing was saved."))
+    page = render_template("error.html", status=500, description=_("Something went wrong."))
+    return page, 500
 
 
 def register(app):

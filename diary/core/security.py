@@ -3,6 +3,7 @@
 import re
 
 from flask import abort, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .cdn import CHART_SCRIPTS, script_url
@@ -48,7 +49,7 @@ def guard_body():
     if request.mimetype == "multipart/form-data" and (
         None in request.form or None in request.files
     ):
-        abort(400, "The form data is malformed.")
+        abort(400, _("The form data is malformed."))
 
 
 BETWEEN_TAGS = re.compile(r">\s+<")

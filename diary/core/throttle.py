@@ -14,6 +14,7 @@ import math
 import time
 
 from flask import current_app, has_request_context
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 from werkzeug.exceptions import TooManyRequests
@@ -24,7 +25,7 @@ from .extensions import limiter
 class TooManyAttempts(TooManyRequests):
     """429: too many password checks of this account or from this address."""
 
-    description = "Too many password attempts; wait a little and try again."
+    description = _l("Too many password attempts; wait a little and try again.")
 
     def __init__(self, retry_after):
         super().__init__(retry_after=max(1, math.ceil(retry_after)))

@@ -4,6 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from flask_babel import gettext as _
+
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(hours=1)  # PRODUCT.md section 5 (1 hour since 2026-11-25)
 
@@ -44,7 +46,9 @@ def parse_instant(text, tz_name):
     Returns an aware UTC datetime, or raises ValueError with a message for the patient.
     """
     if not isinstance(text, str) or "T" not in text.upper() or len(text) < 16:
-        raise ValueError("must be a date and time, e.g. 2026-03-01T08:30 or 2026-03-01T08:30:00Z")
+        raise ValueError(
+            _("must be a date and time, e.g. 2026-03-01T08:30 or 2026-03-01T08:30:00Z")
+        )
     try:
         value = datetime.fromisoformat(text)
         if value.tzinfo is None:
@@ -52,16 +56,16 @@ def parse_instant(text, tz_name):
         return value.astimezone(UTC)
     except (ValueError, OverflowError):
         # Years 1 and 9999 overflow once shifted to UTC: out of range like any other bad time.
-        raise ValueError("is not a valid ISO 8601 date and time in range") from None
+        raise ValueError(_("is not a valid ISO 8601 date and time in range")) from None
 
 
 def check_instant_bounds(instant, now=None):
     """Raise ValueError when an instant is before 2000 or more than 1 hour ahead."""
     now = now or utcnow()
     if instant < EARLIEST:
-        raise ValueError("must not be before 2000-01-01")
+        raise ValueError(_("must not be before 2000-01-01"))
     if instant > now + FUTURE_SLACK:
-        raise ValueError("must not be more than 1 hour in the future (check the date)")
+        raise ValueError(_("must not be more than 1 hour in the future (check the date)"))
 
 
 def local_date(instant, tz_name):
@@ -84,11 +88,11 @@ def iso_instant(instant):
 def parse_date(text):
     """Read a ``YYYY-MM-DD`` date, raising ValueError."""
     if not isinstance(text, str) or len(text) != 10:
-        raise ValueError("must be a date as YYYY-MM-DD")
+        raise ValueError(_("must be a date as YYYY-MM-DD"))
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError("must be a date as YYYY-MM-DD") from None
+        raise ValueError(_("must be a date as YYYY-MM-DD")) from None
 
 
 def local_input_value(instant, tz_name):

@@ -24,6 +24,7 @@ from math import fsum
 from pathlib import Path
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 
 from ..validation import ValidationError
 
@@ -85,28 +86,39 @@ class Item:
     max: int | None
     options: tuple
 
-    def describe(self):
-        """What a valid answer is, in words (for messages)."""
+    def problem(self, missing):
+        """What is wrong with an answer, in words a patient reads (``missing``: none given)."""
         if self.type == "integer":
-            return f"a whole number from {self.min} to {self.max}"
+            if missing:
+                return _(
+                    "is required: a whole number from %(min)d to %(max)d",
+                    min=self.min,
+                    max=self.max,
+                )
+            return _("must be a whole number from %(min)d to %(max)d", min=self.min, max=self.max)
         if self.type == "boolean":
-            return "true (yes) or false (no)"
-        return "one of " + ", ".join(str(option.value) for option in self.options)
+            if missing:
+                return _("is required: true (yes) or false (no)")
+            return _("must be true (yes) or false (no)")
+        values = ", ".join(str(option.value) for option in self.options)
+        if missing:
+            return _("is required: one of %(values)s", values=values)
+        return _("must be one of %(values)s", values=values)
 
     def check(self, value):
         """The answer if it has this item's type (section 5's integers: no 5.0, "5" or true)."""
         if value is None:
-            raise ValueError(f"is required: {self.describe()}")
+            raise ValueError(self.problem(missing=True))
         if self.type == "boolean":
             if type(value) is not bool:
-                raise ValueError(f"must be {self.describe()}")
+                raise ValueError(self.problem(missing=False))
             return value
         if type(value) is not int:  # bool is a subclass of int: refused here too
-            raise ValueError(f"must be {self.describe()}")
+            raise ValueError(self.problem(missing=False))
         if self.type == "integer" and not self.min <= value <= self.max:
-            raise ValueError(f"must be {self.describe()}")
+            raise ValueError(self.problem(missing=False))
         if self.type == "choice" and value not in {option.value for option in self.options}:
-            raise ValueError(f"must be {self.describe()}")
+            raise ValueError(self.problem(missing=False))
         return value
 
     def to_dict(self):
@@ -151,7 +163,8 @@ class Instrument:
         answer by its path (``answers.pain``), or ``answers`` when it is not an object."""
         if not isinstance(answers, dict):
             keys = ", ".join(self.item_keys)
-            raise ValidationError({path: f"must be an object with one answer per question: {keys}"})
+            message = _("must be an object with one answer per question: %(keys)s", keys=keys)
+            raise ValidationError({path: message})
         fields, cleaned = {}, {}
         for item in self.items:
             try:
@@ -160,7 +173,7 @@ class Instrument:
                 fields[f"{path}.{item.key}"] = str(error)
         extra = [key for key in answers if key not in self.item_keys]
         for key in extra[:MAX_EXTRA_NAMED]:
-            fields[f"{path}.{str(key)[:64]}"] = f"is not a question of {self.key}"
+            fields[f"{path}.{str(key)[:64]}"] = _("is not a question of %(key)s", key=self.key)
         if fields:
             raise ValidationError(fields)
         return cleaned

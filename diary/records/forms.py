@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from flask import abort, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..services import terms
@@ -35,31 +36,35 @@ def save_form(kind, form, record=None, version=None):
             try:
                 data[item.name].append(terms.key_for_label(current_user.id, item.category, typed))
             except ValidationError as error:
-                return FormResult(
-                    errors={item.name: f"has an own word that {error.fields['label']}"},
-                    notice="Please check the marked fields.",
-                )
+                # TRANSLATORS: %(problem)s is the own word's problem: "is required", "must be
+                # at most 60 characters (it has 61)", or "“Heat” is already in the list".
+                problem = _("has an own word that %(problem)s", problem=error.fields["label"])
+                notice = _("Please check the marked fields.")
+                return FormResult(errors={item.name: problem}, notice=notice)
     allowed = terms.allowed_keys_for(current_user.id, data)
     try:
         cleaned = kind.clean(
             data, tz_name=current_user.timezone, vocabulary=allowed, record=record
         )
     except ValidationError as error:
-        return FormResult(errors=error.fields, notice="Please check the marked fields.")
+        return FormResult(errors=error.fields, notice=_("Please check the marked fields."))
     if record is None:
         try:
-            created, _ = records.create(kind, current_user, cleaned)
+            created, _created = records.create(kind, current_user, cleaned)
         except records.Conflict:
             return FormResult(
                 errors={"form": "already saved"},
-                notice="You already saved this form once (see History). "
-                "Save again to add it as another entry.",
+                notice=_(
+                    "You already saved this form once (see History). "
+                    "Save again to add it as another entry."
+                ),
             )
         except records.QuotaExceeded:
             return FormResult(
                 errors={"form": "diary full"},
-                notice=f"This diary holds {records.MAX_PER_ACCOUNT} {kind.plural}, the most "
-                "one account can hold. Delete some old ones to add more.",
+                notice=kind.say("full", most=records.MAX_PER_ACCOUNT)
+                + " "
+                + _("Delete some old ones to add more."),
             )
         return FormResult(record=created)
     number = form_integer(version, digits=9)
@@ -69,8 +74,10 @@ def save_form(kind, form, record=None, version=None):
     except records.PreconditionFailed as stale:
         return FormResult(
             errors={"form": "changed elsewhere"},
-            notice="This was changed on another device since you opened it. "
-            "Your changes are below; save again to keep them.",
+            notice=_(
+                "This was changed on another device since you opened it. "
+                "Your changes are below; save again to keep them."
+            ),
             current_version=stale.current.version,
         )
 

@@ -9,6 +9,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from ..core.timeutil import iso_instant, local_input_value
 from ..validation import (
     FieldErrors,
@@ -17,6 +19,7 @@ from ..validation import (
     instant_value,
     key_list,
     location_list,
+    not_an_object,
     pain_value,
     record_id,
     text_value,
@@ -153,6 +156,10 @@ class RecordKind:
     filters: tuple = ()
     schema_name: str = ""  # its name in the API document, when not the capitalised ``name``
     client_extra: Callable | None = None  # more the offline outbox needs (see ``client_form``)
+    # The kind's own sentences (lazy messages; see ``say``): "this" names its id in the outbox,
+    # "missing" (404), "changed" (412) and "full" (``%(most)d``, the quota) answer the API.
+    messages: dict = field(default_factory=dict)
+    group_labels: dict = field(default_factory=dict)  # group name -> how the outbox names it
 
     @property
     def api_name(self):
@@ -160,6 +167,11 @@ class RecordKind:
         return self.schema_name or self.name.capitalize()
     # Text the server writes and the API shows but no PUT changes: name -> (limit, description).
     readonly: dict = field(default_factory=dict)
+
+    def say(self, name, **values):
+        """One of the kind's ``messages`` in the locale in use, with ``values`` filled in."""
+        text = str(self.messages[name])
+        return text % values if values else text
 
     @property
     def field_names(self):
@@ -173,9 +185,7 @@ class RecordKind:
         and a different value is refused.
         """
         if not isinstance(data, dict):
-            raise ValidationError(
-                {"body": "must be a JSON object"}, "The body must be a JSON object."
-            )
+            raise not_an_object()
         if record is not None and self.fixed:
             data = dict(data)
             for name in self.fixed:
@@ -189,8 +199,10 @@ class RecordKind:
                 value = {}
             if not isinstance(value, dict):
                 names = [item.name for item in self.fields if item.group == group]
-                errors.fields[group] = (
-                    f"must be an object with {', '.join(names[:-1])} and {names[-1]}"
+                errors.fields[group] = _(
+                    "must be an object with %(names)s and %(last)s",
+                    names=", ".join(names[:-1]),
+                    last=names[-1],
                 )
                 value = {}
             groups[group] = value
@@ -212,9 +224,9 @@ class RecordKind:
         if record is not None:
             for name in self.fixed:
                 if cleaned[name] is not None and cleaned[name] != getattr(record, name):
-                    errors.fields.setdefault(
-                        name, f"cannot be changed (it is {getattr(record, name)!r})"
-                    )
+                    stored = repr(getattr(record, name))
+                    message = _("cannot be changed (it is %(value)s)", value=stored)
+                    errors.fields.setdefault(name, message)
         errors.raise_if_any()
         return cleaned
 
@@ -237,7 +249,7 @@ class RecordKind:
                 shape.setdefault(item.group, {})[item.name] = value
             else:
                 shape[item.name] = value
-        for name, dump, _ in self.outputs:
+        for name, dump, _schema in self.outputs:
             shape[name] = dump(getattr(record, name))
         for name in self.readonly:
             shape[name] = getattr(record, name)
@@ -317,12 +329,13 @@ class RecordKind:
                 }
                 for item in self.fields
             ],
-            # Error messages name fields by path (pain.overall): the outbox shows these words.
+            # Error messages name fields by path (pain.overall): the outbox shows these words,
+            # in the locale of the request.
             "labels": {
-                "id": f"This {self.noun}",
-                self.time_field: "When",
-                **{item.path: item.label for item in self.fields},
-                **{group: group.capitalize() for group in self.groups},
+                "id": self.say("this"),
+                self.time_field: _("When"),
+                **{item.path: str(item.label) for item in self.fields},
+                **{group: str(self.group_labels.get(group, group)) for group in self.groups},
             },
         }
 

@@ -5,6 +5,10 @@ which values, the score and whether the answers are urgent. The score, the urgen
 instrument's version are stored with the response when it is written.
 """
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
 from .. import instruments
 from ..models import QuestionnaireResponse
 from ..validation import ValidationError, check_text
@@ -17,9 +21,9 @@ def _instrument(value, cleaned):
     """The key of a known instrument."""
     names = ", ".join(instruments.instruments())
     if value is None:
-        raise ValueError(f"is required: one of {names}")
+        raise ValueError(_("is required: one of %(names)s", names=names))
     if not isinstance(value, str) or instruments.get(value) is None:
-        raise ValueError(f"must be one of {names}")
+        raise ValueError(_("must be one of %(names)s", names=names))
     return value
 
 
@@ -38,12 +42,16 @@ def _kept_version(kept):
         return None
     try:
         if not isinstance(value, str) or not value.strip():
-            raise ValueError("must be text")
+            raise ValueError(_("must be text"))
         check_text(value)
     except ValueError as error:
         raise ValidationError({"instrument_version": str(error)}) from None
     if len(value) > INSTRUMENT_VERSION_LIMIT:
-        message = f"must be at most {INSTRUMENT_VERSION_LIMIT} characters"
+        message = ngettext(
+            "must be at most %(num)d character",
+            "must be at most %(num)d characters",
+            INSTRUMENT_VERSION_LIMIT,
+        )
         raise ValidationError({"instrument_version": message})
     return value
 
@@ -88,6 +96,12 @@ ANSWER_VALUE = {"type": ["integer", "boolean"]}
 RESPONSE = RecordKind(
     name="response",
     plural="responses",
+    messages={
+        "this": _l("This response"),
+        "missing": _l("There is no such response."),
+        "changed": _l("This response changed since you loaded it; here is the current one."),
+        "full": _l("This diary holds %(most)d responses, the most one account can hold."),
+    },
     noun="response",
     title="a questionnaire response",
     model=QuestionnaireResponse,
@@ -97,7 +111,7 @@ RESPONSE = RecordKind(
         Field(
             "instrument",
             NAME,
-            "Questionnaire",
+            _l("Questionnaire"),
             required=True,
             check=_instrument,
             schema={
@@ -109,7 +123,7 @@ RESPONSE = RecordKind(
         Field(
             "answers",
             ANSWERS,
-            "Answers",
+            _l("Answers"),
             required=True,
             check=_answers,
             schema={

@@ -12,6 +12,8 @@ from importlib.resources import files
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -81,27 +83,35 @@ def normalise_email(value):
     """Trim and lower-case an email address, raising ValueError if it is not one."""
     email = (value or "").strip().lower() if isinstance(value, str) else ""
     if not email:
-        raise ValueError("is required")
+        raise ValueError(_("is required"))
     check_text(email)
     if len(email) > 254 or not EMAIL_PATTERN.match(email):
-        raise ValueError("must be an email address, e.g. name@example.com")
+        raise ValueError(_("must be an email address, e.g. name@example.com"))
     return email
 
 
 def password_problem(password):
     """Why a new password is refused, or None: 12-128 characters and not a common password."""
     if not isinstance(password, str) or not password:
-        return "is required"
+        return _("is required")
     try:
         check_text(password)
     except ValueError as error:
         return str(error)
     if len(password) < PASSWORD_MIN:
-        return f"must be at least {PASSWORD_MIN} characters"
+        return ngettext(
+            "must be at least %(num)d character",
+            "must be at least %(num)d characters",
+            PASSWORD_MIN,
+        )
     if len(password) > PASSWORD_MAX:
-        return f"must be at most {PASSWORD_MAX} characters"
+        return ngettext(
+            "must be at most %(num)d character",
+            "must be at most %(num)d characters",
+            PASSWORD_MAX,
+        )
     if password.lower() in common_passwords():
-        return "is on a list of common passwords; choose another"
+        return _("is on a list of common passwords; choose another")
     return None
 
 
@@ -155,7 +165,7 @@ def clean_role(role, practice, display_name=""):
     role = role or PATIENT
     fields = {}
     if role not in ROLES:
-        fields["role"] = "must be patient or practitioner"
+        fields["role"] = _("must be patient or practitioner")
     cleaned = {}
     for name, value, limit in (
         ("practice", practice, LIMITS["practice"]),
@@ -166,7 +176,9 @@ def clean_role(role, practice, display_name=""):
         except ValueError as error:
             fields[name] = str(error)
     if role == PRACTITIONER and "practice" not in fields and not cleaned["practice"]:
-        fields["practice"] = "is required for a practitioner: the name of your practice or clinic"
+        fields["practice"] = _(
+            "is required for a practitioner: the name of your practice or clinic"
+        )
     if fields:
         raise ValidationError(fields)
     return role, cleaned["practice"] if role == PRACTITIONER else "", cleaned["display_name"]
@@ -193,8 +205,8 @@ def register(
     if problem:
         fields["password"] = problem
     elif confirm not in (None, "") and confirm != password:
-        fields["confirm"] = "does not match the password"
-    taken = "already has an account; log in instead"
+        fields["confirm"] = _("does not match the password")
+    taken = _("already has an account; log in instead")
     if "email" not in fields and read_alone(lambda: find_by_email(email)):
         fields["email"] = taken
     if fields:
@@ -271,12 +283,12 @@ def change_password(user, current, new, confirm=None):
     """Set a new password after checking the current one; ends every other login."""
     fields = {}
     if not verify_password(user, current):
-        fields["current_password"] = "is not right"  # noqa: S105 - a message, not a password
+        fields["current_password"] = _("is not right")
     problem = password_problem(new)
     if problem:
         fields["new_password"] = problem
     elif confirm not in (None, "") and confirm != new:
-        fields["confirm_password"] = "does not match the new password"  # noqa: S105 - a message
+        fields["confirm_password"] = _("does not match the new password")
     if fields:
         if "current_password" in fields:
             log_event("password_change_refused", user.id)
@@ -299,7 +311,7 @@ def reset_password(user, new, confirm=None):
     if problem:
         raise ValidationError({"password": problem})
     if confirm not in (None, "") and confirm != new:
-        raise ValidationError({"confirm": "does not match the password"})
+        raise ValidationError({"confirm": _("does not match the password")})
     new_hash = hash_password(new)  # before the write lock
     now = utcnow()
     nonce = new_session_nonce()
@@ -331,7 +343,7 @@ def change_email(user, value):
         raise ValidationError({"email": str(error)}) from None
     if email == user.email:
         return False
-    taken = "already has an account"
+    taken = _("already has an account")
     if read_alone(lambda: find_by_email(email)):
         raise ValidationError({"email": taken})
     user.email = email

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -42,8 +44,9 @@ MAX_REPORTED_PROBLEMS = 50
 # A restored version leaves room for a billion edits before the version column (a 32-bit
 # integer on PostgreSQL) would overflow; a million edits of one entry is no diary.
 MAX_VERSION = 1_000_000
-REFUSED = "This backup cannot be restored; nothing was changed."
-TOO_MANY = "This backup holds more than one account can; nothing was changed."
+REFUSED = _l("This backup cannot be restored; nothing was changed.")
+TOO_MANY = _l("This backup holds more than one account can; nothing was changed.")
+NOT_A_BACKUP = _l("This is not a pain diary backup; nothing was changed.")
 
 
 class BackupConflict(Exception):
@@ -52,7 +55,7 @@ class BackupConflict(Exception):
     def __init__(self, fields):
         super().__init__("conflict")
         self.fields = fields
-        self.message = (
+        self.message = _l(
             "Some records in this backup clash with different records already stored under the "
             "same id; nothing was changed."
         )
@@ -138,7 +141,9 @@ def _checked_rows(user, document, now):
     for kind, rows in new_rows.items():
         total = records.count(kind, user.id) + len(rows) if rows else 0
         if total > most:
-            over[kind.plural] = f"would hold {total}; an account holds at most {most}"
+            over[kind.plural] = _(
+                "would hold %(total)d; an account holds at most %(most)d", total=total, most=most
+            )
     if over:
         raise ValidationError(over, TOO_MANY)
     return new_rows, plan
@@ -172,7 +177,8 @@ def _write(user, new_terms, new_rows, now):
         # restore wrote, as for any conflict.
         db.session.rollback()
         _take_back(user, new_terms if terms_written else [], written)
-        raise BackupConflict({"id": "was stored by another request just now; try again"}) from None
+        clash = {"id": _("was stored by another request just now; try again")}
+        raise BackupConflict(clash) from None
 
 
 def _take_back(user, new_terms, written):
@@ -186,7 +192,7 @@ def _take_back(user, new_terms, written):
             ).rowcount
             counted(db.session, user.id, model, -gone)
             db.session.commit()
-    for category, key, _ in new_terms:
+    for category, key, _label in new_terms:
         own_word = (CustomTerm.category == category) & (CustomTerm.key == key)
         db.session.execute(delete(CustomTerm).where(CustomTerm.user_id == user.id, own_word))
     if any(written.values()):
@@ -199,22 +205,28 @@ def check_document(user, document, now):
     problems = _Problems()
     if not isinstance(document, dict):
         raise ValidationError(
-            {"body": "must be a JSON object"},
-            "This is not a pain diary backup; nothing was changed.",
+            {"body": _("must be a JSON object")},
+            NOT_A_BACKUP,
         )
     if document.get("format") != FORMAT:
         raise ValidationError(
-            {"format": f'must be "{FORMAT}"'},
-            "This is not a pain diary backup; nothing was changed.",
+            {"format": _("must be %(format)s", format=f'"{FORMAT}"')},
+            NOT_A_BACKUP,
         )
     version = document.get("version")
     if isinstance(version, bool) or version != VERSION:
         raise ValidationError(
-            {"version": f"must be {VERSION}; this app cannot read backups of version {version!r}"},
-            "This backup's version is not supported; nothing was changed.",
+            {
+                "version": _(
+                    "must be %(version)d; this app cannot read backups of version %(found)s",
+                    version=VERSION,
+                    found=repr(version),
+                )
+            },
+            _("This backup's version is not supported; nothing was changed."),
         )
     if "profile" in document and not isinstance(document["profile"], dict):
-        problems.add("profile", "must be an object")
+        problems.add("profile", _("must be an object"))
     plan = _Plan()
     vocabulary = terms.vocabulary_for(user.id)
     _check_vocabulary(document.get("vocabulary"), vocabulary, plan, problems)
@@ -235,7 +247,7 @@ def _check_vocabulary(backup_vocabulary, vocabulary, plan, problems):
     if backup_vocabulary is None:
         return
     if not isinstance(backup_vocabulary, dict):
-        problems.add("vocabulary", "must be an object with a list of {key, label} per category")
+        problems.add("vocabulary", _("must be an object with a list of {key, label} per category"))
         return
     # A custom key is unique per patient: a new one avoids every built-in key and every key the
     # patient has, or this backup adds, in any category.
@@ -243,10 +255,13 @@ def _check_vocabulary(backup_vocabulary, vocabulary, plan, problems):
     for category, items in backup_vocabulary.items():
         path = f"vocabulary.{category}"
         if category not in CUSTOMISABLE:
-            problems.add(path, "is not a list that takes own words: " + ", ".join(CUSTOMISABLE))
+            message = _(
+                "is not a list that takes own words: %(lists)s", lists=", ".join(CUSTOMISABLE)
+            )
+            problems.add(path, message)
             continue
         if not isinstance(items, list):
-            problems.add(path, "must be a list of {key, label}")
+            problems.add(path, _("must be a list of {key, label}"))
             continue
         current = vocabulary[category]
         key_by_label = {item["label"].casefold(): item["key"] for item in current}
@@ -254,18 +269,19 @@ def _check_vocabulary(backup_vocabulary, vocabulary, plan, problems):
         for index, item in enumerate(items):
             item_path = f"{path}.{index}"
             if not isinstance(item, dict):
-                problems.add(item_path, "must be an object {key, label}")
+                problems.add(item_path, _("must be an object {key, label}"))
                 continue
             key = item.get("key")
             if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
-                problems.add(f"{item_path}.key", "must be 1-64 lower-case letters, digits or _")
+                message = _("must be 1-64 lower-case letters, digits or _")
+                problems.add(f"{item_path}.key", message)
                 continue
             if key in BUILT_IN[category]:
                 # Mapping it would rewrite the entries' built-in key too: refuse, never guess.
-                problems.add(f"{item_path}.key", "is a built-in key")
+                problems.add(f"{item_path}.key", _("is a built-in key"))
                 continue
             if key in plan.key_maps[category]:
-                problems.add(f"{item_path}.key", "appears twice in this list")
+                problems.add(f"{item_path}.key", _("appears twice in this list"))
                 continue
             try:
                 label = term_label(item.get("label"))
@@ -282,7 +298,10 @@ def _check_vocabulary(backup_vocabulary, vocabulary, plan, problems):
                 own_words += 1
             plan.key_maps[category][key] = known_key
         if own_words > terms.MAX_CUSTOM_PER_CATEGORY:
-            problems.add(path, f"would give more than {terms.MAX_CUSTOM_PER_CATEGORY} own words")
+            message = _(
+                "would give more than %(most)d own words", most=terms.MAX_CUSTOM_PER_CATEGORY
+            )
+            problems.add(path, message)
 
 
 def _check_records(kind, name, items, key_maps, allowed, user, now, problems):
@@ -290,19 +309,21 @@ def _check_records(kind, name, items, key_maps, allowed, user, now, problems):
     if items is None:
         return []
     if not isinstance(items, list):
-        problems.add(name, "must be a list")
+        problems.add(name, _("must be a list"))
         return []
     most = records.MAX_PER_ACCOUNT  # of each kind, in one backup as in one account
     if len(items) > most:
         # Refused before checking a single item: the check is what costs.
-        problem = f"holds {len(items)}; a backup holds at most {most}"
+        problem = _(
+            "holds %(count)d; a backup holds at most %(most)d", count=len(items), most=most
+        )
         raise ValidationError({name: problem}, TOO_MANY)
     keyed = [item for item in kind.fields if item.category]  # fields of vocabulary keys
     rows, seen = [], {}
     for index, item in enumerate(items):
         path = f"{name}.{index}"
         if not isinstance(item, dict):
-            problems.add(path, "must be an object")
+            problems.add(path, _("must be an object"))
             continue
         # The backup's own keys may have become other keys in this patient's vocabulary.
         mapped = dict(item)
@@ -323,9 +344,8 @@ def _check_records(kind, name, items, key_maps, allowed, user, now, problems):
         if row is None:
             continue
         if row["id"] in seen:
-            problems.add(
-                f"{path}.id", f"appears twice in this backup (also {name}.{seen[row['id']]})"
-            )
+            also = f"{name}.{seen[row['id']]}"
+            problems.add(f"{path}.id", _("appears twice in this backup (also %(path)s)", path=also))
             continue
         seen[row["id"]] = index
         rows.append((path, cleaned, row))
@@ -337,9 +357,9 @@ def _stored_fields(kind, item, cleaned, user, now, path, problems):
     found = len(problems.fields)
     instant = cleaned[kind.time_field]
     if cleaned["id"] is None:
-        problems.add(f"{path}.id", "is required in a backup")
+        problems.add(f"{path}.id", _("is required in a backup"))
     if instant is None:
-        problems.add(f"{path}.{kind.time_field}", "is required in a backup")
+        problems.add(f"{path}.{kind.time_field}", _("is required in a backup"))
     row_date = _optional(path, "local_date", item, _date_near(instant), problems)
     version = _optional(path, "version", item, _version, problems)
     created_at = _optional(path, "created_at", item, _instant, problems)
@@ -384,7 +404,7 @@ def _date_near(instant):
         day = parse_date(value)
         # Every time zone is within a day of UTC, so a local date further off is corrupt.
         if instant is not None and abs(day - instant.date()) > timedelta(days=1):
-            raise ValueError("must be the date of the record's time in some time zone")
+            raise ValueError(_("must be the date of the record's time in some time zone"))
         return day
 
     return check
@@ -396,7 +416,7 @@ def _text(value, limit):
 
 def _version(value):
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VERSION:
-        raise ValueError(f"must be a whole number from 1 to {MAX_VERSION}")
+        raise ValueError(_("must be a whole number from 1 to %(most)d", most=MAX_VERSION))
     return value
 
 
@@ -413,9 +433,11 @@ def _new_rows(kind, user, planned):
         if existing is None:
             new_rows.append(row)
         elif existing.user_id != user.id:
-            clashes[f"{path}.id"] = "is taken"  # whose, this patient need not know
+            clashes[f"{path}.id"] = _("is taken")  # whose, this patient need not know
         elif not kind.same_content(existing, cleaned):
-            clashes[f"{path}.id"] = "is used by a different record in your diary (edited since?)"
+            clashes[f"{path}.id"] = _(
+                "is used by a different record in your diary (edited since?)"
+            )
     if clashes:
         raise BackupConflict(dict(list(clashes.items())[:MAX_REPORTED_PROBLEMS]))
     return new_rows

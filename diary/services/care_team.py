@@ -10,6 +10,7 @@ import re
 import secrets
 import uuid
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -107,7 +108,7 @@ def _flag(value, name):
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise ValidationError({name: "must be true or false"})
+        raise ValidationError({name: _("must be true or false")})
     return value
 
 

@@ -9,13 +9,14 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from ..core.extensions import db
 from ..core.logs import log_success
 from ..core.timeutil import iso_instant, utcnow
 from ..models import ShareLink
-from ..validation import LIMITS, FieldErrors, ValidationError, text_value
+from ..validation import LIMITS, FieldErrors, not_an_object, text_value
 
 TOKEN_BYTES = 32  # 256 bits
 DEFAULT_DAYS, MAX_DAYS = 30, 365
@@ -36,7 +37,7 @@ def _expiry_days(value):
     if value is None:
         return DEFAULT_DAYS
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAYS:
-        raise ValueError(f"must be a whole number of days from 1 to {MAX_DAYS}")
+        raise ValueError(_("must be a whole number of days from 1 to %(most)d", most=MAX_DAYS))
     return value
 
 
@@ -44,14 +45,14 @@ def _flag(value):
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise ValueError("must be true or false")
+        raise ValueError(_("must be true or false"))
     return value
 
 
 def clean_share(data):
     """Check a new link's ``label``, ``expires_in_days`` (1-365, 30) and ``include_notes``."""
     if not isinstance(data, dict):
-        raise ValidationError({"body": "must be a JSON object"}, "The body must be a JSON object.")
+        raise not_an_object()
     errors = FieldErrors()
     cleaned = {
         "label": errors.run("label", text_value, data.get("label"), LIMITS["label"]),

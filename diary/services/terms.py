@@ -3,6 +3,8 @@
 import re
 import unicodedata
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,9 +24,14 @@ def custom_terms(user_id):
 
 
 def vocabulary_for(user_id):
-    """Every category as a list of ``{key, label, custom}``: built-in first, then the patient's."""
+    """Every category as a list of ``{key, label, custom}``: built-in first, then the patient's.
+
+    Built-in labels come in the locale in use (the request's); the patient's own stay as typed.
+    """
     result = {
-        category: [{"key": key, "label": label, "custom": False} for key, label in terms.items()]
+        category: [
+            {"key": key, "label": str(label), "custom": False} for key, label in terms.items()
+        ]
         for category, terms in BUILT_IN.items()
     }
     for term in custom_terms(user_id):
@@ -99,9 +106,10 @@ def add_term(user_id, category, raw_label):
     vocabulary = vocabulary_for(user_id)
     items = vocabulary[category]
     if any(item["label"].casefold() == label.casefold() for item in items):
-        raise ValidationError({"label": f"“{label}” is already in the list"})
+        raise ValidationError({"label": _already_listed(label)})
     if sum(item["custom"] for item in items) >= MAX_CUSTOM_PER_CATEGORY:
-        raise ValidationError({"label": f"at most {MAX_CUSTOM_PER_CATEGORY} own items per list"})
+        message = _("at most %(most)d own items per list", most=MAX_CUSTOM_PER_CATEGORY)
+        raise ValidationError({"label": message})
     # Never reuse a built-in key or any of the patient's keys, so exports stay unambiguous.
     key = free_key(label, taken_keys(vocabulary))
     term = CustomTerm(user_id=user_id, category=category, key=key, label=label)
@@ -110,7 +118,7 @@ def add_term(user_id, category, raw_label):
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise ValidationError({"label": "was just added; reload the list"}) from None
+        raise ValidationError({"label": _("was just added; reload the list")}) from None
     return {"key": term.key, "label": term.label, "custom": True}
 
 
@@ -124,13 +132,35 @@ def key_for_label(user_id, category, raw_label):
     return add_term(user_id, category, label)["key"]
 
 
-# Where each list's keys are stored: the column that holds them, and what a record is called.
+# Where each list's keys are stored: the column that holds them.
 USED_IN = {
-    "pain_types": (Entry.pain_types, "entry", "entries"),
-    "triggers": (Entry.triggers, "entry", "entries"),
-    "relievers": (Entry.relievers, "entry", "entries"),
-    "techniques": (AcupunctureSession.techniques, "session", "sessions"),
+    "pain_types": Entry.pain_types,
+    "triggers": Entry.triggers,
+    "relievers": Entry.relievers,
+    "techniques": AcupunctureSession.techniques,
 }
+
+
+def _already_listed(label):
+    return _("“%(label)s” is already in the list", label=label)
+
+
+def _still_used(term, used):
+    """Why an own item in use cannot be removed: how many records name it."""
+    if term.category == "techniques":
+        return ngettext(
+            "“%(label)s” is used by %(num)d session: rename it instead, or take it off those first",
+            "“%(label)s” is used by %(num)d sessions: rename it instead, or take it off those "
+            "first",
+            used,
+            label=term.label,
+        )
+    return ngettext(
+        "“%(label)s” is used by %(num)d entry: rename it instead, or take it off those first",
+        "“%(label)s” is used by %(num)d entries: rename it instead, or take it off those first",
+        used,
+        label=term.label,
+    )
 
 
 def own_term(user_id, term_id):
@@ -141,7 +171,7 @@ def own_term(user_id, term_id):
 
 def times_used(term):
     """How many of the patient's records name this item."""
-    column = USED_IN[term.category][0]
+    column = USED_IN[term.category]
     return db.session.scalar(
         select(func.count())
         .select_from(column.class_)
@@ -158,13 +188,15 @@ def rename_term(term, raw_label):
     try:
         label = term_label(raw_label)
     except ValueError as error:
-        raise ValidationError({"label": f"The new name {error}"}) from None
+        # TRANSLATORS: %(problem)s is a field message such as "is required".
+        message = _("The new name %(problem)s", problem=str(error))
+        raise ValidationError({"label": message}) from None
     clash = any(
         item["label"].casefold() == label.casefold() and item["key"] != term.key
         for item in vocabulary_for(term.user_id)[term.category]
     )
     if clash:
-        raise ValidationError({"label": f"“{label}” is already in the list"})
+        raise ValidationError({"label": _already_listed(label)})
     term.label = label
     db.session.commit()
     return term
@@ -174,12 +206,6 @@ def delete_term(term):
     """Remove an own item no record uses; raises ValidationError saying how often it is used."""
     used = times_used(term)
     if used:
-        _, one, many = USED_IN[term.category]
-        raise ValidationError(
-            {
-                "label": f"“{term.label}” is used by {used} {one if used == 1 else many}: "
-                "rename it instead, or take it off those first"
-            }
-        )
+        raise ValidationError({"label": _still_used(term, used)})
     db.session.delete(term)
     db.session.commit()
