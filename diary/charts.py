@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 
 from flask import current_app, render_template
+from flask_babel import format_decimal, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 
 from .core.logs import log_success
 from .core.templating import friendly_datetime
@@ -16,18 +18,28 @@ from .services.trends import dates_with, first_date, trends_for
 from .vocabulary import REGIONS, location_label
 
 # The report's periods (the share link's and the practitioner's): 3 months by default.
-REPORT_PRESETS = (("90", "3 months"), ("182", "6 months"), ("365", "1 year"), ("all", "All"))
+REPORT_PRESETS = (
+    ("90", _l("3 months")),
+    ("182", _l("6 months")),
+    ("365", _l("1 year")),
+    ("all", _l("All")),
+)
 
 CATEGORY_WORDS = {
-    "substantial": "Substantial improvement: 50% or more less pain",
-    "moderate": "Moderate improvement: 30% to 50% less pain",
-    "minimal": "Minimal improvement: 10% to 30% less pain",
-    "no_change": "No real change: within 10%",
-    "worse": "Worse: 10% or more pain",
-    "too_early": "Not enough data yet",
+    "substantial": _l("Substantial improvement: 50% or more less pain"),
+    "moderate": _l("Moderate improvement: 30% to 50% less pain"),
+    "minimal": _l("Minimal improvement: 10% to 30% less pain"),
+    "no_change": _l("No real change: within 10%"),
+    "worse": _l("Worse: 10% or more pain"),
+    "too_early": _l("Not enough data yet"),
 }
 WINDOW_DAYS, MIN_WINDOW_DATES = 7, 3  # PRODUCT.md section 7: the windows and "too early"
-MEASURE_NAMES = {"overall": "Overall pain", "back": "Back pain", "leg": "Leg pain"}
+MEASURE_NAMES = {"overall": _l("Overall pain"), "back": _l("Back pain"), "leg": _l("Leg pain")}
+
+
+def _one(value):
+    """``4.5``: one decimal, in the locale (``4,5`` in German)."""
+    return format_decimal(value, format="0.0")
 
 
 def heat_map(locations):
@@ -61,30 +73,51 @@ def too_early_reasons(user, progress):
         baseline, current = result["baseline"], result["current"]
         if current["from"] <= baseline["to"]:
             wait = (
-                date.fromisoformat(baseline["to"]) + timedelta(days=WINDOW_DAYS)
+                date.fromisoformat(baseline["to"])
+                + timedelta(days=WINDOW_DAYS)
                 - date.fromisoformat(current["to"])
             ).days
-            reasons[measure] = (
+            reasons[measure] = ngettext(
                 "the week before treatment and your latest week overlap; keep logging and in "
-                f"{wait} more day{'' if wait == 1 else 's'} your latest week stands on its own"
+                "%(num)d more day your latest week stands on its own",
+                "the week before treatment and your latest week overlap; keep logging and in "
+                "%(num)d more days your latest week stands on its own",
+                wait,
             )
             continue
         parts = []
-        for name, window in (("baseline", baseline), ("latest week", current)):
+        for which, window in (("baseline", baseline), ("latest", current)):
             days = dates_with(user.id, measure, window["from"], window["to"])
             if days < MIN_WINDOW_DATES:
-                parts.append(
-                    f"{name} from {days} day{'' if days == 1 else 's'} of entries "
-                    f"({MIN_WINDOW_DATES} needed)"
-                )
-        reasons[measure] = "; ".join(parts) or "too few days of entries"
+                if which == "baseline":
+                    parts.append(
+                        ngettext(
+                            "baseline from %(num)d day of entries (%(needed)d needed)",
+                            "baseline from %(num)d days of entries (%(needed)d needed)",
+                            days,
+                            needed=MIN_WINDOW_DATES,
+                        )
+                    )
+                else:
+                    parts.append(
+                        ngettext(
+                            "latest week from %(num)d day of entries (%(needed)d needed)",
+                            "latest week from %(num)d days of entries (%(needed)d needed)",
+                            days,
+                            needed=MIN_WINDOW_DATES,
+                        )
+                    )
+        reasons[measure] = gettext("; ").join(parts) or gettext("too few days of entries")
     return reasons
 
 
 def _top_three(items, names):
-    """"Burning (54 d), Shooting (54 d)": the most frequent keys of a list, in words."""
-    return ", ".join(
-        f"{names.get(item['key'], item['key'])} ({item['days']} d)" for item in items[:3]
+    """ "Burning (54 d), Shooting (54 d)": the most frequent keys of a list, in words."""
+    return gettext(", ").join(
+        gettext(
+            "%(name)s (%(days)d d)", name=names.get(item["key"], item["key"]), days=item["days"]
+        )
+        for item in items[:3]
     )
 
 
@@ -98,20 +131,21 @@ def _mean(values):
 
 
 def _trend_words(days, name, better):
-    """"Sleep 4.5/10 on average; latest week 5.5 (better)" for one daily measure."""
+    """ "Sleep 4.5/10 on average; latest week 5.5 (better)" for one daily measure."""
     overall = _mean(day[name] for day in days)
     if overall is None:
         return None
     latest = _mean(day[name] for day in days[-7:])
-    words = f"{overall:.1f}/10 on average"
-    if latest is not None and len(days) > 7:
-        change = latest - overall
-        if abs(change) >= 0.5:
-            direction = "better" if (change > 0) == better else "worse"
-            words += f"; latest week {latest:.1f} ({direction})"
-        else:
-            words += f"; latest week {latest:.1f} (about the same)"
-    return words
+    if latest is None or len(days) <= 7:
+        return gettext("%(mean)s/10 on average", mean=_one(overall))
+    change = latest - overall
+    if abs(change) < 0.5:
+        words = gettext("%(mean)s/10 on average; latest week %(latest)s (about the same)")
+    elif (change > 0) == better:
+        words = gettext("%(mean)s/10 on average; latest week %(latest)s (better)")
+    else:
+        words = gettext("%(mean)s/10 on average; latest week %(latest)s (worse)")
+    return words % {"mean": _one(overall), "latest": _one(latest)}
 
 
 def clinical_summary(data, labels):
@@ -126,16 +160,20 @@ def clinical_summary(data, labels):
         top = data["locations"][:3]
         lines.append(
             (
-                "Where it hurts",
-                ", ".join(
-                    f"{labels['locations'].get(_place(item))} "
-                    f"({item['days']} day{'' if item['days'] == 1 else 's'})"
+                gettext("Where it hurts"),
+                gettext(", ").join(
+                    ngettext(
+                        "%(place)s (%(num)d day)",
+                        "%(place)s (%(num)d days)",
+                        item["days"],
+                        place=labels["locations"].get(_place(item)),
+                    )
                     for item in top
                 ),
             )
         )
     if data["pain_types"]:
-        lines.append(("Feels like", _top_three(data["pain_types"], labels["pain_types"])))
+        lines.append((gettext("Feels like"), _top_three(data["pain_types"], labels["pain_types"])))
     worse = [
         item
         for item in data["triggers"]
@@ -146,49 +184,96 @@ def clinical_summary(data, labels):
         name = labels["triggers"].get(item["key"], item["key"])
         lines.append(
             (
-                "Made worse by",
-                f"{name}: pain {item['mean_with']:.1f} on days with it, "
-                f"{item['mean_without']:.1f} without ({item['days']} days)",
+                gettext("Made worse by"),
+                ngettext(
+                    "%(name)s: pain %(with)s on days with it, %(without)s without (%(num)d day)",
+                    "%(name)s: pain %(with)s on days with it, %(without)s without (%(num)d days)",
+                    item["days"],
+                    name=name,
+                    **{"with": _one(item["mean_with"]), "without": _one(item["mean_without"])},
+                ),
             )
         )
     elif data["triggers"]:
         item = data["triggers"][0]
         lines.append(
-            ("Made worse by", f"{labels['triggers'].get(item['key'], item['key'])} "
-             f"({item['days']} days)")
+            (
+                gettext("Made worse by"),
+                ngettext(
+                    "%(name)s (%(num)d day)",
+                    "%(name)s (%(num)d days)",
+                    item["days"],
+                    name=labels["triggers"].get(item["key"], item["key"]),
+                ),
+            )
         )
     if data["relievers"]:
-        lines.append(("Eased by", _top_three(data["relievers"], labels["relievers"])))
+        lines.append((gettext("Eased by"), _top_three(data["relievers"], labels["relievers"])))
     if data["sessions"]:
         last = data["sessions"][-1]
-        text = f"{len(data['sessions'])} in this period (numbers {data['sessions'][0]['number']}"
-        text += f"–{last['number']})" if len(data["sessions"]) > 1 else ")"
+        count, first = len(data["sessions"]), data["sessions"][0]["number"]
+        if count > 1:
+            text = gettext(
+                "%(count)d in this period (numbers %(first)d–%(last)d)",
+                count=count,
+                first=first,
+                last=last["number"],
+            )
+        else:
+            text = gettext("%(count)d in this period (numbers %(first)d)", count=count, first=first)
         if last["pain_before"] is not None and last["pain_after"] is not None:
-            text += f"; the last one: pain {last['pain_before']} → {last['pain_after']}"
-        lines.append(("Sessions", text))
+            text = gettext(
+                "%(sessions)s; the last one: pain %(before)d → %(after)d",
+                sessions=text,
+                before=last["pain_before"],
+                after=last["pain_after"],
+            )
+        lines.append((gettext("Sessions"), text))
     sleep = _trend_words(days, "sleep_quality", better=True)
     if sleep:
-        lines.append(("Sleep quality", sleep + " (0 worst, 10 best)"))
+        lines.append(
+            (gettext("Sleep quality"), gettext("%(words)s (0 worst, 10 best)", words=sleep))
+        )
     interference = _trend_words(days, "interference", better=False)
     if interference:
-        lines.append(("Interference with daily life", interference + " (0 none, 10 complete)"))
+        lines.append(
+            (
+                gettext("Interference with daily life"),
+                gettext("%(words)s (0 none, 10 complete)", words=interference),
+            )
+        )
     medicated = [day for day in entry_days if day["medicated"]]
     if entry_days:
         lines.append(
             (
-                "Medication",
-                f"on {len(medicated)} of {len(entry_days)} days with entries",
+                gettext("Medication"),
+                ngettext(
+                    "on %(medicated)d of %(num)d day with entries",
+                    "on %(medicated)d of %(num)d days with entries",
+                    len(entry_days),
+                    medicated=len(medicated),
+                ),
             )
         )
         entries = sum(day["entries"] for day in entry_days)
+        days_text = ngettext("%(num)d day", "%(num)d days", len(entry_days))
         lines.append(
             (
-                "Based on",
-                f"{entries} entr{'y' if entries == 1 else 'ies'} on {len(entry_days)} "
-                f"day{'' if len(entry_days) == 1 else 's'}",
+                gettext("Based on"),
+                ngettext(
+                    "%(num)d entry on %(days)s",
+                    "%(num)d entries on %(days)s",
+                    entries,
+                    days=days_text,
+                ),
             )
         )
     return lines
+
+
+def _score(value):
+    """A threshold as the chart's line names it (``4.67``, ``7``), in the locale."""
+    return format_decimal(value, format="#,##0.######")
 
 
 def score_range(instrument):
@@ -236,7 +321,13 @@ def questionnaire_charts(data):
                 "answers": answers,
                 "line": None
                 if threshold is None
-                else f"Meaningful improvement: {threshold:g} or {better}",
+                else (
+                    gettext("Meaningful improvement: %(score)s or lower", score=_score(threshold))
+                    if better == "lower"
+                    else gettext(
+                        "Meaningful improvement: %(score)s or higher", score=_score(threshold)
+                    )
+                ),
                 "baseline": trends[verdict["key"]]["baseline"],
                 "points": trends[verdict["key"]]["points"],
             }
@@ -274,6 +365,7 @@ def red_flag_report(user_id, date_from, date_to):
     texts = {item.key: item.text for item in instrument.items} if instrument else {}
     return {
         "checks": checks["checks"],
+        "lang": instrument.shown_lang if instrument else None,
         "yes": [
             {**found, "signs": [texts.get(key, key) for key in found["signs"]]}
             for found in checks["yes"]
@@ -309,7 +401,7 @@ def report_context(user, include_notes):
         "red_flags": red_flag_report(user.id, date_from, date_to),
         "tz": tz,
         "tz_name": user.timezone,
-        "generated": utcnow().astimezone(tz).strftime("%d %b %Y %H:%M"),
+        "generated": friendly_datetime(utcnow(), tz),
     }
 
 

@@ -18,6 +18,7 @@ import re
 import uuid
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_decimal, gettext, ngettext
 from flask_login import current_user, login_required
 
 from .core.timeutil import local_input_value, zone
@@ -80,30 +81,51 @@ def _asked(form):
 
 
 def _unanswered(item):
-    """What a question without an answer needs, in words."""
+    """What a question without an answer needs, in words (a whole sentence: the page's error
+    shows it as it is). Starts with ``NEEDS`` (the form tells these from other refusals)."""
     if item.type == "integer":
-        return f"needs an answer: tap a number from {item.min} to {item.max}"
+        return gettext(
+            "This question needs an answer: tap a number from %(low)s to %(high)s",
+            low=format_decimal(item.min),
+            high=format_decimal(item.max),
+        )
     if item.type == "boolean":
-        return "needs an answer: tap Yes or No"
-    return "needs an answer: choose one"
+        return gettext("This question needs an answer: tap Yes or No")
+    return gettext("This question needs an answer: choose one")
 
 
-def _form_errors(instrument, data, error):
+def _invalid(item):
+    """What a question with an answer it cannot take needs, in words."""
+    if item.type == "integer":
+        return gettext(
+            "This question must be a whole number from %(low)s to %(high)s",
+            low=format_decimal(item.min),
+            high=format_decimal(item.max),
+        )
+    if item.type == "boolean":
+        return gettext("This question must be true (yes) or false (no)")
+    return gettext("This question must be one of the answers shown: choose one")
+
+
+def _form_errors(instrument, data, error, missing_keys):
     """The API's refusal named by the form's fields (``answers.pain`` -> ``peg.pain``)."""
     items = {item.key: item for item in instrument.items}
     found = {}
     for path, message in error.fields.items():
         if path.startswith("answers."):
             item = items.get(path.partition(".")[2])
-            if item is not None and data["answers"].get(item.key) is None:
-                message = _unanswered(item)
+            if item is not None:
+                missing = data["answers"].get(item.key) is None
+                message = _unanswered(item) if missing else _invalid(item)
+                if missing:
+                    missing_keys.add(f"{instrument.key}.{item.key}")
             found[f"{instrument.key}.{path.partition('.')[2]}"] = message
         elif path == "answers":
-            found[instrument.key] = message
+            found[instrument.key] = gettext("Please answer every question.")
         elif path == "id":
-            found["form"] = "This form is not valid any more: open it again."
+            found["form"] = gettext("This form is not valid any more: open it again.")
         else:
-            found[path] = message
+            found[path] = gettext("This is not valid: please check it.")
     return found
 
 
@@ -119,9 +141,10 @@ def _urgent_answers(form, asked):
 class Refused(Exception):
     """The form cannot be saved as it is: errors by field, and a notice for the page."""
 
-    def __init__(self, errors, notice="Please check the marked questions."):
+    def __init__(self, errors, notice=None, missing=()):
+        notice = notice or gettext("Please check the marked questions.")
         super().__init__(notice)
-        self.errors, self.notice = errors, notice
+        self.errors, self.notice, self.missing = errors, notice, set(missing)
 
 
 def save_responses(form, asked, record=None):
@@ -129,7 +152,7 @@ def save_responses(form, asked, record=None):
 
     ``record`` is the response an edit replaces. Raises ``Refused``.
     """
-    errors, cleaned = {}, []
+    errors, cleaned, missing = {}, [], set()
     for instrument in asked:
         data = {
             "id": record.id if record else (form.get(f"id:{instrument.key}") or None),
@@ -142,9 +165,9 @@ def save_responses(form, asked, record=None):
                 RESPONSE.clean(data, tz_name=current_user.timezone, vocabulary={}, record=record)
             )
         except ValidationError as error:
-            errors.update(_form_errors(instrument, data, error))
+            errors.update(_form_errors(instrument, data, error, missing))
     if errors:
-        raise Refused(errors)
+        raise Refused(errors, missing=missing)
     if record is not None:
         version = form_integer(form.get("version"), digits=9)
         expected = {version} if isinstance(version, int) else None
@@ -153,8 +176,10 @@ def save_responses(form, asked, record=None):
         except records.PreconditionFailed:
             raise Refused(
                 {"form": "changed elsewhere"},
-                "This was changed on another device since you opened it. Your answers are "
-                "below; save again to keep them.",
+                gettext(
+                    "This was changed on another device since you opened it. Your answers are "
+                    "below; save again to keep them."
+                ),
             ) from None
     saved = []
     for one in cleaned:
@@ -163,14 +188,19 @@ def save_responses(form, asked, record=None):
         except records.Conflict:
             raise Refused(
                 {"form": "already saved"},
-                "You already saved these answers once (see History). Save again to add them "
-                "as new answers.",
+                gettext(
+                    "You already saved these answers once (see History). Save again to add them "
+                    "as new answers."
+                ),
             ) from None
         except records.QuotaExceeded:
             raise Refused(
                 {"form": "diary full"},
-                f"This diary holds {records.MAX_PER_ACCOUNT} answered questionnaires, the most "
-                "one account can hold. Delete some old ones to add more.",
+                gettext(
+                    "This diary holds %(num)s answered questionnaires, the most one account can "
+                    "hold. Delete some old ones to add more.",
+                    num=format_decimal(records.MAX_PER_ACCOUNT),
+                ),
             ) from None
     return saved
 
@@ -216,7 +246,14 @@ def _problems(asked, errors):
         for item in instrument.items:
             name = f"{instrument.key}.{item.key}"
             if name in errors:
-                found.append({"href": f"#field-{name}", "text": item.text, "message": errors[name]})
+                found.append(
+                    {
+                        "href": f"#field-{name}",
+                        "text": item.text,
+                        "lang": instrument.shown_lang,
+                        "message": errors[name],
+                    }
+                )
     return found
 
 
@@ -239,12 +276,12 @@ def _form_page(template, asked, values, errors=None, notice="", status=200, **co
 def _refused_page(template, form, asked, refused, **context):
     values = posted_values(form, asked, refused.errors.get("form") == "already saved")
     notice = refused.notice
-    missing = [message for message in refused.errors.values() if message.startswith("needs")]
+    missing = refused.missing
     if missing and len(missing) == len(refused.errors):
-        notice = (
-            "1 question still needs an answer:"
-            if len(missing) == 1
-            else f"{len(missing)} questions still need an answer:"
+        notice = ngettext(
+            "%(num)d question still needs an answer:",
+            "%(num)d questions still need an answer:",
+            len(missing),
         )
     return _form_page(
         template,
@@ -284,7 +321,7 @@ def check_in():
             return _refused_page(
                 "questionnaires/check_in.html", request.form, asked, refused, plan=plan
             )
-        return _after_saving(saved, "Check-in saved. Thank you.")
+        return _after_saving(saved, gettext("Check-in saved. Thank you."))
     keys = (
         questionnaires.shell_keys()
         if is_shell()
@@ -315,7 +352,7 @@ def questionnaire(key):
             return _refused_page(
                 "questionnaires/questionnaire.html", request.form, asked, refused, record=None
             )
-        return _after_saving(saved, f"Saved: {instrument.title}.")
+        return _after_saving(saved, gettext("Saved: %(title)s.", title=instrument.title))
     return _form_page("questionnaires/questionnaire.html", asked, blank_values(asked), record=None)
 
 
@@ -336,6 +373,7 @@ def urgent():
     return render_template(
         "questionnaires/urgent.html",
         message=instrument.urgent["message"],
+        instrument=instrument,
         told=[text.rstrip("?") for text in told],
         signs=[item.text.rstrip("?") for item in instrument.items],
         change_url=url_for("checkin.edit_response", response_id=found["id"])
@@ -361,7 +399,7 @@ def edit_response(response_id):
             )
         if saved[0].urgent:
             return redirect(url_for("checkin.urgent"), code=303)
-        flash("Answers updated.", "success")
+        flash(gettext("Answers updated."), "success")
         return redirect(url_for("entries.history", until=record.local_date.isoformat()), 303)
     return _form_page(
         "questionnaires/questionnaire.html", asked, record_values(record), record=record
@@ -375,7 +413,7 @@ def delete_response(response_id):
     if request.method == "POST":
         day = record.local_date.isoformat()
         records.remove(record)
-        flash("Answers deleted.", "success")
+        flash(gettext("Answers deleted."), "success")
         return redirect(url_for("entries.history", until=day), code=303)
     return render_template(
         "questionnaires/delete.html",

@@ -5,23 +5,28 @@ A red-flag response never gets a score here: it is either "none of the warning s
 signs answered yes.
 """
 
+from flask_babel import format_decimal, gettext
+from flask_babel import lazy_gettext as _l
+
 from .instruments import get as get_instrument
 from .services import questionnaires
 
-SHORT_NAMES = {"peg": "PEG", "rmdq": "RMDQ", "pgic": "PGIC", "red_flags": "Warning signs"}
+# The instruments' abbreviations stay as published; "Warning signs" is ours.
+SHORT_NAMES = {"peg": "PEG", "rmdq": "RMDQ", "pgic": "PGIC", "red_flags": _l("Warning signs")}
 
 
 def short_name(key):
     """``PEG``, ``Warning signs``; an operator's instrument goes by its title."""
     if key in SHORT_NAMES:
-        return SHORT_NAMES[key]
+        return str(SHORT_NAMES[key])
     instrument = get_instrument(key)
     return instrument.title if instrument is not None else key
 
 
 def _number(value):
-    """``4.33``, ``12``: a score as the verdicts write it (2 decimals at most)."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    """``4.33``, ``12``: a score as the verdicts write it (2 decimals at most), in the locale
+    (``4,33`` in German)."""
+    return format_decimal(round(value, 2), format="#,##0.##")
 
 
 def score_words(instrument, score):
@@ -33,10 +38,12 @@ def score_words(instrument, score):
         labels = {option.value: option.label for option in item.options}
         return labels.get(int(score), _number(score)) if item.type == "choice" else _number(score)
     if method == "count_true":
-        return f"{_number(score)} of {len(items)}"
+        return gettext("%(score)s of %(total)s", score=_number(score), total=len(items))
     if method == "mean":
         high = max((item.max for item in items if item.max is not None), default=None)
-        return f"{_number(score)} out of {high}" if high is not None else _number(score)
+        if high is None:
+            return _number(score)
+        return gettext("%(score)s out of %(high)s", score=_number(score), high=_number(high))
     return _number(score)
 
 
@@ -49,13 +56,30 @@ def response_summary(record):
     instrument = get_instrument(record.instrument)
     name = short_name(record.instrument)
     if instrument is None:
-        return {"name": name, "text": "", "urgent": record.urgent, "told": []}
+        return {"name": name, "text": "", "urgent": record.urgent, "told": [], "lang": None}
     if instrument.urgent:
         told = [item.text for item in instrument.items if record.answers.get(item.key) is True]
-        text = "answered yes: go to an emergency department now" if told else "none"
-        return {"name": name, "text": text, "urgent": bool(told), "told": told}
+        text = (
+            gettext("answered yes: go to an emergency department now") if told else gettext("none")
+        )
+        return {
+            "name": name,
+            "text": text,
+            "urgent": bool(told),
+            "told": told,
+            "lang": None,
+            "told_lang": instrument.shown_lang,
+        }
     text = score_words(instrument, record.score)
-    return {"name": name, "text": text, "urgent": False, "told": []}
+    # A choice's label (the PGIC's "Much improved") is the instrument's wording.
+    labelled = instrument.scoring["method"] == "item" and text != _number(record.score)
+    return {
+        "name": name,
+        "text": text,
+        "urgent": False,
+        "told": [],
+        "lang": instrument.shown_lang if labelled else None,
+    }
 
 
 def peg_line(trend_questionnaires, answered):
@@ -67,6 +91,8 @@ def peg_line(trend_questionnaires, answered):
         return None
     if answered <= 1:
         start = _number(trend["latest"])
-        return f"PEG {start}: your starting point; the next check-in shows the change"
+        return gettext(
+            "PEG %(score)s: your starting point; the next check-in shows the change", score=start
+        )
     found = questionnaires.verdicts({"peg": trend})
     return found[0]["words"] if found else None

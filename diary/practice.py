@@ -15,6 +15,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_percent, gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .charts import report_context, report_range, summary_pdf_response
@@ -26,20 +28,27 @@ from .services import care_team, dashboard, terms, visits
 from .validation import ValidationError
 
 bp = Blueprint("practice", __name__)
+# Labels of the dashboard's words (the keys, the API's, never change).
 CATEGORY_SHORT = {
-    "substantial": "substantial improvement",
-    "moderate": "moderate improvement",
-    "minimal": "minimal improvement",
-    "no_change": "no real change",
-    "worse": "worse",
-    "too_early": "too early to say",
+    "substantial": _l("substantial improvement"),
+    "moderate": _l("moderate improvement"),
+    "minimal": _l("minimal improvement"),
+    "no_change": _l("no real change"),
+    "worse": _l("worse"),
+    "too_early": _l("too early to say"),
 }
 FLAG_WORDS = {
-    "red_flag": "Red flag",
-    "worse": "Worse",
-    "not_logging": "Not logging",
-    "check_in_due": "Check-in due",
+    "red_flag": _l("Red flag"),
+    "worse": _l("Worse"),
+    "not_logging": _l("Not logging"),
+    "check_in_due": _l("Check-in due"),
 }
+
+
+def signed_percent(value):
+    """``+12%``, ``-40%``: the change since baseline, in the locale."""
+    whole = round(value)
+    return ("+" if whole >= 0 else "") + format_percent(whole / 100, format="#,##0%")
 
 
 @bp.before_request
@@ -69,6 +78,7 @@ def dashboard_page():
         private=session.get("practice_privacy", False),
         category_words=CATEGORY_SHORT,
         flag_words=FLAG_WORDS,
+        signed_percent=signed_percent,
     )
 
 
@@ -88,7 +98,7 @@ def code():
         "practice/code.html",
         code=care_team.grouped(current),
         url=url,
-        qr=qr_svg(url, "QR code to connect to your practitioner"),
+        qr=qr_svg(url, gettext("QR code to connect to your practitioner")),
     )
 
 
@@ -96,7 +106,7 @@ def code():
 def new_code():
     """Replace the connect code: the old one (and its printed QR code) stops working at once."""
     care_team.replace_code(current_user)
-    flash("New code made: the old one no longer works. Print the new one.", "success")
+    flash(gettext("New code made: the old one no longer works. Print the new one."), "success")
     return redirect(url_for("practice.code"), code=303)
 
 
@@ -154,8 +164,10 @@ def new_session(connection_id):
     except (records.Conflict, records.QuotaExceeded):
         values = SESSION.submitted_values(request.form)
         values["id"] = SESSION.form_values()["id"]
-        return _session_form(values, {"form": "This session was already saved."}, 409)
-    flash(f"Session logged in {g.patient.name_for_display}'s diary.", "success")
+        return _session_form(values, {"form": gettext("This session was already saved.")}, 409)
+    flash(
+        gettext("Session logged in %(name)s's diary.", name=g.patient.name_for_display), "success"
+    )
     return redirect(url_for("practice.patient", connection_id=connection_id), code=303)
 
 
@@ -169,5 +181,5 @@ def disconnect(connection_id):
             patient_name=g.patient.name_for_display,
         )
     care_team.disconnect(g.connection, current_user.id)
-    flash(f"{g.patient.name_for_display} is no longer connected.", "success")
+    flash(gettext("%(name)s is no longer connected.", name=g.patient.name_for_display), "success")
     return redirect(url_for("practice.dashboard_page"), code=303)

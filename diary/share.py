@@ -10,6 +10,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .charts import report_context, report_range, summary_pdf_response
@@ -35,11 +37,13 @@ REPORT_HEADERS = {
     "X-Robots-Tag": "noindex, nofollow",
     "Cache-Control": "no-store",
 }
+# A link's state as the links page names it (the keys are the CSS classes).
+STATE_WORDS = {"active": _l("active"), "expired": _l("expired"), "revoked": _l("revoked")}
 
 
 def qr_svg(url):
     """The link as an inline SVG QR code, made here (no outside service)."""
-    return templating.qr_svg(url, "QR code of the share link")
+    return templating.qr_svg(url, gettext("QR code of the share link"))
 
 
 def _shares_page(created=None, errors=None, values=None, status=200):
@@ -51,6 +55,7 @@ def _shares_page(created=None, errors=None, values=None, status=200):
             errors=errors or {},
             values=values or {},
             status=sharing.status,
+            state_words=STATE_WORDS,
             tz=zone(current_user.timezone),
             # Asked before the form, not after it: a confirm step after posting would lose it.
             fresh=is_fresh(),
@@ -102,12 +107,17 @@ def revoke(share_id):
     """Ask, then revoke one of the patient's links."""
     link = sharing.get_share(current_user.id, share_id)
     if link is None:
-        return render_template("error.html", status=404, description="No such link."), 404
+        return render_template("error.html", status=404, description=gettext("No such link.")), 404
     if request.method == "GET":
         return render_template("share/revoke.html", link=link, tz=zone(current_user.timezone))
     sharing.revoke(link)
-    label = f"“{link.label}”" if link.label else "The link"
-    flash(f"{label} is revoked: it no longer opens the report.", "success")
+    if link.label:
+        flash(
+            gettext("“%(label)s” is revoked: it no longer opens the report.", label=link.label),
+            "success",
+        )
+    else:
+        flash(gettext("The link is revoked: it no longer opens the report."), "success")
     return redirect(url_for("share.shares"), code=303)
 
 

@@ -12,23 +12,25 @@ from markupsafe import Markup
 
 GROUPS = {
     # -- the log forms, the outbox, the offline app ------------------------------------------
-    "outbox": {
-    },
-    "pwa": {
-    },
+    "outbox": {},
+    "pwa": {},
     # -- charts (Trends, Today, the report) --------------------------------------------------
-    "charts": {
-    },
+    "charts": {},
     # -- sharing, printing, the check-in -----------------------------------------------------
     "share": {
+        "copied": _l("Copied."),
+        "copy_failed": _l("Select the link and copy it."),
+        "title": _l("My pain diary report"),
     },
     "checkin": {
+        "needs_number": _l("This question needs an answer: tap a number from %(low)s to %(high)s."),
+        "needs_yes_no": _l("This question needs an answer: tap Yes or No."),
+        "needs_yes_no_none": _l("This question needs an answer: tap Yes or No (or None of these)."),
+        "needs_choice": _l("This question needs an answer: choose one."),
     },
     # -- reminders and push, the account -----------------------------------------------------
-    "reminders": {
-    },
-    "account": {
-    },
+    "reminders": {},
+    "account": {},
 }
 
 

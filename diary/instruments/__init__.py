@@ -14,11 +14,19 @@ is listed and asked), ``minutes`` (the time it takes), ``instructions``, ``items
 null), ``due`` (``{"rule": "every", "days"}``, ``{"rule": "with", "instrument"}``,
 ``{"rule": "after_sessions", "sessions"}`` or null: on demand only), ``urgent`` (``{"when":
 "any_true", "message"}`` or absent), ``citation`` and ``licence``.
+
+Optional ``translations``: per shipped locale code (``de``, ``zh_Hant``), a published translation
+of the instrument (PRODUCT.md section 15): ``source`` (where it is published), ``title``,
+``recall``, ``instructions`` (when the instrument has them), ``items`` (per item key: ``text`` and,
+for items with options, ``options`` mapping each value as text, ``"0"``, ``"true"``, to its
+label) and ``urgent`` (the urgent message, when there is one). ``instruments()`` gives the
+instruments in the request's locale: translated where a translation exists, else in English
+(``lang`` says which; ``shown_lang`` is ``"en"`` when a page must mark the wording as English).
 """
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from math import fsum
 from pathlib import Path
@@ -38,7 +46,11 @@ EPSILON = 1e-9
 MAX_ITEMS = 200
 MAX_TEXT = 2000
 MAX_EXTRA_NAMED = 10  # unknown answers named in one refusal (a body could send thousands)
-BOOLEAN_OPTIONS = ({"value": True, "label": "Yes"}, {"value": False, "label": "No"})
+# A yes/no item without options of its own: the app's Yes and No (translated, not instrument text).
+BOOLEAN_OPTIONS = (
+    {"value": True, "label": "Yes", "own": True},
+    {"value": False, "label": "No", "own": True},
+)
 FIELDS = {
     "key",
     "title",
@@ -54,8 +66,9 @@ FIELDS = {
     "urgent",
     "citation",
     "licence",
+    "translations",
 }
-REQUIRED = FIELDS - {"instructions", "meaningful_change", "due", "urgent"}
+REQUIRED = FIELDS - {"instructions", "meaningful_change", "due", "urgent", "translations"}
 
 
 class InstrumentFileError(RuntimeError):
@@ -73,6 +86,7 @@ class Option:
 
     value: object
     label: str
+    own: bool = False  # the app's own word (the default Yes and No), translated as the pages are
 
 
 @dataclass(frozen=True)
@@ -152,6 +166,62 @@ class Instrument:
     citation: str
     licence: str
     path: str
+    translations: dict = field(default_factory=dict, compare=False, repr=False)
+    lang: str = "en"  # the language of the wording shown: "en", or the translation's locale
+    source: str = ""  # where the translation shown is published ("" in English)
+
+    @property
+    def shown_lang(self):
+        """``"en"`` when the wording is English on a page in another language (the page marks it
+        ``lang="en"`` and says no translation is available), else None."""
+        from ..core.i18n import DEFAULT, current
+
+        return "en" if self.lang == DEFAULT and current() != DEFAULT else None
+
+    def localized(self, code):
+        """The instrument as a page in locale ``code`` shows it: its published translation for
+        that locale, else the English wording; the default Yes/No in the page's language."""
+        translation = self.translations.get(code)
+        shown = self
+        if translation is not None:
+            items = []
+            for item in self.items:
+                texts = translation["items"][item.key]
+                labels = texts.get("options", {})
+                options = tuple(
+                    replace(option, label=labels.get(_value_key(option.value), option.label))
+                    for option in item.options
+                )
+                items.append(replace(item, text=texts["text"], options=options))
+            urgent = self.urgent and {**self.urgent, "message": translation["urgent"]}
+            shown = replace(
+                self,
+                title=translation["title"],
+                recall=translation["recall"],
+                instructions=translation.get("instructions", ""),
+                items=tuple(items),
+                urgent=urgent or self.urgent,
+                lang=code,
+                source=translation["source"],
+            )
+        if any(option.own for item in shown.items for option in item.options):
+            from flask_babel import gettext
+
+            own = {True: gettext("Yes"), False: gettext("No")}
+            shown = replace(
+                shown,
+                items=tuple(
+                    replace(
+                        item,
+                        options=tuple(
+                            replace(option, label=own[option.value]) if option.own else option
+                            for option in item.options
+                        ),
+                    )
+                    for item in shown.items
+                ),
+            )
+        return shown
 
     @property
     def item_keys(self):
@@ -331,7 +401,7 @@ def _item(raw, index):
 
 def _scoring(raw, items):
     if not isinstance(raw, dict) or raw.get("method") not in SCORING:
-        raise _Problem("scoring", "must be {\"method\": " + " | ".join(SCORING) + "}")
+        raise _Problem("scoring", 'must be {"method": ' + " | ".join(SCORING) + "}")
     method = raw["method"]
     unknown = set(raw) - {"method", "item"}
     if unknown or ("item" in raw) != (method == "item"):
@@ -392,7 +462,7 @@ def _due(raw):
     if raw is None:
         return None
     if not isinstance(raw, dict) or raw.get("rule") not in DUE_RULES:
-        raise _Problem("due", "must be null or {\"rule\": " + " | ".join(DUE_RULES) + ", ...}")
+        raise _Problem("due", 'must be null or {"rule": ' + " | ".join(DUE_RULES) + ", ...}")
     rule = raw["rule"]
     needs = {"every": "days", "with": "instrument", "after_sessions": "sessions"}[rule]
     if set(raw) != {"rule", needs}:
@@ -413,6 +483,76 @@ def _urgent(raw, items):
     if any(item.type != "boolean" for item in items):
         raise _Problem("urgent", "any_true needs every item to be boolean")
     return {"when": "any_true", "message": _text(raw, "urgent.", "message")}
+
+
+def _value_key(value):
+    """An option's value as a translation names it: ``"0"``, ``"true"``."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _translation(raw, where, base):
+    """One locale's published translation, checked against the English ``base``."""
+    if not isinstance(raw, dict):
+        raise _Problem(where.rstrip("."), "must be an object")
+    allowed = {"source", "title", "recall", "instructions", "items", "urgent"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise _Problem(where.rstrip("."), f"unknown field {sorted(unknown)[0]!r}")
+    found = {
+        "source": _text(raw, where, "source"),
+        "title": _text(raw, where, "title", limit=200),
+        "recall": _text(raw, where, "recall", limit=200),
+    }
+    if base.instructions:
+        found["instructions"] = _text(raw, where, "instructions")
+    elif "instructions" in raw:
+        raise _Problem(f"{where}instructions", "the instrument has no instructions to translate")
+    if base.urgent:
+        found["urgent"] = _text(raw, where, "urgent")
+    elif "urgent" in raw:
+        raise _Problem(f"{where}urgent", "the instrument has no urgent message to translate")
+    items = raw.get("items")
+    if not isinstance(items, dict):
+        raise _Problem(f"{where}items", "must be an object with every item's key")
+    keys = {item.key for item in base.items}
+    for key in items:
+        if key not in keys:
+            raise _Problem(f"{where}items", f"no item {str(key)[:64]!r} in this instrument")
+    found["items"] = {}
+    for item in base.items:
+        place = f"{where}items.{item.key}."
+        texts = items.get(item.key)
+        if not isinstance(texts, dict) or set(texts) - {"text", "options"}:
+            raise _Problem(place.rstrip("."), "must be an object with text (and options)")
+        labels = texts.get("options", {})
+        if not isinstance(labels, dict):
+            raise _Problem(f"{place}options", "must map each option's value to its label")
+        values = {_value_key(option.value): option for option in item.options}
+        for value in labels:
+            if value not in values:
+                raise _Problem(f"{place}options", f"no option {str(value)[:16]!r} in this item")
+        checked = {}
+        for value, option in values.items():
+            if value in labels:
+                checked[value] = _text(labels, f"{place}options.", value, limit=200)
+            elif not option.own:
+                raise _Problem(f"{place}options.{value}", "must be non-empty text")
+        found["items"][item.key] = {"text": _text(texts, place, "text"), "options": checked}
+    return found
+
+
+def _translations(raw, base):
+    if raw is None:
+        return {}
+    from ..core.i18n import DEFAULT, LOCALES
+
+    codes = [code for code in LOCALES if code != DEFAULT]
+    if not isinstance(raw, dict):
+        raise _Problem("translations", "must be an object: locale code -> translation")
+    for code in raw:
+        if code not in codes:
+            raise _Problem("translations", f"{str(code)[:16]!r} is not one of " + ", ".join(codes))
+    return {code: _translation(value, f"translations.{code}.", base) for code, value in raw.items()}
 
 
 def _instrument(data, path):
@@ -438,7 +578,7 @@ def _instrument(data, path):
         if item_key in keys[:index]:
             raise _Problem(f"items[{index}].key", f"{item_key!r} appears twice")
     scoring = _scoring(data["scoring"], items)
-    return Instrument(
+    instrument = Instrument(
         key=key,
         title=_text(data, "", "title", limit=200),
         version=_text(data, "", "version", limit=32),
@@ -455,6 +595,8 @@ def _instrument(data, path):
         licence=_text(data, "", "licence"),
         path=str(path),
     )
+    translations = _translations(data.get("translations"), instrument)
+    return replace(instrument, translations=translations) if translations else instrument
 
 
 def load_file(path):
@@ -516,13 +658,32 @@ def shipped():
     return load_instruments(SHIPPED_FOLDER)
 
 
-def instruments():
-    """The instruments of the running app (shipped and the operator's), else the shipped ones."""
+def _loaded():
     if has_app_context():
         loaded = current_app.extensions.get("diary.instruments")
         if loaded is not None:
             return loaded
     return shipped()
+
+
+def instruments():
+    """The instruments of the running app (shipped and the operator's), else the shipped ones,
+    in the locale in use (``localized``: a published translation, else English)."""
+    loaded = _loaded()
+    if not has_app_context():
+        return loaded
+    from ..core.i18n import DEFAULT, current
+
+    code = current()
+    if code == DEFAULT:
+        return loaded
+    cache = current_app.extensions.setdefault("diary.instruments.shown", {})
+    key = (id(loaded), code)
+    if key not in cache:
+        if len(cache) > 32:  # the app's instruments replaced (tests): forget the old copies
+            cache.clear()
+        cache[key] = (loaded, {name: one.localized(code) for name, one in loaded.items()})
+    return cache[key][1]
 
 
 def get(key):

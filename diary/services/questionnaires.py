@@ -9,6 +9,8 @@ summary adds ``red_flag_checks`` (the red-flag answers of a range, which trends 
 
 from datetime import timedelta
 
+from flask_babel import format_decimal, format_percent, gettext
+from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
 
 from ..core.extensions import db
@@ -158,16 +160,29 @@ def red_flag_checks(user_id, date_from, date_to):
 
 
 def _number(value):
-    """6.67, 3, 4.5: at most 2 decimals, no trailing zeros, a real minus sign."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    """6.67, 3, 4.5: at most 2 decimals, no trailing zeros, a real minus sign, in the locale."""
+    text = format_decimal(round(value, 2), format="#,##0.##")
     return text.replace("-", "\u2212")
+
+
+def _percent(value):
+    """``+12 %``, ``−55 %``: a change in percent with its sign, in the locale's style."""
+    text = format_percent(round(value, 2) / 100, format="#,##0.## %")
+    return ("+" if value > 0 else "") + text.replace("-", "\u2212")
+
+
+def _english(text, lang):
+    """Instrument wording inside one of our sentences: marked ``lang="en"`` when it is English
+    on a page in another language (the sentences are shown in HTML only)."""
+    return Markup('<span lang="{}">{}</span>').format(lang, text) if lang else text
 
 
 def verdicts(trend_questionnaires, known=None):
     """Baseline -> latest in words for each charted questionnaire with data, from the trends
     document's ``questionnaires`` (what Today's card, /trends and the reports say):
     ``{key, name, words, meaningful, threshold}``, ``threshold`` being the score at which the
-    change becomes meaningful (the charts' dashed line; None for the PGIC)."""
+    change becomes meaningful (the charts' dashed line; None for the PGIC). ``words`` is in the
+    locale in use (HTML-safe text)."""
     known = known or instruments()
     found = []
     for key, trend in trend_questionnaires.items():
@@ -179,23 +194,48 @@ def verdicts(trend_questionnaires, known=None):
             scored = instrument.scoring.get("item")
             item = next(item for item in instrument.items if item.key == scored)
             labels = {option.value: option.label for option in item.options}
-            answer = labels.get(trend["latest"], _number(trend["latest"]))
-            outcome = "a meaningful improvement" if trend["meaningful"] else "not a responder"
-            words = f"{name}: {answer.lower()} ({outcome})"
+            answer = labels.get(trend["latest"])
+            if answer is None:
+                answer = _number(trend["latest"])
+            else:
+                answer = _english(
+                    answer.lower() if instrument.lang == "en" else answer, instrument.shown_lang
+                )
+            template = (
+                gettext("%(name)s: %(answer)s (a meaningful improvement)")
+                if trend["meaningful"]
+                else gettext("%(name)s: %(answer)s (not a responder)")
+            )
+            words = escape(template) % {"name": name, "answer": answer}
             threshold = None
         else:
-            percent = trend["percent"]
-            sign = "+" if percent is not None and percent > 0 else ""
-            change = "" if percent is None else f", {sign}{_number(percent)} %"
-            outcome = (
-                "a meaningful improvement"
-                if trend["meaningful"]
-                else "not a meaningful change yet"
-            )
-            words = (
-                f"{name} {_number(trend['baseline'])} \u2192 {_number(trend['latest'])}"
-                f"{change}: {outcome}"
-            )
+            numbers = {
+                "name": name,
+                "baseline": _number(trend["baseline"]),
+                "latest": _number(trend["latest"]),
+            }
+            if trend["percent"] is None:
+                words = (
+                    gettext("%(name)s %(baseline)s \u2192 %(latest)s: a meaningful improvement")
+                    if trend["meaningful"]
+                    else gettext(
+                        "%(name)s %(baseline)s \u2192 %(latest)s: not a meaningful change yet"
+                    )
+                )
+            else:
+                numbers["change"] = _percent(trend["percent"])
+                words = (
+                    gettext(
+                        "%(name)s %(baseline)s \u2192 %(latest)s, %(change)s: "
+                        "a meaningful improvement"
+                    )
+                    if trend["meaningful"]
+                    else gettext(
+                        "%(name)s %(baseline)s \u2192 %(latest)s, %(change)s: "
+                        "not a meaningful change yet"
+                    )
+                )
+            words = escape(words % numbers)
             threshold = instrument.threshold(trend["baseline"])
         found.append(
             {
@@ -232,10 +272,15 @@ def check_in_plan(keys):
     asked = [key for key in keys if key in known and quick(known[key])]
     return {
         "keys": asked,
-        "title": "Weekly check-in" if "peg" in asked else "Check-in",
+        "title": gettext("Weekly check-in") if "peg" in asked else gettext("Check-in"),
         "minutes": max((known[key].minutes for key in asked), default=0),
         "elsewhere": [
-            {"key": key, "title": known[key].title, "minutes": known[key].minutes}
+            {
+                "key": key,
+                "title": known[key].title,
+                "minutes": known[key].minutes,
+                "lang": known[key].shown_lang,
+            }
             for key in keys
             if key in known and key not in asked
         ],

@@ -17,6 +17,8 @@ from itertools import zip_longest
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from flask_babel import format_decimal, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -40,36 +42,43 @@ LEVELS = (
 MM = 96 / 25.4
 CONTENT_TOP, CONTENT_HEIGHT = 15 * MM, (297 - 15 - 14) * MM
 # The In brief lines the summary's own sections do not already show.
-DAILY_LIFE = ("Sleep quality", "Interference with daily life", "Medication", "Eased by")
+# (The same messages as charts.clinical_summary's headings, so they match in every language.)
+DAILY_LIFE = (
+    _l("Sleep quality"),
+    _l("Interference with daily life"),
+    _l("Medication"),
+    _l("Eased by"),
+)
 # Each charted questionnaire: its heading, its y axis (lowest, highest, step) and what its
 # meaningful improvement is, in words. Another instrument an operator charts gets its verdict
 # without a chart.
 QUESTIONNAIRES = {
     "peg": {
-        "title": "PEG: pain, enjoyment of life, general activity, 0–10",
+        "title": _l("PEG: pain, enjoyment of life, general activity, 0–10"),
         "scale": (0, 10, 2),
-        "rule": "30% lower than the first",
+        "rule": _l("30% lower than the first"),
     },
     "rmdq": {
-        "title": "RMDQ: Roland-Morris disability, 0–24",
+        "title": _l("RMDQ: Roland-Morris disability, 0–24"),
         "scale": (0, 24, 6),
-        "rule": "5 points or 30% lower than the first",
+        "rule": _l("5 points or 30% lower than the first"),
     },
     "pgic": {
-        "title": "PGIC: impression of change since treatment started, 1–7",
+        "title": _l("PGIC: impression of change since treatment started, 1–7"),
         "scale": (1, 7, 1),
-        "rule": "1 very much or 2 much improved",
+        "rule": _l("1 very much or 2 much improved"),
     },
 }
 RED_FLAGS_SHOWN = 6  # yes answers listed; the earlier ones are counted
 # The red-flag signs in a few words (PRODUCT.md section 11, the questionnaire section says
 # them in full); another item by its key.
+# These short words are ours (translated), not the instrument's wording.
 SIGN_WORDS = {
-    "saddle_numbness": "saddle numbness",
-    "bladder": "bladder trouble",
-    "bowel": "bowel trouble",
-    "both_legs": "symptoms in both legs",
-    "sexual": "loss of sensation during sex",
+    "saddle_numbness": _l("saddle numbness"),
+    "bladder": _l("bladder trouble"),
+    "bowel": _l("bowel trouble"),
+    "both_legs": _l("symptoms in both legs"),
+    "sexual": _l("loss of sensation during sex"),
 }
 
 
@@ -78,8 +87,8 @@ def number(value):
     trailing zeros: 6.43, 6.4, 6; ``–`` for none."""
     if value is None:
         return "–"
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    value = round(value, 2)
+    return format_decimal(0 if value == 0 else value, format="#,##0.##")
 
 
 def signed(value):
@@ -87,11 +96,6 @@ def signed(value):
     if value is None:
         return "–"
     return ("+" if value > 0 else "") + number(value)
-
-
-def plural(count, one, many=None):
-    """``1 day``, ``3 days``."""
-    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def _progress(data, too_early, category_words, measure_names):
@@ -103,7 +107,7 @@ def _progress(data, too_early, category_words, measure_names):
         baseline, current = result["baseline"], result["current"]
         rows.append(
             {
-                "name": measure_names[measure],
+                "name": str(measure_names[measure]),
                 "baseline": number(baseline["mean"]),
                 "baseline_window": friendly_range(baseline["from"], baseline["to"]),
                 "baseline_entries": baseline["entries"],
@@ -111,9 +115,11 @@ def _progress(data, too_early, category_words, measure_names):
                 "current_window": friendly_range(current["from"], current["to"]),
                 "current_entries": current["entries"],
                 "absolute": signed(result["absolute"]),
-                "percent": None if result["percent"] is None else signed(result["percent"]) + "%",
+                "percent": None
+                if result["percent"] is None
+                else gettext("%(change)s%%", change=signed(result["percent"])),
                 "too_early": too_early.get(measure) if result["category"] == "too_early" else None,
-                "category": category_words[result["category"]],
+                "category": str(category_words[result["category"]]),
                 "clinically_important": result["clinically_important"],
             }
         )
@@ -143,15 +149,19 @@ def _sessions(data, labels, limit):
     half = -(-len(shown) // 2)
     lines = list(zip_longest(shown[:half], shown[half:])) if two_up else [(row,) for row in shown]
     techniques = Counter(key for session in listed for key in session["techniques"])
+    named = [
+        (labels["techniques"].get(key, key), count)
+        for key, count in sorted(techniques.items(), key=lambda item: (-item[1], item[0]))
+    ]
     return {
         "count": len(listed),
         "dates": friendly_range(listed[0]["local_date"], listed[-1]["local_date"])
         if len(listed) > 1
         else (friendly_date(listed[0]["local_date"]) if listed else ""),
-        "techniques": [
-            (labels["techniques"].get(key, key), count)
-            for key, count in sorted(techniques.items(), key=lambda item: (-item[1], item[0]))
-        ],
+        "techniques": named,
+        "techniques_text": gettext(", ").join(
+            gettext("%(name)s (%(count)d)", name=name, count=count) for name, count in named
+        ),
         "two_up": two_up,
         "lines": lines,
         "left_out": rows[: len(rows) - len(shown)],
@@ -195,36 +205,52 @@ def _questionnaires(data):
         key, trend = verdict["key"], found[verdict["key"]]
         known = QUESTIONNAIRES.get(key)
         if trend["baseline"] is None:  # a responder rule: the latest answer decides
-            details = f"Latest answer {number(trend['latest'])}"
+            details = gettext("Latest answer %(score)s", score=number(trend["latest"]))
         else:
-            change = _minus(signed(trend["change"]))
-            details = f"First {number(trend['baseline'])}, latest {number(trend['latest'])}"
-            details += f", change {change}"
-            if trend["percent"] is not None:
-                details += f" ({_minus(signed(trend['percent']))}%)"
+            numbers = {
+                "first": number(trend["baseline"]),
+                "latest": number(trend["latest"]),
+                "change": _minus(signed(trend["change"])),
+            }
+            if trend["percent"] is None:
+                details = gettext(
+                    "First %(first)s, latest %(latest)s, change %(change)s", **numbers
+                )
+            else:
+                details = gettext(
+                    "First %(first)s, latest %(latest)s, change %(change)s (%(percent)s%%)",
+                    percent=_minus(signed(trend["percent"])),
+                    **numbers,
+                )
         if known:
-            details += f". Meaningful: {known['rule']}"
+            details = gettext(
+                "%(details)s. Meaningful: %(rule)s", details=details, rule=known["rule"]
+            )
         if verdict["threshold"] is not None:
-            details += f" (dashed line, {number(verdict['threshold'])})"
+            details = gettext(
+                "%(details)s (dashed line, %(score)s)",
+                details=details,
+                score=number(verdict["threshold"]),
+            )
         elif key == "pgic":
-            details += " (shaded)"
+            details = gettext("%(details)s (shaded)", details=details)
         chart = None
         if known:
             chart = svgchart.questionnaire(
                 data,
                 trend["points"],
                 known["scale"],
-                f"{known['title']}: each answer in this period",
+                gettext("%(title)s: each answer in this period", title=known["title"]),
                 threshold=verdict["threshold"],
                 responders=(1, 2) if key == "pgic" else None,
             )
         cells.append(
             {
                 "key": key,
-                "title": known["title"] if known else verdict["name"],
+                "title": str(known["title"]) if known else verdict["name"],
                 "verdict": verdict["words"],
                 "meaningful": verdict["meaningful"],
-                "details": details + ".",
+                "details": gettext("%(details)s.", details=details),
                 "answers": len(trend["points"]),
                 "chart": chart,
             }
@@ -241,8 +267,8 @@ def _red_flags(checks, tz):
     answers = [
         {
             "when": friendly_date(answer["answered_at"], tz),
-            "signs": "; ".join(
-                SIGN_WORDS.get(sign, sign.replace("_", " ")) for sign in answer["signs"]
+            "signs": gettext("; ").join(
+                str(SIGN_WORDS.get(sign, sign.replace("_", " "))) for sign in answer["signs"]
             ),
         }
         for answer in shown
@@ -293,7 +319,12 @@ def summary_context(chart, patient_name, notes=None, tz=None, level=0, red_flags
         "range": friendly_range(data["range"]["from"], data["range"]["to"]),
         "range_from": data["range"]["from"],
         "range_to": data["range"]["to"],
-        "based_on": f"{plural(entries, 'entry', 'entries')} on {plural(len(entry_days), 'day')}",
+        "based_on": ngettext(
+            "%(num)d entry on %(days)s",
+            "%(num)d entries on %(days)s",
+            entries,
+            days=ngettext("%(num)d day", "%(num)d days", len(entry_days)),
+        ),
         "has_entries": bool(entry_days),
         "progress": _progress(
             data, chart["too_early"], chart["category_words"], chart["measure_names"]
@@ -301,7 +332,9 @@ def summary_context(chart, patient_name, notes=None, tz=None, level=0, red_flags
         "questionnaires": _questionnaires(data),
         "red_flags": _red_flags(red_flags, tz),
         "daily_life": [
-            (heading, text) for heading, text in chart["summary"] if heading in DAILY_LIFE
+            (heading, text)
+            for heading, text in chart["summary"]
+            if heading in {str(name) for name in DAILY_LIFE}
         ],
         "daily_chart": svgchart.daily_pain(data),
         "between_chart": svgchart.between_sessions(data) if data["intervals"] else None,

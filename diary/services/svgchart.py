@@ -15,6 +15,12 @@ third of the summary's time.
 
 from datetime import date, timedelta
 from html import escape
+from unicodedata import east_asian_width
+
+from babel.dates import format_skeleton
+from flask_babel import format_decimal, gettext
+
+from ..core.templating import _babel_locale
 
 # The Trends page's palette (static/js/charts.js), on paper that is always light.
 COLOURS = {
@@ -39,7 +45,8 @@ MAX_TICKS = 7
 def text_width(text, size=FONT_SIZE):
     """A generous estimate of ``text``'s width in Noto Sans at ``size`` (no font metrics
     here): labels are spaced by it, so overestimating keeps them apart."""
-    return len(text) * size * 0.6
+    wide = sum(1 for char in text if east_asian_width(char) in ("W", "F"))
+    return (len(text) - wide) * size * 0.6 + wide * size * 1.05
 
 
 def _number(value):
@@ -89,13 +96,23 @@ def _ticks(first, last, most=MAX_TICKS):
         candidates = [first + timedelta(days=n) for n in range(span)]
     step = max(1, -(-len(candidates) // most))
     chosen = candidates[::step]
+    locale = _babel_locale()
     if span > 200:  # months, with the year on the first and wherever it changes
         years_before = [None] + [day.year for day in chosen[:-1]]
         return [
-            (day, MONTHS[day.month - 1] + ("" if day.year == before else f" {day.year}"))
+            (day, _month(day, locale, with_year=day.year != before))
             for before, day in zip(years_before, chosen, strict=True)
         ]
-    return [(day, f"{day.day} {MONTHS[day.month - 1]}") for day in chosen]
+    if locale is None:
+        return [(day, f"{day.day} {MONTHS[day.month - 1]}") for day in chosen]
+    return [(day, format_skeleton("MMMd", day, locale=locale)) for day in chosen]
+
+
+def _month(day, locale, with_year):
+    """``Mar``, ``Mar 2026`` (English); the locale's own abbreviations elsewhere (Babel)."""
+    if locale is None:
+        return MONTHS[day.month - 1] + (f" {day.year}" if with_year else "")
+    return format_skeleton("yMMM" if with_year else "MMM", day, locale=locale)
 
 
 def label_groups(points, left, right, size=LABEL_SIZE):
@@ -211,7 +228,9 @@ def daily_pain(trends, width=720, height=230):
     body.append(_path("ticks", marks, COLOURS["text"], width=0.8))
     body += [_text(x_of(day), bottom + 15, label) for day, label in ticks]
     if not any(day["entries"] for day in shown):
-        body.append(_text((left + right) / 2, (top + bottom) / 2, "No entries in this period"))
+        body.append(
+            _text((left + right) / 2, (top + bottom) / 2, gettext("No entries in this period"))
+        )
     points = [
         (x_of(date.fromisoformat(day["date"])), y_of(day["overall"]))
         if day["overall"] is not None
@@ -241,7 +260,9 @@ def daily_pain(trends, width=720, height=230):
     return _svg(
         width,
         height,
-        "Daily pain (0-10) with the 7-day average; each acupuncture session is a dashed line",
+        gettext(
+            "Daily pain (0-10) with the 7-day average; each acupuncture session is a dashed line"
+        ),
         body,
     )
 
@@ -281,8 +302,10 @@ def between_sessions(trends, width=720, height=170):
     return _svg(
         width,
         height,
-        "Average pain from each session to the next (bars) and the level in the 3 days "
-        "before it (dark ticks)",
+        gettext(
+            "Average pain from each session to the next (bars) and the level in the 3 days "
+            "before it (dark ticks)"
+        ),
         body,
     )
 
@@ -362,7 +385,9 @@ def questionnaire(
             )
         )
     if not points:
-        body.append(_text((left + right) / 2, (top + bottom) / 2, "No answers in this period"))
+        body.append(
+            _text((left + right) / 2, (top + bottom) / 2, gettext("No answers in this period"))
+        )
     xy = [(x_of(date.fromisoformat(p["date"])), y_of(p["score"])) for p in points]
     body.append(_lines("scores", xy, COLOURS["overall"], 1.2))
     dots = [f"M{_number(x)} {_number(y)}h0" for x, y in xy]
@@ -384,5 +409,5 @@ def questionnaire(
 
 
 def _score(value):
-    """A score as the trends document writes it: 4.67, 4.5, 4."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    """A score as the trends document writes it: 4.67, 4.5, 4 (``4,67`` in German)."""
+    return format_decimal(round(value, 2), format="#,##0.##")

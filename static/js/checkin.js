@@ -3,17 +3,23 @@
 // warning sign at once (a Yes takes it back), Enter ticks an answer, and a question left without
 // an answer is named before the form leaves the page (offline, the outbox would otherwise keep
 // answers the server can only refuse).
+import { formatNumber, t } from "/static/js/i18n.js";
+
 const form = document.querySelector("form.questionnaire-form");
 
+// What an unanswered question needs, as a whole sentence in the page's language.
 function needs(field) {
   if (field.classList.contains("scale")) {
-    const values = [...field.querySelectorAll("input")].map((input) => input.value);
-    return `tap a number from ${values[0]} to ${values[values.length - 1]}`;
+    const values = [...field.querySelectorAll("input")].map((input) => Number(input.value));
+    return t("checkin.needs_number", {
+      low: formatNumber(values[0]),
+      high: formatNumber(values[values.length - 1]),
+    });
   }
   if (field.classList.contains("yesno")) {
-    return field.closest(".warning-signs") ? "tap Yes or No (or None of these)" : "tap Yes or No";
+    return field.closest(".warning-signs") ? t("checkin.needs_yes_no_none") : t("checkin.needs_yes_no");
   }
-  return "choose one";
+  return t("checkin.needs_choice");
 }
 
 function unanswered(field) {
@@ -52,7 +58,7 @@ if (form) {
       message.className = "field-error";
       message.dataset.unanswered = "";
       message.id = `${field.id}-unanswered`;
-      message.textContent = `This question needs an answer: ${needs(field)}.`;
+      message.textContent = needs(field);
       field.classList.add("invalid");
       field.setAttribute("aria-describedby", message.id);
       field.querySelector("legend").after(message);

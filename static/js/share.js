@@ -1,4 +1,6 @@
 // The new share link: copy it, or hand it to the phone's share sheet.
+import { t } from "/static/js/i18n.js";
+
 const field = document.querySelector("[data-share-url]");
 const copyButton = document.querySelector("[data-copy]");
 const shareButton = document.querySelector("[data-share]");
@@ -9,10 +11,10 @@ if (field && copyButton && navigator.clipboard) {
   copyButton.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(field.value);
-      status.textContent = "Copied.";
+      status.textContent = t("share.copied");
     } catch {
       field.select();
-      status.textContent = "Select the link and copy it.";
+      status.textContent = t("share.copy_failed");
     }
   });
 }
@@ -20,6 +22,6 @@ if (field && copyButton && navigator.clipboard) {
 if (field && shareButton && navigator.share) {
   shareButton.hidden = false;
   shareButton.addEventListener("click", () => {
-    navigator.share({ title: "My pain diary report", url: field.value }).catch(() => {});
+    navigator.share({ title: t("share.title"), url: field.value }).catch(() => {});
   });
 }
