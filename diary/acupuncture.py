@@ -1,6 +1,7 @@
 """The acupuncture session log: log, list, edit, delete (HTML, works without JavaScript)."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .core.timeutil import zone
@@ -20,7 +21,7 @@ def require_login():
 
 def _form(values, errors=None, notice="", status=200):
     """The session form: a new session, or an edit of one (``values["version"]`` set)."""
-    words, _ = vocabulary()
+    words = vocabulary()[0]
     return (
         render_template(
             "acupuncture/form.html",
@@ -37,7 +38,7 @@ def _form(values, errors=None, notice="", status=200):
 @bp.get("/sessions")
 def sessions():
     """Every session, newest first; after a save, what was saved and "Log another session"."""
-    words, _ = vocabulary()
+    words = vocabulary()[0]
     found = records.list_between(SESSION, current_user.id)
     saved_id = request.args.get("saved")
     numbered = list(enumerate(found, start=1))
@@ -76,7 +77,7 @@ def edit_session(session_id):
     if request.method == "POST":
         result = save_form(SESSION, request.form, session, request.form.get("version"))
         if result.record is not None:
-            flash("Session updated.", "success")
+            flash(_("Session updated."), "success")
             return redirect(url_for("acupuncture.sessions"), code=303)
         values = values_after(SESSION, request.form, result, session)
         return _form(values, result.errors, result.notice, status=422)
@@ -89,7 +90,7 @@ def delete_session(session_id):
     session = own_or_404(SESSION, session_id)
     if request.method == "POST":
         records.remove(session)
-        flash("Session deleted.", "success")
+        flash(_("Session deleted."), "success")
         return redirect(url_for("acupuncture.sessions"), code=303)
     return render_template(
         "acupuncture/delete.html",

@@ -4,6 +4,7 @@ from datetime import timedelta
 from itertools import groupby
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .charts import CATEGORY_WORDS, too_early_reasons
@@ -28,7 +29,7 @@ def require_login():
 
 
 def _form_page(values, errors=None, notice="", entry=None, status=200, has_last=None):
-    words, _ = vocabulary()
+    words = vocabulary()[0]
     if is_shell():  # the service worker's offline copy: nothing from the diary on it
         has_last = False
     if has_last is None:
@@ -85,7 +86,7 @@ def new_entry():
     if request.method == "POST":
         result = save_form(ENTRY, request.form)
         if result.record is not None:
-            flash(f"Saved: pain {result.record.overall}/10.", "success")
+            flash(_("Saved: pain %(score)s/10.", score=result.record.overall), "success")
             return redirect(url_for("entries.today"), code=303)
         values = values_after(ENTRY, request.form, result)
         return _form_page(values, result.errors, result.notice, status=422)
@@ -94,12 +95,12 @@ def new_entry():
         if last is not None:
             return _form_page(
                 ENTRY.form_values(carry_from=last),
-                notice="Filled in from your last entry: change what is different and save.",
+                notice=_("Filled in from your last entry: change what is different and save."),
                 has_last=True,
             )
         return _form_page(
             ENTRY.form_values(),
-            notice="There is no earlier entry to copy yet.",
+            notice=_("There is no earlier entry to copy yet."),
             has_last=False,
         )
     return _form_page(ENTRY.form_values())
@@ -112,7 +113,7 @@ def edit_entry(entry_id):
     if request.method == "POST":
         result = save_form(ENTRY, request.form, entry, request.form.get("version"))
         if result.record is not None:
-            flash("Entry updated.", "success")
+            flash(_("Entry updated."), "success")
             return redirect(url_for("entries.history", until=entry.local_date.isoformat()), 303)
         values = values_after(ENTRY, request.form, result, entry)
         return _form_page(values, result.errors, result.notice, entry=entry, status=422)
@@ -126,7 +127,7 @@ def delete_entry(entry_id):
     if request.method == "POST":
         day = entry.local_date.isoformat()
         records.remove(entry)
-        flash("Entry deleted.", "success")
+        flash(_("Entry deleted."), "success")
         return redirect(url_for("entries.history", until=day), code=303)
     return render_template("entries/delete.html", entry=entry, tz=zone(current_user.timezone))
 

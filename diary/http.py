@@ -22,6 +22,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
@@ -92,12 +94,12 @@ DEFAULT_DAYS = 90
 MAX_DAYS = 3660  # ten years a request: enough for any course, bounded for the server
 LATEST = date(2100, 12, 31)
 PRESETS = (
-    ("14", "2 weeks"),
-    ("30", "1 month"),
-    ("90", "3 months"),
-    ("182", "6 months"),
-    ("365", "1 year"),
-    ("all", "All"),
+    ("14", _l("2 weeks")),
+    ("30", _l("1 month")),
+    ("90", _l("3 months")),
+    ("182", _l("6 months")),
+    ("365", _l("1 year")),
+    ("all", _l("All")),
 )
 DEFAULT_PRESET = "90"
 
@@ -154,9 +156,9 @@ def chosen_range(tz_name, first_date, presets=PRESETS):
         except ValidationError as error:
             bad_format = any("YYYY-MM-DD" in message for message in error.fields.values())
             errors["range"] = (
-                "Dates must be written YYYY-MM-DD."
+                gettext("Dates must be written YYYY-MM-DD.")
                 if bad_format
-                else "The start date must be before the end date, at most 10 years apart."
+                else gettext("The start date must be before the end date, at most 10 years apart.")
             )
     today = local_today(tz_name)
     preset = request.args.get("days", DEFAULT_PRESET)
@@ -413,7 +415,7 @@ PATIENT_BY_ID = select(User).where(User.id == bindparam("user_id"))
 def configure_login(login_manager):
     """Tell Flask-Login how to load a patient and what to do without one."""
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Log in to see your diary."
+    login_manager.login_message = _l("Log in to see your diary.")
     login_manager.login_message_category = "info"
     # Flask-Login's "basic" protection marks any session whose address or browser changed as
     # not fresh, writing the cookie again, even a logged-out one: a request still in flight when
@@ -450,7 +452,7 @@ def configure_login(login_manager):
             return api_error(401)
         if is_shell():
             return "", 401
-        flash(login_manager.login_message, "info")
+        flash(str(login_manager.login_message), "info")
         return redirect(url_for("auth.login", next=safe_next(request.full_path.rstrip("?"))))
 
 

@@ -1,8 +1,11 @@
 """The installable app: web app manifest, service worker and the offline page."""
 
 from flask import Blueprint, current_app, jsonify, render_template, url_for
+from flask_babel import gettext as _
 
 from .core.assets import service_worker_source
+from .core.i18n import html_lang
+from .core.jsmessages import GROUPS
 from .records import KINDS
 
 bp = Blueprint("pwa", __name__)
@@ -12,7 +15,8 @@ BACKGROUND = "#f2f6f7"
 
 @bp.get("/manifest.webmanifest")
 def manifest():
-    """The web app manifest: name, icons (with a maskable one), colours, standalone display."""
+    """The web app manifest: name, icons (with a maskable one), colours, standalone display;
+    its words in the request's language (``lang``)."""
 
     def icon(filename, size, purpose="any"):
         return {
@@ -25,9 +29,10 @@ def manifest():
     response = jsonify(
         {
             "id": "/",
-            "name": "Pain diary",
-            "short_name": "Pain diary",
-            "description": "Log sciatica and back pain in seconds and see if acupuncture helps.",
+            "name": _("Pain diary"),
+            "short_name": _("Pain diary"),
+            "description": _("Log sciatica and back pain in seconds and see if acupuncture helps."),
+            "lang": html_lang(),
             "start_url": "/",
             "scope": "/",
             "display": "standalone",
@@ -43,6 +48,7 @@ def manifest():
     )
     response.mimetype = "application/manifest+json"
     response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Accept-Language")
     return response
 
 
@@ -67,6 +73,18 @@ def service_worker():
         service_worker_source(current_app, record_forms), mimetype="text/javascript"
     )
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/offline/words.json")
+def offline_words():
+    """The offline app's words in the request's language (the service worker keeps them with
+    the log forms, and knows by ``lang`` when the patient's language changed)."""
+    messages = {f"pwa.{key}": str(text) for key, text in GROUPS["pwa"].items()}
+    response = jsonify({"lang": html_lang(), "messages": messages})
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
     return response
 
 

@@ -15,11 +15,17 @@ ALLOWED = {
     "PEG", "RMDQ", "PGIC", "PDF", "CSV", "FHIR", "JSON", "QR", "TOTP", "A5", "A4", "ID", "UTC",
     "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun",
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "January", "February", "March", "April", "June", "July", "August", "September", "October",
+    "November", "December",
 }
 VISIBLE_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
 SKIPPED = {"script", "style", "template", "svg", "noscript"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}
+# A translated sentence may hold a link or a bold word: its text runs on through these tags, so
+# "[Ñöthîñg löggéd. <a>Lög pàîñ ñöw</a>. ·]" is read as one bracketed piece.
+INLINE = {"a", "strong", "em", "b", "i", "span", "time", "abbr", "code", "small", "mark"}
 BRACKETED = re.compile(r"\[[^\[\]]*\]")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 EMAIL = re.compile(r"\S+@\S+")
@@ -31,12 +37,21 @@ class _Texts(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.stack = []  # (tag, skipped)
         self.found = []
+        self.run = []  # the text since the last tag that is not inline
+
+    def _end_run(self):
+        text = "".join(self.run)
+        if text.strip():
+            self.found.append(text)
+        self.run = []
 
     def _skipped(self):
         return bool(self.stack) and self.stack[-1][1]
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag not in INLINE:
+            self._end_run()
         skipped = (
             self._skipped()
             or tag in SKIPPED
@@ -54,20 +69,23 @@ class _Texts(HTMLParser):
             self.stack.append((tag, skipped))
 
     def handle_endtag(self, tag):
+        if tag not in INLINE:
+            self._end_run()
         for index in range(len(self.stack) - 1, -1, -1):
             if self.stack[index][0] == tag:
                 del self.stack[index:]
                 break
 
     def handle_data(self, data):
-        if not self._skipped() and data.strip():
-            self.found.append(data)
+        if not self._skipped():
+            self.run.append(data)
 
 
 def untranslated(html, own_words=()):
     """The pieces of ``html``'s visible text holding an English word outside the brackets."""
     parser = _Texts()
     parser.feed(html)
+    parser._end_run()
     problems = []
     for text in parser.found:
         rest = BRACKETED.sub(" ", text)

@@ -42,8 +42,8 @@ PRACTITIONERS = (CONNECTED, UNCONNECTED, DISCONNECTED)
 # Open to anyone, logged in or not.
 PUBLIC = {
     "auth.login", "auth.register", "auth.login_code", "health.healthz", "pwa.manifest",
-    "pwa.offline", "pwa.service_worker", "share.report", "share.report_trends", "api.openapi",
-    "share.report_summary", "recovery.forgot_password",
+    "pwa.offline", "pwa.offline_words", "pwa.service_worker", "share.report",
+    "share.report_trends", "api.openapi", "share.report_summary", "recovery.forgot_password",
 }
 # Mailed links: a token that is not one (here a share token) is 404 for whoever opens it.
 MAILED_LINKS = {"recovery.reset_password", "recovery.verify_email", "reminders.unsubscribe"}

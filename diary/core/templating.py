@@ -3,7 +3,8 @@
 from datetime import date, datetime
 
 import segno
-from babel.dates import format_interval, format_skeleton
+from babel import Locale
+from babel.dates import format_date, format_interval, format_skeleton, format_time
 from babel.numbers import format_decimal
 
 from . import i18n
@@ -63,6 +64,25 @@ def friendly_range(first, last):
     return f"{text} – {friendly_date(end)}"
 
 
+def when(value, english, skeleton=None):
+    """A date or local datetime as ``english`` (a strftime format, the house English style) or,
+    in another locale, as the Babel ``skeleton`` (``full``: the long date), with the short time
+    after it when ``english`` shows ``%H:%M`` (no skeleton: the time alone)."""
+    locale = _babel_locale()
+    if not locale:
+        return value.strftime(english)
+    time = format_time(value, "short", locale=locale) if "%H:%M" in english else ""
+    if skeleton is None:
+        return time
+    if skeleton == "full":
+        day = format_date(value, "full", locale=locale)
+    else:
+        day = format_skeleton(skeleton, value, locale=locale)
+    if not time:
+        return day
+    return Locale.parse(locale).datetime_formats["medium"].replace("{1}", day).replace("{0}", time)
+
+
 def decimal(value, digits=1):
     """A number with ``digits`` decimals in the locale's way (``6.7``, ``6,7``); ``–`` for none."""
     if value is None:
@@ -90,4 +110,5 @@ def register(app):
         day_time=friendly_datetime,
         day_range=friendly_range,
         decimal=decimal,
+        when=when,
     )

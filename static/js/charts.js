@@ -1,6 +1,8 @@
 // Charts for the trends page, the report and today's view, drawn from the JSON block the page
 // carries (no inline script, so a strict Content-Security-Policy can follow). Every chart has a
-// data table next to it; if Chart.js cannot load, the tables are opened instead.
+// data table next to it; if Chart.js cannot load, the tables are opened instead. Words and dates
+// are in the page's language (js_messages("charts"), <html lang>).
+import { formatDate, formatNumber, lang, t } from "/static/js/i18n.js";
 
 // Colours come from charts.css's custom properties, so a dark theme can change them there. The
 // series colours read on light and dark paper alike; paper is always light, so print uses these.
@@ -54,28 +56,30 @@ function usePalette(palette) {
   window.Chart.defaults.borderColor = colours.grid;
 }
 
-// Dates: the pages say "Wed 25 Nov 2026" (diary/core/templating.py); the charts say the same.
+// Dates: the pages say "Wed 25 Nov 2026" in English (diary/core/templating.py), and the
+// charts the same; other languages write the same parts their own way (Intl, in <html lang>).
 const DAY_MS = 24 * 60 * 60 * 1000;
-const FULL_DAY = new Intl.DateTimeFormat("en", { weekday: "short", day: "numeric", month: "short", year: "numeric" });
-const DAY_MONTH = new Intl.DateTimeFormat("en", { day: "numeric", month: "short" });
-const MONTH_YEAR = new Intl.DateTimeFormat("en", { month: "short", year: "numeric" });
+const FULL_DAY = { weekday: "short", day: "numeric", month: "short", year: "numeric" };
+const DAY_MONTH = { day: "numeric", month: "short" };
+const MONTH_YEAR = { month: "short", year: "numeric" };
+const ENGLISH = lang().toLowerCase().startsWith("en");
 
-function parts(format, value) {
+function parts(options, value) {
+  const format = new Intl.DateTimeFormat("en", options);
   return Object.fromEntries(format.formatToParts(value).map((part) => [part.type, part.value]));
 }
 
 function friendlyDay(value) {
+  if (!ENGLISH) return formatDate(value, FULL_DAY);
   const { weekday, day, month, year } = parts(FULL_DAY, value);
   return `${weekday} ${day} ${month} ${year}`;
 }
 
 function tickLabel(value, unit) {
-  if (unit === "month") {
-    const { month, year } = parts(MONTH_YEAR, value);
-    return `${month} ${year}`;
-  }
-  const { day, month } = parts(DAY_MONTH, value);
-  return `${day} ${month}`;
+  const options = unit === "month" ? MONTH_YEAR : DAY_MONTH;
+  if (!ENGLISH) return formatDate(value, options);
+  const { day, month, year } = parts(options, value);
+  return unit === "month" ? `${month} ${year}` : `${day} ${month}`;
 }
 
 function readData(id) {
@@ -215,7 +219,7 @@ const painAxis = () => ({
   max: 10,
   ticks: { stepSize: 2, color: colour("text") },
   grid: { color: colour("grid") },
-  title: { display: true, text: "Pain (0–10)", color: colour("text") },
+  title: { display: true, text: t("charts.pain_axis"), color: colour("text") },
   afterFit: fixedWidth,
 });
 
@@ -232,7 +236,7 @@ function timeline(canvas, trends, compact = false) {
   const dense = (Date.parse(trends.range.to) - Date.parse(firstDataDate(trends))) / DAY_MS > 120;
   const datasets = [
     {
-      label: "Daily pain",
+      label: t("charts.daily_pain"),
       data: series(days, "overall"),
       borderColor: colour("overall"),
       backgroundColor: colour("overall"),
@@ -243,7 +247,7 @@ function timeline(canvas, trends, compact = false) {
   ];
   if (!compact) {
     datasets.push({
-      label: "7-day average",
+      label: t("charts.rolling"),
       data: series(days, "rolling7"),
       borderColor: colour("rolling"),
       backgroundColor: colour("rolling"),
@@ -255,7 +259,7 @@ function timeline(canvas, trends, compact = false) {
       const points = series(days, key);
       if (points.length) {
         datasets.push({
-          label: key === "back" ? "Back pain" : "Leg pain",
+          label: t(`charts.${key}`),
           data: points,
           borderColor: colour(key),
           backgroundColor: colour(key),
@@ -292,7 +296,8 @@ function timeline(canvas, trends, compact = false) {
 // on the pain chart's date axis: a strip to read under the pain line.
 function dailyLife(canvas, trends) {
   const days = trends.days;
-  const medicated = days.filter((day) => day.medicated).map((day) => ({ x: noon(day.date), y: "Medication" }));
+  const medication = t("charts.medication");
+  const medicated = days.filter((day) => day.medicated).map((day) => ({ x: noon(day.date), y: medication }));
   const line = (key, colourKey) => ({
     data: series(days, key),
     borderColor: colour(colourKey),
@@ -306,14 +311,15 @@ function dailyLife(canvas, trends) {
     type: "line",
     data: {
       datasets: [
-        { label: "Sleep (10 = very well)", ...line("sleep_quality", "sleep") },
+        { label: t("charts.sleep_legend"), name: t("charts.sleep"), ...line("sleep_quality", "sleep") },
         {
-          label: "Pain in the way of daily life (10 = completely)",
+          label: t("charts.interference_legend"),
+          name: t("charts.interference"),
           ...line("interference", "interference"),
           borderDash: [5, 3],
         },
         {
-          label: "Took medication",
+          label: t("charts.took_medication"),
           data: medicated,
           yAxisID: "medication",
           showLine: false,
@@ -333,7 +339,7 @@ function dailyLife(canvas, trends) {
         // Stacked axes: the medication row above the 0–10 lines, on one date axis.
         medication: {
           type: "category",
-          labels: ["Medication"],
+          labels: [medication],
           position: "left",
           stack: "daily-life",
           stackWeight: 1,
@@ -350,7 +356,7 @@ function dailyLife(canvas, trends) {
           stackWeight: 4,
           ticks: { stepSize: 5, color: colour("text") },
           grid: { color: colour("grid") },
-          title: { display: true, text: "0–10", color: colour("text") },
+          title: { display: true, text: t("charts.scale"), color: colour("text") },
           afterFit: fixedWidth,
         },
       },
@@ -359,7 +365,9 @@ function dailyLife(canvas, trends) {
         tooltip: {
           callbacks: {
             ...tooltip.callbacks,
-            label: (item) => (item.dataset.yAxisID === "medication" ? "Took medication" : `${item.dataset.label.split(" (")[0]}: ${item.parsed.y}`),
+            label: (item) => (item.dataset.yAxisID === "medication"
+              ? t("charts.took_medication")
+              : t("charts.value", { name: item.dataset.name, value: formatNumber(item.parsed.y) })),
           },
         },
         annotation: { annotations: sessionLines(trends.sessions, false) },
@@ -417,7 +425,7 @@ function questionnaire(canvas, trends) {
           max: high,
           ticks: { stepSize: high - low > 12 ? 4 : named ? 1 : 2, color: colour("text") },
           grid: { color: colour("grid") },
-          title: { display: true, text: `${name} (${low}–${high})`, color: colour("text") },
+          title: { display: true, text: t("charts.score_axis", { name, low, high }), color: colour("text") },
           afterFit: fixedWidth,
         },
       },
@@ -427,7 +435,9 @@ function questionnaire(canvas, trends) {
           filter: (item) => item.datasetIndex === 0,
           callbacks: {
             ...tooltip.callbacks,
-            label: (item) => (named ? `${answers[item.parsed.y]} (${item.parsed.y})` : `${name}: ${item.parsed.y}`),
+            label: (item) => (named
+              ? t("charts.answer", { answer: answers[item.parsed.y], score: item.parsed.y })
+              : t("charts.value", { name, value: formatNumber(item.parsed.y) })),
           },
         },
         annotation: { annotations: sessionLines(trends.sessions, true) },
@@ -490,7 +500,7 @@ async function drawTrends(payload, charts = []) {
       bars(canvas("chart-intervals"), names, [
         {
           type: "line",
-          label: "Level before (3 days)",
+          label: t("charts.level_before"),
           data: trends.intervals.map((interval) => interval.pre_session),
           borderColor: colour("session"),
           backgroundColor: colour("session"),
@@ -498,7 +508,7 @@ async function drawTrends(payload, charts = []) {
           borderWidth: 2,
         },
         {
-          label: "Average until next session",
+          label: t("charts.average_until_next"),
           data: trends.intervals.map((interval) => interval.mean_overall),
           backgroundColor: colour("bar"),
         },
@@ -508,13 +518,13 @@ async function drawTrends(payload, charts = []) {
     charts.push(
       bars(canvas("chart-relief"), names, [
         {
-          label: "Relief days",
+          label: t("charts.relief_days"),
           data: trends.intervals.map((interval) => interval.relief_days),
           backgroundColor: colour("overall"),
         },
       ], {
         scales: {
-          y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "Days of relief" }, grid: { color: colour("grid") } },
+          y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: t("charts.days_of_relief") }, grid: { color: colour("grid") } },
           x: { grid: { color: colour("grid") } },
         },
       }),
@@ -525,14 +535,14 @@ async function drawTrends(payload, charts = []) {
     await nextTask();
     charts.push(horizontal(canvas("chart-locations"),
       items.map((item) => labels.locations[`${item.region}:${item.side}`] || item.region),
-      [{ label: "Days", data: items.map((item) => item.days), backgroundColor: colour("leg") }], "Days"));
+      [{ label: t("charts.days"), data: items.map((item) => item.days), backgroundColor: colour("leg") }], t("charts.days")));
   }
   if (canvas("chart-pain-types")) {
     const items = trends.pain_types;
     await nextTask();
     charts.push(horizontal(canvas("chart-pain-types"),
       items.map((item) => labels.pain_types[item.key] || item.key),
-      [{ label: "Days", data: items.map((item) => item.days), backgroundColor: colour("bar") }], "Days"));
+      [{ label: t("charts.days"), data: items.map((item) => item.days), backgroundColor: colour("bar") }], t("charts.days")));
   }
   if (canvas("chart-triggers")) {
     const items = trends.triggers;
@@ -540,9 +550,9 @@ async function drawTrends(payload, charts = []) {
     charts.push(horizontal(canvas("chart-triggers"),
       items.map((item) => labels.triggers[item.key] || item.key),
       [
-        { label: "Pain on days with it", data: items.map((item) => item.mean_with), backgroundColor: colour("leg") },
-        { label: "Pain on days without", data: items.map((item) => item.mean_without), backgroundColor: colour("barMuted") },
-      ], "Average pain (0–10)", 10));
+        { label: t("charts.with_it"), data: items.map((item) => item.mean_with), backgroundColor: colour("leg") },
+        { label: t("charts.without_it"), data: items.map((item) => item.mean_without), backgroundColor: colour("barMuted") },
+      ], t("charts.average_pain"), 10));
   }
   for (const chart of document.querySelectorAll("canvas[data-questionnaire]")) {
     await nextTask();

@@ -23,6 +23,25 @@ export function t(key, values = {}) {
   return text.replace(/%\((\w+)\)[sd]/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
+// Messages from elsewhere than the page (the offline app's words, fetched by outbox.js).
+export function addMessages(more) {
+  Object.assign(messages(), more);
+}
+
+// plural("outbox.kept", 3): the message "outbox.kept_one" or "outbox.kept_other" by the page
+// language's plural rules (French says "0 élément"; Chinese has one form, "_other"), with
+// %(count)s filled in.
+export function plural(key, count, values = {}) {
+  const form = new Intl.PluralRules(lang()).select(count) === "one" ? "one" : "other";
+  return t(`${key}_${form}`, { ...values, count: formatNumber(count) });
+}
+
+// "The time" + "is required" as one sentence with its full stop: Chinese writes the two
+// together and ends with its own full stop, as the pages do (templates/_macros.html error()).
+export function sentence(subject, message) {
+  return lang().startsWith("zh") ? `${subject}${message}。` : `${subject} ${message}.`;
+}
+
 export function lang() {
   return (typeof document !== "undefined" && document.documentElement.lang) || "en";
 }

@@ -1,6 +1,10 @@
 // The log form, enhanced: the body map ticks the checkboxes behind it (the list works alone)
-// and says what is chosen; the keyboard gets a short way through.
+// and says what is chosen; the keyboard gets a short way through. i18n.js's t(), folded in:
+// the log page has a byte budget.
 document.body.classList.add("js");
+const lang = document.documentElement.lang;
+const words = JSON.parse(document.querySelector("[data-i18n]")?.textContent || "{}");
+const t = (key, values) => (words["logform." + key] ?? key).replace(/%\((\w+)\)s/g, (all, name) => values[name]);
 const map = document.querySelector("[data-body-map]");
 const list = document.querySelector("[data-location-list]");
 const chooser = document.querySelector("[data-chooser]");
@@ -14,13 +18,13 @@ function paint() {
   for (const option of chooser.querySelectorAll("[data-value]")) {
     option.ariaPressed = box(option.dataset.value).checked;
   }
-  const sides = new Map(); // "Calf" -> "left" or "both sides"
+  const sides = new Map(); // "Calf" -> "left", "right" or "both"
   for (const input of list.querySelectorAll(":checked")) {
     const name = place(input);
-    sides.set(name, sides.has(name) ? "both sides" : input.value.split(":")[1]);
+    sides.set(name, sides.has(name) ? "both" : input.value.split(":")[1]);
   }
-  const words = [...sides].map(([name, side]) => `${name} (${side})`).join(", ");
-  document.querySelector("[data-chosen]").textContent = words ? `Chosen: ${words}.` : "Nothing chosen yet.";
+  const places = [...sides].map(([place, side]) => t(side, { place })).join(t("sep"));
+  document.querySelector("[data-chosen]").textContent = places ? t("chosen", { places }) : t("none");
 }
 
 // A shape holding small places (thigh, foot) opens a choice.
@@ -31,13 +35,14 @@ function choose(shape) {
     chooser.hidden = true;
   } else if (chooser.hidden || chooser.dataset.for !== shape.dataset.location) {
     chooser.dataset.for = shape.dataset.location;
-    chooser.innerHTML = `<p id="chooser-title">${shape.dataset.label}: which part?</p>`;
+    chooser.innerHTML = `<p id="chooser-title"></p>`;
+    chooser.firstChild.textContent = t("which", { place: shape.dataset.label });
     for (const value of [...values, ""]) {
       const option = chooser.appendChild(document.createElement("button"));
       option.type = "button";
       option.className = "button small";
       if (value) option.dataset.value = value;
-      option.textContent = value ? place(box(value)) : "Done";
+      option.textContent = value ? place(box(value)) : t("done");
     }
     chooser.hidden = false;
     chooser.scrollIntoView({ block: "nearest" });
@@ -57,9 +62,10 @@ if (map) {
   paint();
 }
 
-// Enter on a chip or a score ticks it, never sends a half-filled entry; a list of chips is one
-// tab stop, arrow keys move in it.
-document.querySelector("form.log-form")?.addEventListener("keydown", (event) => {
+// Enter ticks a chip or a score, never sends a half-filled entry; a list of chips is one tab
+// stop, arrow keys move in it.
+const form = document.querySelector("form.log-form");
+form?.addEventListener("keydown", (event) => {
   const input = event.target;
   if (event.key === "Enter" && /checkbox|radio/.test(input.type)) {
     event.preventDefault();
@@ -85,56 +91,48 @@ for (const count of document.querySelectorAll("[data-count]")) {
   const limit = +count.dataset.count;
   (note.oninput = () => {
     const used = [...note.value].length;
-    count.textContent = `${used.toLocaleString("en")} of ${limit.toLocaleString("en")} characters.`;
+    count.textContent = t("count", { used: used.toLocaleString(lang), limit: limit.toLocaleString(lang) });
     count.ariaLive = limit - used < 100 ? "polite" : "off";
   })();
 }
 
-// After a refused save, take the patient straight to the first field that needs attention.
-const firstInvalid = document.querySelector(".invalid input, .invalid textarea, .invalid select");
-if (firstInvalid) firstInvalid.focus({ preventScroll: false });
+// After a refused save, straight to the first field that needs attention.
+document.querySelector(".invalid input, .invalid textarea, .invalid select")?.focus();
 
-// A new-entry form opened from the offline cache must not reuse the id it was cached with.
-const idField = document.querySelector('form.log-form input[name="id"]');
-const isNew = document.querySelector("form.log-form:not([data-editing])");
-if (idField && isNew && window.crypto && crypto.randomUUID) idField.value = crypto.randomUUID();
+// A form from the offline cache must not reuse the id it was cached with.
+const logForm = document.querySelector("form.log-form:not([data-editing])");
+const idField = logForm?.querySelector('input[name="id"]');
+if (idField && window.crypto?.randomUUID) idField.value = crypto.randomUUID();
 
 // "Fix" from the outbox: ?outbox=<id> fills the form with what the server refused.
-const fromOutbox = new URLSearchParams(window.location.search).get("outbox");
-const logForm = document.querySelector("form.log-form:not([data-editing])");
+const fromOutbox = new URLSearchParams(location.search).get("outbox");
 if (fromOutbox && logForm) {
   import("/static/js/outbox.js").then(async ({ refill }) => {
     if (await refill(logForm, fromOutbox)) {
-      for (const input of logForm.querySelectorAll('input[name="locations"]')) {
-        input.dispatchEvent(new Event("change", { bubbles: true }));
-      }
+      list?.dispatchEvent(new Event("change"));
     }
   });
 }
 
-// A required answer is checked before the form leaves the page: offline, the service worker
-// would otherwise keep a form the server can only refuse later.
-const sending = document.querySelector("form.log-form");
-if (sending) {
-  sending.addEventListener("submit", (event) => {
-    const unanswered = [...sending.querySelectorAll("input[required]")].filter((input) =>
-      input.type === "radio"
-        ? !sending.querySelector(`input[name="${CSS.escape(input.name)}"]:checked`)
-        : !input.value.trim());
-    if (!unanswered.length) return;
-    event.preventDefault();
-    const field = unanswered[0].closest("fieldset, .field");
-    if (field && !field.querySelector("[data-unanswered]")) {
-      const title = field.querySelector("legend, label");
-      const name = title ? title.firstChild.textContent.trim() : "This";
-      const message = document.createElement("p");
-      message.className = "field-error";
-      message.dataset.unanswered = "";
-      message.setAttribute("role", "alert");
-      message.textContent = `${name} is required: tap a number from 0 to 10.`;
-      field.classList.add("invalid");
-      (title || field).after(message);
-    }
-    unanswered[0].focus();
-  });
-}
+// Required answers are checked here: offline, the worker would keep a form the server refuses.
+form?.addEventListener("submit", (event) => {
+  const unanswered = [...form.querySelectorAll("input[required]")].filter((input) =>
+    input.type === "radio"
+      ? !form.querySelector(`input[name="${CSS.escape(input.name)}"]:checked`)
+      : !input.value.trim());
+  if (!unanswered.length) return;
+  event.preventDefault();
+  const field = unanswered[0].closest("fieldset, .field");
+  if (field && !field.querySelector("[data-unanswered]")) {
+    const title = field.querySelector("legend, label");
+    const name = title ? title.firstChild.textContent.trim() : "";
+    const message = document.createElement("p");
+    message.className = "field-error";
+    message.dataset.unanswered = "";
+    message.setAttribute("role", "alert");
+    message.textContent = t("required", { name });
+    field.classList.add("invalid");
+    (title || field).after(message);
+  }
+  unanswered[0].focus();
+});

@@ -2,6 +2,9 @@
 // IndexedDB on this phone
 // until the server has them. Shared by the pages (pwa.js) and the service worker (sw.js).
 // Each item keeps the form's client UUID, so sending it twice can never make two entries.
+// The worker shows no words: an item keeps the server's message and the pages put it in words
+// (t(), in the page's language).
+import { addMessages, formatDate, plural, sentence, t } from "/static/js/i18n.js";
 
 const DB_NAME = "diary-outbox";
 const STORE = "items";
@@ -205,10 +208,8 @@ async function sendAll() {
     } else if (response.status === 409 || response.status === 422) {
       const answer = await response.json().catch(() => ({}));
       const error = answer.error || {};
-      // Plain words: "Overall pain is required…", never the API's field path.
-      const fields = Object.entries(error.fields || {}).map(([name, message]) => `${fieldName(item, name)} ${message}.`);
-      const text = [error.message, ...fields].filter(Boolean).join(" ");
-      await putItem({ ...item, status: "problem", error: text, fields: error.fields || {} });
+      // The server's message (in the patient's language); the page says it in words.
+      await putItem({ ...item, status: "problem", message: error.message || "", fields: error.fields || {} });
       summary.problems += 1;
     } else {
       if (item.status !== "waiting") await putItem({ ...item, status: "waiting" });
@@ -246,17 +247,27 @@ async function addOwnWords(item, token) {
   await putItem(item);
 }
 
-const STATUS_TEXT = { waiting: "Waiting for a connection.", login: "Log in to send it." };
+const STATUS_TEXT = { waiting: "outbox.waiting", login: "outbox.login" };
 
 function describe(item) {
   const typed = item.body[about(item).time_field];
-  const when = new Date(typed || item.queued_at);
-  const time = Number.isNaN(when.getTime())
+  const moment = new Date(typed || item.queued_at);
+  const when = Number.isNaN(moment.getTime())
     ? String(typed)
-    : when.toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
-  if (item.kind === "entry") return `Pain ${item.body.pain.overall ?? "?"}/10 · ${time}`;
-  if (item.kind === "response") return `${item.title || "Questionnaire"} · ${time}`;
-  return `Acupuncture session · ${time}`;
+    : formatDate(moment, { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  if (item.kind === "entry") return t("outbox.entry", { score: item.body.pain.overall ?? "?", when });
+  if (item.kind === "response") return t("outbox.response", { title: item.title || t("outbox.questionnaire"), when });
+  return t("outbox.session", { when });
+}
+
+// "Overall pain is required." for each field the server refused, never the API's field path.
+const fieldProblems = (item) =>
+  Object.entries(item.fields || {}).map(([path, message]) => sentence(fieldName(item, path), message));
+
+// What the server said of a refused item (items kept before carried it as one text).
+function problem(item) {
+  if (item.message === undefined) return item.error;
+  return [item.message, ...fieldProblems(item)].filter(Boolean).join(" ");
 }
 
 function row(item, refresh) {
@@ -266,24 +277,24 @@ function row(item, refresh) {
   title.textContent = describe(item);
   const state = document.createElement("span");
   state.className = "outbox-state";
-  state.textContent = item.status === "problem" ? `Not sent: ${item.error}` : STATUS_TEXT[item.status] || "";
+  state.textContent = item.status === "problem" ? t("outbox.not_sent", { problem: problem(item) }) : STATUS_TEXT[item.status] ? t(STATUS_TEXT[item.status]) : "";
   line.append(title, " ", state);
   if (item.urgent) {
     const urgent = document.createElement("p");
     urgent.className = "field-error";
-    urgent.textContent = "You answered Yes to a warning sign: go to an emergency department (A&E) now.";
+    urgent.textContent = t("outbox.urgent");
     line.append(" ", urgent);
   }
   if (item.status === "problem") {
     const fix = document.createElement("a");
     fix.href = `${about(item).form_page}?outbox=${encodeURIComponent(item.id)}`;
     fix.className = "button small";
-    fix.textContent = "Fix";
+    fix.textContent = t("outbox.fix");
     line.append(" ", fix);
     const discard = document.createElement("button");
     discard.type = "button";
     discard.className = "button small";
-    discard.textContent = "Discard";
+    discard.textContent = t("outbox.discard");
     discard.addEventListener("click", async () => {
       await removeItem(item.id);
       refresh();
@@ -294,7 +305,7 @@ function row(item, refresh) {
     const link = document.createElement("a");
     link.href = "/login";
     link.className = "inline-tap";
-    link.textContent = "Log in";
+    link.textContent = t("outbox.log_in");
     line.append(" ", link);
   }
   return line;
@@ -312,9 +323,7 @@ export async function render(sections) {
   for (const section of sections) {
     section.querySelector("[data-outbox-list]").replaceChildren(...items.map((item) => row(item, refresh)));
     section.hidden = items.length === 0;
-    section.querySelector("[data-outbox-status]").textContent = items.length
-      ? `${items.length} item${items.length === 1 ? "" : "s"} kept on this phone.`
-      : "";
+    section.querySelector("[data-outbox-status]").textContent = items.length ? plural("outbox.kept", items.length) : "";
   }
 }
 
@@ -363,10 +372,34 @@ export async function refill(form, id) {
     if (!field) continue;
     const note = document.createElement("p");
     note.className = "field-error";
-    note.textContent = `${fieldName(item, path)} ${message}.`;
+    note.textContent = sentence(fieldName(item, path), message);
     field.classList.add("invalid");
     (field.querySelector("legend, label") || field).after(note);
   }
   form.addEventListener("submit", () => removeItem(id), { once: true });
   return true;
+}
+
+// Logging out forgets this phone's diary: what waits here, the kept pages, the push subscription.
+// The question comes in the page's language from the offline app's words (online: logging out
+// needs the server; else the copy the worker keeps).
+export async function leave(logout) {
+  const waiting = await allItems().catch(() => []);
+  if (waiting.length) {
+    addMessages(await appWords());
+    if (!window.confirm(t("pwa.leave", { count: waiting.length }))) return;
+  }
+  await clearItems().catch(() => {});
+  if (window.caches) for (const name of await caches.keys()) await caches.delete(name);
+  await import("/static/js/push.js").then((p) => p.leave(logout)).catch(() => {});
+  logout.submit();
+}
+
+// The offline app's words (diary/pwa.py: {lang, messages}), in the patient's language.
+export const WORDS = "/offline/words.json";
+
+export async function appWords() {
+  const answer = await fetch(WORDS, { credentials: "same-origin", cache: "no-store" }).catch(() => null);
+  const kept = answer && answer.ok ? answer : self.caches && (await caches.match(WORDS));
+  return kept ? (await kept.json()).messages : {};
 }

@@ -23,7 +23,9 @@ function changed(sent) {
 
 if (worker) {
   worker.register("/sw.js", { type: "module", scope: "/" }).catch(() => {});
-  if (loggedIn) worker.ready.then((registration) => registration.active.postMessage({ type: "keep-pages" }));
+  // The worker keeps the log forms in the page's language: it fetches them again when that changes.
+  const lang = document.documentElement.lang;
+  if (loggedIn) worker.ready.then((registration) => registration.active.postMessage({ type: "keep-pages", lang }));
   worker.addEventListener("message", (event) => {
     if (event.data && event.data.type === "outbox-changed") changed(event.data.sent > 0);
   });
@@ -33,19 +35,10 @@ const queuedNotice = document.querySelector("[data-queued-notice]");
 if (queuedNotice && new URLSearchParams(window.location.search).get("queued")) queuedNotice.hidden = false;
 
 const logout = document.querySelector("form.logout");
-if (logout) {
-  logout.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const { allItems, clearItems } = await outbox();
-    const waiting = await allItems().catch(() => []);
-    const question = `${waiting.length} item(s) have not been sent yet and will be deleted from this phone. Log out anyway?`;
-    if (waiting.length && !window.confirm(question)) return;
-    await clearItems().catch(() => {});
-    if (window.caches) for (const name of await caches.keys()) await caches.delete(name);
-    await import("/static/js/push.js").then((p) => p.leave(logout)).catch(() => {});
-    logout.submit();
-  });
-}
+logout?.addEventListener("submit", (event) => {
+  event.preventDefault();
+  outbox().then((o) => o.leave(logout));
+});
 
 window.addEventListener("online", send);
 document.addEventListener("visibilitychange", () => {

@@ -4,8 +4,10 @@
 // - pages network-first (only the log forms are kept for offline use);
 // - static files and the pinned Chart.js files cache-first (the page still checks integrity);
 // - never the API: answers with health data are never cached;
-// - a log form posted with no connection goes to the outbox instead of failing.
-import { flush, queueForm } from "/static/js/outbox.js";
+// - a log form posted with no connection goes to the outbox instead of failing;
+// - the kept pages are in the patient's language: each page says its language (pwa.js) and the
+//   worker fetches them again when it is not the one they were kept in.
+import { WORDS, flush, queueForm } from "/static/js/outbox.js";
 
 const VERSION = "v1";
 const SHELL = `diary-shell-${VERSION}`;
@@ -15,6 +17,7 @@ const SHELL_FILES = [
   "/static/css/pages.css",
   "/static/js/pwa.js",
   "/static/js/outbox.js",
+  "/static/js/i18n.js",
   "/static/js/log-form.js",
   "/static/css/questionnaires.css",
   "/static/js/checkin.js",
@@ -45,6 +48,7 @@ self.addEventListener("install", (event) => {
       // and the missing ones are cached on first use.
       await Promise.all(SHELL_FILES.map((path) => cache.add(path).catch(() => {})));
       await Promise.all(OFFLINE_PAGES.map((path) => keepPage(cache, path)));
+      await keepPage(cache, WORDS);
       await self.skipWaiting();
     })(),
   );
@@ -69,7 +73,7 @@ async function keepPage(cache, path) {
       credentials: "same-origin",
       cache: "no-store",
       redirect: "manual",
-      headers: path === "/offline" ? {} : { "X-Diary-Shell": "1" },
+      headers: path.startsWith("/offline") ? {} : { "X-Diary-Shell": "1" },
     });
     if (response.ok && !response.redirected) await cache.put(path, response);
   } catch {
@@ -117,7 +121,8 @@ async function networkFirst(request, url) {
   } catch {
     const cache = await caches.open(SHELL);
     const kept = (await cache.match(url.pathname)) || (await cache.match("/offline"));
-    return kept || new Response("No connection, and this page is not kept on this phone.", {
+    const words = await keptWords(cache);
+    return kept || new Response(words["pwa.not_kept"] || "No connection, and this page is not kept on this phone.", {
       status: 503,
       headers: { "Content-Type": "text/plain; charset=utf-8" },
     });
@@ -159,13 +164,26 @@ self.addEventListener("sync", (event) => {
 self.addEventListener("message", (event) => {
   const type = event.data && event.data.type;
   if (type === "flush") event.waitUntil(flush().then(tellPages));
-  if (type === "keep-pages") event.waitUntil(keepMissingPages());
+  if (type === "keep-pages") event.waitUntil(keepPages(event.data.lang));
 });
 
+// The offline app's words as kept with the pages ({lang, messages}), or none yet.
+async function keptWords(cache) {
+  const kept = await cache.match(WORDS);
+  return kept ? (await kept.json()).messages || {} : {};
+}
+
 // After a login the log forms can be kept for offline use (at install time there may be none).
-async function keepMissingPages() {
+// A page in another language than the kept ones (the patient chose one on /account) has them
+// all fetched again; the words come last, so their lang names the language of the kept pages.
+async function keepPages(lang) {
   const cache = await caches.open(SHELL);
-  for (const path of ["/offline", ...OFFLINE_PAGES]) if (!(await cache.match(path))) await keepPage(cache, path);
+  const words = await cache.match(WORDS);
+  const keptLang = words ? (await words.json()).lang : null;
+  const changed = Boolean(lang) && lang !== keptLang;
+  for (const path of ["/offline", ...OFFLINE_PAGES, WORDS]) {
+    if (changed || !(await cache.match(path))) await keepPage(cache, path);
+  }
 }
 
 // Web Push: reminders arrive as {title, body, url} with generic words only (no pain value, note
@@ -179,13 +197,16 @@ self.addEventListener("push", (event) => {
   }
   const url = typeof message.url === "string" && message.url.startsWith("/") && !message.url.startsWith("//") ? message.url : "/";
   event.waitUntil(
-    self.registration.showNotification(message.title || "Pain diary", {
-      body: message.body || "Time to log your pain.",
-      icon: "/static/icons/icon-192.png",
-      badge: "/static/icons/icon-192.png",
-      tag: "diary-reminder",
-      data: { url },
-    }),
+    (async () => {
+      const words = await keptWords(await caches.open(SHELL));
+      await self.registration.showNotification(message.title || words["pwa.name"] || "Pain diary", {
+        body: message.body || words["pwa.reminder"] || "Time to log your pain.",
+        icon: "/static/icons/icon-192.png",
+        badge: "/static/icons/icon-192.png",
+        tag: "diary-reminder",
+        data: { url },
+      });
+    })(),
   );
 });
 

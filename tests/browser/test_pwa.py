@@ -458,3 +458,31 @@ def test_the_worker_never_follows_a_redirect_to_the_login_page(phone, caplog):
     page.wait_for_timeout(300)  # time for a followed redirect to show up, if there were one
     assert not [line for line in caplog.messages if "GET /login" in line], caplog.messages
     page.close()
+
+
+KEPT_FORM_LANG = """async () => {
+  const name = (await caches.keys()).find((key) => key.startsWith("diary-shell-"));
+  const kept = name && (await (await caches.open(name)).match("/entries/new"));
+  if (!kept) return null;
+  return new DOMParser().parseFromString(await kept.text(), "text/html").documentElement.lang;
+}"""
+
+
+def test_the_kept_log_forms_follow_the_patients_language(phone):
+    """PRODUCT.md section 15: a new language on the profile, and the next page online has the
+    worker keep the log forms in it; offline, the log form opens in that language."""
+    page = phone.new_page()
+    sign_up(page)
+    assert page.evaluate(KEPT_FORM_LANG) == "en"
+    token = page.request.get("/api/v1/me").json()["csrf_token"]
+    changed = page.request.patch(
+        "/api/v1/me", data={"locale": "de"}, headers={"X-CSRFToken": token}
+    )
+    assert changed.ok, changed.text()
+    page.goto("/")
+    assert page.evaluate("document.documentElement.lang") == "de"
+    wait_until(page, f"({KEPT_FORM_LANG})().then((lang) => lang === 'de')")
+    phone.set_offline(True)
+    page.goto("/entries/new")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.locator("#field-overall")).to_be_visible()
