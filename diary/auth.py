@@ -5,6 +5,7 @@ Plain forms like every other page: ``request.form`` in, one validation path in
 """
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .access import home_for
@@ -42,7 +43,7 @@ def confirm():
             mark_fresh()
             log_success("password_confirmed")
             return redirect(_next_page(current_user), code=303)
-        errors["password"] = "is not right"  # noqa: S105 - a message, not a password
+        errors["password"] = _("The password is not right.")
         log_event("confirm_failed")
     return render_template("auth/confirm.html", errors=errors), 422 if errors else 200
 
@@ -77,9 +78,9 @@ def register():
             start_session(user)
             email_links.send_verification(user)
             if user.is_practitioner:
-                flash("Welcome! Give patients your connect code to see their diaries.", "success")
+                flash(_("Welcome! Give patients your connect code to see their diaries."), "success")
             else:
-                flash("Welcome! Log how your pain is right now.", "success")
+                flash(_("Welcome! Log how your pain is right now."), "success")
             return redirect(home_for(user), code=303)
     return (
         render_template("auth/register.html", values=values, errors=errors),
@@ -105,7 +106,7 @@ def login():
             start_session(user, remember=values["remember"])
             log_success("login", user.id, remember=values["remember"])
             return redirect(_next_page(user), code=303)
-        errors["password"] = "Email or password is not right."  # noqa: S105 - a message
+        errors["password"] = _("Email or password is not right.")
         # The account's pseudonym when the address has one; never the address typed.
         log_event("login_failed", user_id=user.id if user else None)
     return (
@@ -125,7 +126,7 @@ def logout():
     push.unsubscribe(current_user.id, request.form.get("push_endpoint"))
     accounts.end_all_logins(current_user)
     log_success("logout")
-    return leave_diary("You are logged out.")
+    return leave_diary(_("You are logged out."))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -135,7 +136,7 @@ def login_code():
     """The second step of a two-factor login: a TOTP code or an unused recovery code."""
     pending = code_step()
     if pending is None:
-        flash("Log in again: the code step had expired.", "info")
+        flash(_("Log in again: the code step had expired."), "info")
         return redirect(url_for("auth.login"), code=303)
     user, remember, next_page = pending
     errors = {}
@@ -144,6 +145,8 @@ def login_code():
             start_session(user, remember=remember)
             log_success("login", user.id, remember=remember, second_factor=True)
             return redirect(next_page or home_for(user), code=303)
-        errors["code"] = "is not right, or was used already: type the code your app shows now"
+        errors["code"] = _(
+            "The code is not right, or was used already: type the code your app shows now."
+        )
         log_event("login_code_failed", user_id=user.id)
     return render_template("auth/code.html", errors=errors), 422 if errors else 200

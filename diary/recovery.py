@@ -6,9 +6,11 @@ page and changes nothing.
 """
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .core import mailer
+from .core import i18n, mailer
 from .core.extensions import limiter
 from .core.logs import log_event, log_success
 from .core.throttle import reset_requested
@@ -20,9 +22,9 @@ from .validation import ValidationError
 bp = Blueprint("recovery", __name__)
 
 PROBLEMS = {
-    "expired": "This link has expired.",
-    "used": "This link has been used already.",
-    "invalid": "This link is not valid.",
+    "expired": _l("This link has expired."),
+    "used": _l("This link has been used already."),
+    "invalid": _l("This link is not valid."),
 }
 
 
@@ -56,7 +58,7 @@ def verify_email(token):
     if request.method == "POST":
         email_links.mark_verified(user)
         log_success("email_verified", user.id)
-        flash("Thank you: your e-mail address is confirmed.", "success")
+        flash(_("Thank you: your e-mail address is confirmed."), "success")
         target = "entries.today" if current_user.is_authenticated else "auth.login"
         return redirect(url_for(target), code=303)
     return render_template("recovery/verify.html", verified=user.email_verified)
@@ -72,7 +74,7 @@ def forgot_password():
         reset_requested(email)
         # The lookup and the mail happen in the background: nothing here depends on whether
         # the address has an account.
-        email_links.send_reset(email)
+        email_links.send_reset(email, i18n.request_locale())
         log_event("password_reset_requested")
         sent = True
     return render_template(
@@ -100,7 +102,7 @@ def reset_password(token):
             if not done:
                 return _bad_link(LinkProblem("used"), "reset")
             start_session(user)
-            flash("Your new password is set. Every other device has been logged out.", "success")
+            flash(_("Your new password is set. Every other device has been logged out."), "success")
             return redirect(url_for("entries.today"), code=303)
     return (
         render_template("recovery/reset.html", errors=errors),
