@@ -11,7 +11,8 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .core import i18n, mailer
@@ -35,10 +36,17 @@ from .vocabulary import CUSTOMISABLE
 
 bp = Blueprint("account", __name__)
 CATEGORY_NAMES = {
-    "pain_types": "What it feels like",
-    "triggers": "What triggered it",
-    "relievers": "What eased it",
-    "techniques": "Acupuncture techniques",
+    "pain_types": _l("What it feels like"),
+    "triggers": _l("What triggered it"),
+    "relievers": _l("What eased it"),
+    "techniques": _l("Acupuncture techniques"),
+}
+# One whole sentence per list: the list's name is not glued into another sentence.
+ADDED_TO = {
+    "pain_types": _l("Added “%(label)s” to what it feels like."),
+    "triggers": _l("Added “%(label)s” to what triggered it."),
+    "relievers": _l("Added “%(label)s” to what eased it."),
+    "techniques": _l("Added “%(label)s” to acupuncture techniques."),
 }
 
 
@@ -86,7 +94,7 @@ def profile():
         setattr(current_user, name, value)
     db.session.commit()
     i18n.refresh()  # the message below is in the language just chosen
-    flash(gettext("Profile saved."), "success")
+    flash(_("Profile saved."), "success")
     return redirect(url_for("account.account"), code=303)
 
 
@@ -95,7 +103,7 @@ def profile():
 def send_verification():
     """Send the address confirmation link again."""
     if not current_user.email_verified and email_links.send_verification(current_user):
-        flash(f"A confirmation link is on its way to {current_user.email}.", "success")
+        flash(_("A confirmation link is on its way to %(email)s.", email=current_user.email), "success")
     return redirect(url_for("account.account") + "#email", code=303)
 
 
@@ -105,15 +113,20 @@ def change_email():
     values = {"new_email": request.form.get("new_email", "")}
     if not accounts.verify_password(current_user, request.form.get("password", "")):
         log_event("email_change_refused")
-        return _page({"email_password": "is not right"}, values, 422)
+        return _page({"email_password": _("The password is not right.")}, values, 422)
     try:
         changed = accounts.change_email(current_user, values["new_email"])
     except ValidationError as error:
         return _page({"new_email": error.fields["email"]}, values, 422)
     if changed:
         email_links.send_verification(current_user)
-        flash(f"Your e-mail address is now {current_user.email}. Open the link we sent to "
-              "it to confirm it.", "success")
+        flash(
+            _(
+                "Your e-mail address is now %(email)s. Open the link we sent to it to confirm it.",
+                email=current_user.email,
+            ),
+            "success",
+        )
     return redirect(url_for("account.account") + "#email", code=303)
 
 
@@ -122,12 +135,12 @@ def add_term():
     """Add one of the patient's own words to a list."""
     category = request.form.get("category", "")
     if category not in CUSTOMISABLE:
-        return _page({"category": "Choose the list it belongs in."}, dict(request.form), 422)
+        return _page({"category": _("Choose the list it belongs in.")}, dict(request.form), 422)
     try:
         term = terms.add_term(current_user.id, category, request.form.get("label"))
     except ValidationError as error:
         return _page({"term_label": error.fields["label"]}, dict(request.form), 422)
-    flash(f"Added “{term['label']}” to {CATEGORY_NAMES[category].lower()}.", "success")
+    flash(ADDED_TO[category] % {"label": term["label"]}, "success")
     return redirect(url_for("account.account"), code=303)
 
 
@@ -142,7 +155,7 @@ def rename_term(term_id):
         terms.rename_term(term, request.form.get("label"))
     except ValidationError as error:
         return _page({f"term-{term.id}": error.fields["label"]}, dict(request.form), 422)
-    flash(f"Renamed “{old}” to “{term.label}”.", "success")
+    flash(_("Renamed “%(old)s” to “%(new)s”.", old=old, new=term.label), "success")
     return redirect(url_for("account.account") + "#own-words", code=303)
 
 
@@ -156,7 +169,7 @@ def delete_term(term_id):
         terms.delete_term(term)
     except ValidationError as error:
         return _page({f"term-{term.id}": error.fields["label"]}, status=422)
-    flash(f"Removed “{term.label}”.", "success")
+    flash(_("Removed “%(label)s”.", label=term.label), "success")
     return redirect(url_for("account.account") + "#own-words", code=303)
 
 
@@ -165,9 +178,9 @@ def delete():
     """Delete the account and everything in it, once the password is typed again."""
     if not accounts.verify_password(current_user, request.form.get("password", "")):
         log_event("delete_refused")
-        return _page({"delete_password": "is not right"}, status=422)
+        return _page({"delete_password": _("The password is not right.")}, status=422)
     accounts.delete_account(current_user)
-    return leave_diary("Your account and all its data are deleted.")
+    return leave_diary(_("Your account and all its data are deleted."))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -186,7 +199,7 @@ def password():
             errors = error.fields
         else:
             start_session(current_user._get_current_object(), remember=session.permanent)
-            flash("Password changed. Other devices have been logged out.", "success")
+            flash(_("Password changed. Other devices have been logged out."), "success")
             return redirect(url_for("account.account"), code=303)
     status = 422 if errors else 200
     return render_template("account/password.html", errors=errors), status
@@ -212,11 +225,15 @@ def restore():
         return _page({"file": f"{error.message} ({first[0]}: {first[1]})"}, status=422)
     except backup.BackupConflict as conflict:
         return _page({"file": conflict.message}, status=409)
-    flash(
-        f"Restored {counts['entries']} new entries, {counts['sessions']} sessions and "
-        f"{counts['vocabulary']} own words; everything else was already here.",
-        "success",
+    # Translators: three counts in one sentence; write it so any number fits ("entries: 3").
+    message = _(
+        "Restored %(entries)d new entries, %(sessions)d sessions and %(words)d own words; "
+        "everything else was already here.",
+        entries=counts["entries"],
+        sessions=counts["sessions"],
+        words=counts["vocabulary"],
     )
+    flash(message, "success")
     return redirect(url_for("account.account"), code=303)
 
 
@@ -226,7 +243,7 @@ def _totp_page(errors=None, codes=None, status=200):
         url = totp_service.otpauth_url(current_user, current_user.totp_pending)
         setup = {
             "secret": current_user.totp_pending,
-            "qr": qr_svg(url, "QR code for your authenticator app"),
+            "qr": qr_svg(url, _("QR code for your authenticator app")),
         }
     return (
         render_template(
@@ -252,7 +269,7 @@ def totp_start():
     try:
         totp_service.start(current_user)
     except totp_service.AlreadyOn:
-        flash("Two-factor login is already on.", "info")
+        flash(_("Two-factor login is already on."), "info")
     return redirect(url_for("account.totp"), code=303)
 
 
@@ -271,7 +288,7 @@ def totp_off():
     """Turn two-factor login off, once the password is typed again."""
     if not accounts.verify_password(current_user, request.form.get("password", "")):
         log_event("totp_off_refused")
-        return _totp_page({"password": "is not right"}, status=422)
+        return _totp_page({"password": _("The password is not right.")}, status=422)
     totp_service.turn_off(current_user)
-    flash("Two-factor login is off.", "success")
+    flash(_("Two-factor login is off."), "success")
     return redirect(url_for("account.account"), code=303)

@@ -13,6 +13,7 @@ import re
 import secrets
 
 import pyotp
+from flask_babel import gettext as _
 from sqlalchemy import delete, or_, select, update
 
 from ..core.extensions import db
@@ -81,13 +82,13 @@ def confirm(user, code, now=None):
     """
     if user.totp_pending is None:
         raise ValidationError(
-            {"code": "start setting up two-factor login first"}, "Nothing is being set up."
+            {"code": _("start setting up two-factor login first")}, _("Nothing is being set up.")
         )
     step = matching_step(user.totp_pending, normalise(code), now=now)
     if step is None:
         raise ValidationError(
-            {"code": "is not right: type the 6 digits your app shows now"},
-            "The code is not right.",
+            {"code": _("is not right: type the 6 digits your app shows now")},
+            _("The code is not right."),
         )
     codes = [new_recovery_code() for _ in range(RECOVERY_CODES)]
     hashes = [accounts.hash_password(normalise(item)) for item in codes]  # before the write
