@@ -2,6 +2,10 @@
 one-click unsubscribe of reminder e-mails (RFC 8058)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from babel.dates import get_day_names
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .core import mailer
@@ -13,10 +17,13 @@ from .services.email_links import LinkProblem
 from .validation import ValidationError
 
 bp = Blueprint("reminders", __name__)
-DAY_NAMES = dict(
-    zip(reminders.DAYS, ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), strict=True)
-)
-KIND_NAMES = {"log": "Log my pain", "check_in": "Check-in questions"}
+KIND_NAMES = {"log": _l("Log my pain"), "check_in": _l("Check-in questions")}
+
+
+def _day_names():
+    """``{"mon": "Mon", ...}`` in the page's language (Babel's abbreviated weekday names)."""
+    names = get_day_names("abbreviated", locale=get_locale())  # 0 is Monday
+    return {key: names[index] for index, key in enumerate(reminders.DAYS)}
 
 
 def _form_reminder():
@@ -47,7 +54,7 @@ def _page(errors=None, values=None, status=200, editing=None):
             errors=errors or {},
             values=values,
             editing=editing,
-            day_names=DAY_NAMES,
+            day_names=_day_names(),
             kind_names=KIND_NAMES,
             max_reminders=reminders.MAX_REMINDERS,
             email_enabled=mailer.enabled(),
@@ -72,7 +79,7 @@ def create():
         reminders.create(current_user.id, reminders.clean_reminder(values))
     except ValidationError as error:
         return _page(error.fields, values, 422)
-    flash(f"Reminder set for {values['local_time']}.", "success")
+    flash(_("Reminder set for %(time)s.", time=values["local_time"]), "success")
     return redirect(url_for("reminders.reminders_page"), code=303)
 
 
@@ -89,7 +96,7 @@ def update(reminder_id):
     except ValidationError as error:
         db.session.rollback()
         return _page(error.fields, values, 422, editing=reminder_id)
-    flash("Reminder saved.", "success")
+    flash(_("Reminder saved."), "success")
     return redirect(url_for("reminders.reminders_page"), code=303)
 
 
@@ -101,7 +108,7 @@ def delete(reminder_id):
     if reminder is None:
         abort(404)
     reminders.remove(reminder)
-    flash("Reminder deleted.", "success")
+    flash(_("Reminder deleted."), "success")
     return redirect(url_for("reminders.reminders_page"), code=303)
 
 
@@ -111,7 +118,7 @@ def email_on():
     """Turn reminder e-mails on again after a one-click unsubscribe."""
     current_user.reminder_emails_off = False
     db.session.commit()
-    flash("Reminder e-mails are on again.", "success")
+    flash(_("Reminder e-mails are on again."), "success")
     return redirect(url_for("reminders.reminders_page"), code=303)
 
 

@@ -99,7 +99,26 @@ GROUPS = {
         "needs_choice": _l("This question needs an answer: choose one."),
     },
     # -- reminders and push, the account -----------------------------------------------------
-    "reminders": {},
+    "reminders": {
+        "on": _l("Notifications are on for this device."),
+        "blocked": _l(
+            "Notifications are blocked for this site: allow them in the browser's site settings, "
+            "then tap Turn on notifications."
+        ),
+        "off": _l("Notifications are off on this device."),
+        "ios": _l("On iPhone and iPad, add the diary to your Home Screen first (below)."),
+        "unsupported": _l(
+            "This browser cannot show notifications. Reminders can come by e-mail instead."
+        ),
+        "asking": _l("Asking…"),
+        "failed": _l(
+            "Notifications could not be turned on here. Try again, or use e-mail reminders."
+        ),
+        "test_sent": _l("Test sent: it should appear in a moment."),
+        "test_failed": _l(
+            "The test could not be delivered. Turn notifications off and on again on this device."
+        ),
+    },
     "account": {},
 }
 

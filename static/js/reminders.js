@@ -1,5 +1,6 @@
 // The reminders page: notifications on this device. Permission is asked only from a tap on
 // "Turn on notifications"; iPhone and iPad need the app on the Home Screen first.
+import { t } from "/static/js/i18n.js";
 import { current, sendTest, subscribe, supported, unsubscribe } from "/static/js/push.js";
 
 const status = document.querySelector("[data-push-status]");
@@ -15,42 +16,42 @@ function show(subscribed) {
   test.hidden = !subscribed;
   off.hidden = !subscribed;
   status.textContent = subscribed
-    ? "Notifications are on for this device."
+    ? t("reminders.on")
     : Notification.permission === "denied"
-      ? "Notifications are blocked for this site: allow them in the browser's site settings, then tap Turn on notifications."
-      : "Notifications are off on this device.";
+      ? t("reminders.blocked")
+      : t("reminders.off");
 }
 
 async function start() {
   if (iOS && !installed) {
     guide.open = true;
-    status.textContent = "On iPhone and iPad, add the diary to your Home Screen first (below).";
+    status.textContent = t("reminders.ios");
     if (!supported()) return;
   }
   if (!supported()) {
-    status.textContent = "This browser cannot show notifications. Reminders can come by e-mail instead.";
+    status.textContent = t("reminders.unsupported");
     return;
   }
   show(Boolean(await current()));
 }
 
 on.addEventListener("click", async () => {
-  status.textContent = "Asking…";
+  status.textContent = t("reminders.asking");
   try {
     await subscribe();
     show(true);
   } catch (error) {
     show(false);
     if (error.message === "denied" || error.message === "default") return;
-    status.textContent = "Notifications could not be turned on here. Try again, or use e-mail reminders.";
+    status.textContent = t("reminders.failed");
   }
 });
 
 test.addEventListener("click", async () => {
   const result = await sendTest().catch(() => ({ delivered: 0 }));
   status.textContent = result.delivered
-    ? "Test sent: it should appear in a moment."
-    : "The test could not be delivered. Turn notifications off and on again on this device.";
+    ? t("reminders.test_sent")
+    : t("reminders.test_failed");
 });
 
 off.addEventListener("click", async () => {
