@@ -1,6 +1,8 @@
 """The patient's care team: connect to a practitioner by code, see who reads what, disconnect."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .core.timeutil import zone
@@ -8,7 +10,7 @@ from .http import connect_limit
 from .services import care_team
 
 bp = Blueprint("care_team", __name__)
-UNKNOWN_CODE = (
+UNKNOWN_CODE = _l(
     "This code does not work. Check it with your practitioner: they may have replaced it."
 )
 
@@ -66,7 +68,10 @@ def connect(code):
             care_team.connect(current_user, code, include_notes)
         except care_team.AlreadyConnected:
             pass  # the same consent sent twice (a double tap): connected either way
-        flash(f"Connected: {practitioner.name_for_display} can now see your diary.", "success")
+        flash(
+            _("Connected: %(name)s can now see your diary.", name=practitioner.name_for_display),
+            "success",
+        )
         return redirect(url_for("care_team.care_team_page"), code=303)
     return (
         render_template(
@@ -83,7 +88,7 @@ def _own_or_404(connection_id):
     connection = care_team.patients_connection(current_user.id, connection_id)
     if connection is None:
         return None, (
-            render_template("error.html", status=404, description="No such connection."),
+            render_template("error.html", status=404, description=_("No such connection.")),
             404,
         )
     return connection, None
@@ -97,7 +102,7 @@ def notes(connection_id):
         return missing
     care_team.set_include_notes(connection, bool(request.form.get("include_notes")))
     flash(
-        "Notes are shared." if connection.include_notes else "Notes are no longer shared.",
+        _("Notes are shared.") if connection.include_notes else _("Notes are no longer shared."),
         "success",
     )
     return redirect(url_for("care_team.care_team_page"), code=303)
@@ -115,5 +120,11 @@ def disconnect(connection_id):
             "care_team/disconnect.html", practitioner=practitioner, connection=connection
         )
     care_team.disconnect(connection, current_user.id)
-    flash(f"Disconnected: {practitioner.name_for_display} can no longer see your diary.", "success")
+    flash(
+        _(
+            "Disconnected: %(name)s can no longer see your diary.",
+            name=practitioner.name_for_display,
+        ),
+        "success",
+    )
     return redirect(url_for("care_team.care_team_page"), code=303)

@@ -11,6 +11,7 @@ import secrets
 import uuid
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -26,10 +27,10 @@ _NO_CODE = "0" * CODE_LENGTH  # never issued (0 is not in the alphabet)
 SEPARATORS = re.compile(r"[\s-]+")
 ACCESS_LOG_SHOWN = 200  # the newest entries of one connection in the care-team answer
 WHAT = {
-    "report": "opened your report",
-    "trends": "read your trends (JSON)",
-    "session_logged": "logged a session in your diary",
-    "summary_pdf": "downloaded your course summary (PDF)",
+    "report": _l("opened your report"),
+    "trends": _l("read your trends (JSON)"),
+    "session_logged": _l("logged a session in your diary"),
+    "summary_pdf": _l("downloaded your course summary (PDF)"),
 }
 
 
