@@ -13,11 +13,13 @@ can never be used as another. Nothing is stored:
 
 import hashlib
 from datetime import timedelta
+from types import SimpleNamespace
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..core import mailer
+from ..core import i18n, mailer
 from ..core.database import read_alone
 from ..core.extensions import db
 from ..core.links import public_url
@@ -84,26 +86,42 @@ def mark_verified(user):
         db.session.commit()
 
 
-def _send_verification(user_id):
+def language_headers(code):
+    """The mail's ``Content-Language`` (BCP 47) for a message written in locale ``code``."""
+    return {"Content-Language": i18n.html_lang(code)}
+
+
+def _reader(user, page_locale):
+    """Whose language a mail is in: the profile's, else the page's that asked for it."""
+    return SimpleNamespace(locale=user.locale or page_locale)
+
+
+def _send_verification(user_id, page_locale=None):
     user = db.session.get(User, user_id)
     if user is None or user.email_verified_at is not None:
         return False
     link = public_url("recovery.verify_email", token=verification_token(user))
-    body = (
-        "Please confirm that this is your e-mail address for your pain diary:\n\n"
-        f"{link}\n\n"
-        "Open the link and press the button on the page. It works for 7 days.\n"
-        "Once confirmed, the diary can send you reminders by e-mail.\n\n"
-        "If you did not sign up for a pain diary, you can ignore this mail.\n"
-    )
-    return mailer.send_now(user.email, "Confirm your e-mail address", body)
+    with i18n.patient_locale(_reader(user, page_locale)) as code:
+        body = "\n\n".join(
+            (
+                _("Please confirm that this is your e-mail address for your pain diary:"),
+                link,
+                _("Open the link and press the button on the page. It works for 7 days.")
+                + "\n"
+                + _("Once confirmed, the diary can send you reminders by e-mail."),
+                _("If you did not sign up for a pain diary, you can ignore this mail.") + "\n",
+            )
+        )
+        subject = _("Confirm your e-mail address")
+    return mailer.send_now(user.email, subject, body, language_headers(code))
 
 
 def send_verification(user):
-    """Send (in the background) a verification link to the patient's address."""
+    """Send (in the background) a verification link to the patient's address, in their
+    profile's language, else the language of the page that asked."""
     if not mailer.enabled():
         return False
-    mailer.send_later(_send_verification, user.id)
+    mailer.send_later(_send_verification, user.id, i18n.request_locale())
     return True
 
 
@@ -127,26 +145,35 @@ def user_to_reset(token):
     return user
 
 
-def _send_reset(email):
+def _send_reset(email, page_locale=None):
     """Send a reset link if ``email`` has an account; the same work either way up to here."""
     user = db.session.scalar(db.select(User).where(User.email == email))
     if user is None:
         return False
     link = public_url("recovery.reset_password", token=reset_token(user))
-    body = (
-        "Someone, hopefully you, asked to reset the password of your pain diary.\n\n"
-        f"Choose a new password here:\n{link}\n\n"
-        "The link works once, for 1 hour. Using it logs out every other device.\n\n"
-        "If you did not ask for this, ignore this mail: your password stays as it is.\n"
-    )
-    return mailer.send_now(user.email, "Reset your pain diary password", body)
+    with i18n.patient_locale(_reader(user, page_locale)) as code:
+        body = "\n\n".join(
+            (
+                _("Someone, hopefully you, asked to reset the password of your pain diary."),
+                _("Choose a new password here:") + "\n" + link,
+                _("The link works once, for 1 hour. Using it logs out every other device."),
+                _("If you did not ask for this, ignore this mail: your password stays as it is.")
+                + "\n",
+            )
+        )
+        subject = _("Reset your pain diary password")
+    return mailer.send_now(user.email, subject, body, language_headers(code))
 
 
-def send_reset(email):
+def send_reset(email, page_locale=None):
     """Look up ``email`` and send a reset link, all in the background (the answer to the
-    request is the same, in the same time, whether or not the address has an account)."""
+    request is the same, in the same time, whether or not the address has an account).
+
+    The mail is in the account's profile language, else ``page_locale`` (the language of the
+    page the request came from: the background thread has no request to ask).
+    """
     if mailer.enabled():
-        mailer.send_later(_send_reset, email)
+        mailer.send_later(_send_reset, email, page_locale)
 
 
 # Unsubscribe ------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
+from flask_babel import gettext as _
 from py_vapid import Vapid
 from pywebpush import WebPusher
 from sqlalchemy import delete, select
@@ -324,16 +325,17 @@ class Sender:
 
 
 def payload(kind):
-    """The generic words of a reminder (no pain value, note or name) and the page a tap opens."""
+    """The generic words of a reminder (no pain value, note or name) and the page a tap opens,
+    in the current locale (``i18n.patient_locale`` when no request of the patient's)."""
     if kind == "check_in":
         return {
-            "title": "Pain diary",
-            "body": "Time for your check-in: a few quick questions.",
+            "title": _("Pain diary"),
+            "body": _("Time for your check-in: a few quick questions."),
             "url": "/check-in",
         }
     if kind == "test":
-        return {"title": "Pain diary", "body": "Reminders work on this device.", "url": "/"}
-    return {"title": "Pain diary", "body": "Time to log your pain.", "url": "/entries/new"}
+        return {"title": _("Pain diary"), "body": _("Reminders work on this device."), "url": "/"}
+    return {"title": _("Pain diary"), "body": _("Time to log your pain."), "url": "/entries/new"}
 
 
 def send_to_user(user_id, kind):
@@ -346,10 +348,11 @@ def send_to_user(user_id, kind):
         if endpoint_allowed(row.endpoint)
     ]
     delivered, gone = 0, []
+    message = payload(kind)  # here, in the request's language: the threads have no request
     if rows:
         # At once, so the answer waits for the slowest push service, not for their sum.
         with ThreadPoolExecutor(max_workers=min(len(rows), 8)) as pool:
-            statuses = list(pool.map(lambda row: sender.send(row, payload(kind)), rows))
+            statuses = list(pool.map(lambda row: sender.send(row, message), rows))
         for row, status in zip(rows, statuses, strict=True):
             if status in GONE:
                 gone.append(row.id)

@@ -21,16 +21,17 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
-from ..core import mailer
+from ..core import i18n, mailer
 from ..core.database import writing
 from ..core.extensions import db
 from ..core.links import public_url
 from ..core.timeutil import utcnow
 from ..models import Reminder, User
 from . import push, reminders
-from .email_links import unsubscribe_token
+from .email_links import language_headers, unsubscribe_token
 
 log = logging.getLogger("diary.reminders")
 CLAIM_BATCH = 200
@@ -39,7 +40,8 @@ COUNTS = ("due", "claimed", "skipped", "pushed", "emailed", "failed", "removed")
 
 @dataclass
 class Due:
-    """One reminder due now, with what sending it needs (no pain value, note or name)."""
+    """One reminder due now, with what sending it needs (no pain value, note or name); its
+    ``locale`` is the patient's profile language, the one the push and mail are written in."""
 
     reminder_id: str
     user_id: int
@@ -48,6 +50,7 @@ class Due:
     due: object
     email: str
     email_ok: bool
+    locale: str | None = None
 
 
 def _candidates(at):
@@ -65,6 +68,7 @@ def _candidates(at):
             User.email,
             User.email_verified_at,
             User.reminder_emails_off,
+            User.locale,
         )
         .join(User, User.id == Reminder.user_id)
         .where(Reminder.enabled.is_(True))
@@ -79,7 +83,16 @@ def _candidates(at):
             continue  # sent (or being sent) already
         email_ok = row.email_verified_at is not None and not row.reminder_emails_off
         found.append(
-            Due(row.id, row.user_id, row.kind, list(row.channels), due, row.email, email_ok)
+            Due(
+                row.id,
+                row.user_id,
+                row.kind,
+                list(row.channels),
+                due,
+                row.email,
+                email_ok,
+                row.locale,
+            )
         )
     found.sort(key=lambda item: item.reminder_id)
     return found
@@ -126,24 +139,42 @@ def _skipped(items):
     return skipped
 
 
+def _subject(kind):
+    """A reminder mail's subject: the push's words, as a subject line."""
+    if kind == "check_in":
+        return _("Time for your check-in: a few quick questions")
+    return _("Time to log your pain")
+
+
 def reminder_mail(item):
     """``(subject, body, headers)`` of a reminder e-mail: generic words, one-click unsubscribe
-    (RFC 8058: ``List-Unsubscribe`` with an https URL, and ``List-Unsubscribe-Post``)."""
+    (RFC 8058: ``List-Unsubscribe`` with an https URL, and ``List-Unsubscribe-Post``).
+
+    In the current locale: the sender calls it inside ``i18n.patient_locale``.
+    """
     message = push.payload(item.kind)
     unsubscribe = public_url("reminders.unsubscribe", token=unsubscribe_token(item.user_id))
+    page = public_url("reminders.reminders_page")
     body = (
         f"{message['body']}\n\n"
-        f"Open your pain diary: {current_app.config['PUBLIC_URL']}{message['url']}\n\n"
-        "You get this because you set a reminder in your pain diary. Change or stop "
-        f"reminders: {public_url('reminders.reminders_page')}\n"
-        f"Stop all reminder e-mails with one click: {unsubscribe}\n"
+        + _("Open your pain diary: %(url)s", url=current_app.config["PUBLIC_URL"] + message["url"])
+        + "\n\n"
+        + _(
+            "You get this because you set a reminder in your pain diary. Change or stop "
+            "reminders: %(url)s",
+            url=page,
+        )
+        + "\n"
+        + _("Stop all reminder e-mails with one click: %(url)s", url=unsubscribe)
+        + "\n"
     )
     headers = {
         "List-Unsubscribe": f"<{unsubscribe}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
+        **language_headers(i18n.current()),
     }
-    return message["body"].rstrip("."), body, headers
+    return _subject(item.kind), body, headers
 
 
 def _jobs(won, counts, mail_on):
@@ -156,12 +187,14 @@ def _jobs(won, counts, mail_on):
     )
     jobs = []
     for item in sending:
-        if "push" in item.channels:
-            for row in subscriptions.get(item.user_id, []):
-                if push.endpoint_allowed(row.endpoint):
-                    jobs.append(("push", row, push.payload(item.kind)))
-        if "email" in item.channels and item.email_ok and mail_on:
-            jobs.append(("email", item.email, reminder_mail(item)))
+        with i18n.patient_locale(item):  # written here, in the patient's language
+            if "push" in item.channels:
+                message = push.payload(item.kind)
+                for row in subscriptions.get(item.user_id, []):
+                    if push.endpoint_allowed(row.endpoint):
+                        jobs.append(("push", row, message))
+            if "email" in item.channels and item.email_ok and mail_on:
+                jobs.append(("email", item.email, reminder_mail(item)))
     db.session.commit()  # no read transaction stays open while the pushes go out
     return jobs
 
