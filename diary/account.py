@@ -103,7 +103,8 @@ def profile():
 def send_verification():
     """Send the address confirmation link again."""
     if not current_user.email_verified and email_links.send_verification(current_user):
-        flash(_("A confirmation link is on its way to %(email)s.", email=current_user.email), "success")
+        message = _("A confirmation link is on its way to %(email)s.", email=current_user.email)
+        flash(message, "success")
     return redirect(url_for("account.account") + "#email", code=303)
 
 

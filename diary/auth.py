@@ -78,7 +78,9 @@ def register():
             start_session(user)
             email_links.send_verification(user)
             if user.is_practitioner:
-                flash(_("Welcome! Give patients your connect code to see their diaries."), "success")
+                flash(
+                    _("Welcome! Give patients your connect code to see their diaries."), "success"
+                )
             else:
                 flash(_("Welcome! Log how your pain is right now."), "success")
             return redirect(home_for(user), code=303)

@@ -1,8 +1,8 @@
 """The /reminders page (set reminders up, turn on notifications, send a test) and the
 one-click unsubscribe of reminder e-mails (RFC 8058)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from babel.dates import get_day_names
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
