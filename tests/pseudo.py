@@ -88,7 +88,9 @@ def untranslated(html, own_words=()):
     parser._end_run()
     problems = []
     for text in parser.found:
-        rest = BRACKETED.sub(" ", text)
+        rest, before = text, None
+        while rest != before:  # inside out: a translated value inside a translated message
+            rest, before = BRACKETED.sub(" ", rest), rest
         for words in own_words:
             rest = rest.replace(words, " ")
         rest = URL.sub(" ", EMAIL.sub(" ", rest))
