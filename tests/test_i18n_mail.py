@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from helpers import (
     Api,
+    login,
     mail_settings,
     make_app,
     page_csrf,
@@ -277,3 +278,19 @@ def test_the_reminders_page_names_the_weekdays_in_its_language(app):
     page = client.get("/reminders", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert ">Mo.</label>" in page and ">So.</label>" in page
     assert ">Mon</label>" in client.get("/reminders").get_data(as_text=True)
+
+
+def test_the_reminders_page_at_its_limit_is_marked(app):
+    client = pseudo_client(app)
+    register(client)
+    token = page_csrf(client, "/reminders")
+    for hour in range(reminders.MAX_REMINDERS):
+        form = {"local_time": f"0{hour}:00", "days": ["mon"], "channels": ["push"]}
+        assert client.post("/reminders", data={**form, "csrf_token": token}).status_code == 303
+    page = client.get("/reminders").get_data(as_text=True)
+    assert "the most there can be" not in page and own_text(page) == []
+    english = app.test_client()
+    login(english)
+    assert "You have 6 reminders, the most there can be." in english.get(
+        "/reminders"
+    ).get_data(as_text=True)

@@ -9,6 +9,8 @@ import re
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select
 
 from ..core.extensions import db
@@ -43,13 +45,13 @@ def reminder_dict(reminder):
 
 def _choices(value, allowed, name, fields):
     if not isinstance(value, list) or not value:
-        fields[name] = f"must be a non-empty list of {', '.join(allowed)}"
+        fields[name] = _("must be a non-empty list of %(choices)s", choices=", ".join(allowed))
         return None
     if any(not isinstance(item, str) or item not in allowed for item in value):
-        fields[name] = f"must hold only {', '.join(allowed)}"
+        fields[name] = _("must hold only %(choices)s", choices=", ".join(allowed))
         return None
     if len(set(value)) != len(value):
-        fields[name] = "must not repeat an item"
+        fields[name] = _("must not repeat an item")
         return None
     return [item for item in allowed if item in value]  # in the canonical order
 
@@ -61,21 +63,23 @@ def clean_reminder(body):
     ``channels`` to ``["push"]``, ``enabled`` to true.
     """
     if not isinstance(body, dict):
-        raise ValidationError({"body": "must be a JSON object"}, "The body must be a JSON object.")
+        raise ValidationError(
+            {"body": _("must be a JSON object")}, _("The body must be a JSON object.")
+        )
     fields = {}
     kind = body.get("kind", "log")
     if kind not in KINDS:
-        fields["kind"] = f"must be one of {', '.join(KINDS)}"
+        fields["kind"] = _("must be one of %(choices)s", choices=", ".join(KINDS))
     local_time = body.get("local_time")
     if not isinstance(local_time, str) or not LOCAL_TIME.match(local_time):
-        fields["local_time"] = "must be a time written HH:MM, from 00:00 to 23:59"
+        fields["local_time"] = _("must be a time written HH:MM, from 00:00 to 23:59")
     days = _choices(body.get("days", list(DAYS)), DAYS, "days", fields)
     channels = _choices(body.get("channels", ["push"]), CHANNELS, "channels", fields)
     enabled = body.get("enabled", True)
     if not isinstance(enabled, bool):
-        fields["enabled"] = "must be true or false"
+        fields["enabled"] = _("must be true or false")
     if fields:
-        raise ValidationError(fields, "The reminder is not valid.")
+        raise ValidationError(fields, _("The reminder is not valid."))
     return {
         "kind": kind,
         "local_time": local_time,
@@ -109,8 +113,18 @@ def create(user_id, cleaned):
     )
     if count >= MAX_REMINDERS:
         raise ValidationError(
-            {"reminders": f"at most {MAX_REMINDERS} per patient; change or delete one"},
-            f"You have {MAX_REMINDERS} reminders already.",
+            {
+                "reminders": ngettext(
+                    "at most %(num)d per patient; change or delete one",
+                    "at most %(num)d per patient; change or delete one",
+                    MAX_REMINDERS,
+                )
+            },
+            ngettext(
+                "You have %(num)d reminder already.",
+                "You have %(num)d reminders already.",
+                MAX_REMINDERS,
+            ),
         )
     now = utcnow()
     reminder = Reminder(
