@@ -316,6 +316,7 @@ def questionnaire_charts(data):
             {
                 **verdict,
                 "title": instrument.title,
+                "lang": instrument.shown_lang,
                 "low": low,
                 "high": high,
                 "answers": answers,
