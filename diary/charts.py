@@ -6,6 +6,7 @@ from flask import current_app, render_template
 from flask_babel import format_decimal, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
+from .core.i18n import Percent
 from .core.logs import log_success
 from .core.templating import friendly_datetime
 from .core.timeutil import utcnow, zone
@@ -26,11 +27,16 @@ REPORT_PRESETS = (
 )
 
 CATEGORY_WORDS = {
-    "substantial": _l("Substantial improvement: 50% or more less pain"),
-    "moderate": _l("Moderate improvement: 30% to 50% less pain"),
-    "minimal": _l("Minimal improvement: 10% to 30% less pain"),
+    "substantial": _l("Substantial improvement: %(fifty)s or more less pain", fifty=Percent(50)),
+    "moderate": _l(
+        "Moderate improvement: %(thirty)s to %(fifty)s less pain",
+        thirty=Percent(30), fifty=Percent(50),
+    ),
+    "minimal": _l(
+        "Minimal improvement: %(ten)s to %(thirty)s less pain", ten=Percent(10), thirty=Percent(30)
+    ),
     "no_change": _l("No real change: within 10%"),
-    "worse": _l("Worse: 10% or more pain"),
+    "worse": _l("Worse: %(ten)s or more pain", ten=Percent(10)),
     "too_early": _l("Not enough data yet"),
 }
 WINDOW_DAYS, MIN_WINDOW_DATES = 7, 3  # PRODUCT.md section 7: the windows and "too early"

@@ -54,7 +54,6 @@ def test_the_pot_holds_what_the_code_says(tmp_path, template):
     assert not stale, f"run `make translations`: messages no longer used {stale[:10]}"
 
 
-@pytest.mark.xfail(reason="issue #18: translations being written", strict=False)
 @pytest.mark.parametrize("code", TRANSLATED)
 def test_every_message_is_translated(code, template):
     catalogue = read(CATALOGUES / code / "LC_MESSAGES" / "messages.po")

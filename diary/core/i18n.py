@@ -13,6 +13,7 @@ and only the messages change (``PseudoTranslations``). It is chosen by ``Accept-
 import re
 from contextlib import contextmanager
 
+from babel.numbers import format_percent
 from babel.support import NullTranslations
 from flask import current_app, g, has_request_context, request
 from flask_babel import Babel, Domain, force_locale, get_locale
@@ -106,6 +107,24 @@ def current():
     return str(locale) if locale is not None else DEFAULT
 
 
+class Percent:
+    """A percentage for a message, written the locale's way when shown (``50%``, ``50 %``).
+
+    Lazy messages take it as a value (``_l("%(half)s or more", half=Percent(50))``): a bare
+    ``%`` in a message reads as a format code to Babel, and no translation could match it.
+    """
+
+    def __init__(self, whole):
+        self.whole = whole
+
+    def __str__(self):
+        code = current()
+        locale = DEFAULT if code == PSEUDO else code
+        return format_percent(self.whole / 100, locale=locale)
+
+    __html__ = __str__
+
+
 def html_lang(code=None):
     """``<html lang>`` in BCP 47: ``zh-Hant``, ``en-XA``, ``de``."""
     return (code or current()).replace("_", "-")
@@ -195,7 +214,9 @@ def register(app):
     app.config.setdefault("PSEUDO_LOCALE", bool(app.debug or app.testing))
     babel.init_app(app, locale_selector=_select)
     babel.domain_instance = DiaryDomain(domain="messages")
-    app.jinja_env.globals.update(html_lang=html_lang, current_locale=current, LOCALES=LOCALES)
+    app.jinja_env.globals.update(
+        html_lang=html_lang, current_locale=current, LOCALES=LOCALES, percent=Percent
+    )
     jsmessages.register(app)
 
     @app.after_request

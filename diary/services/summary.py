@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ..core.i18n import Percent
 from ..core.templating import friendly_date, friendly_datetime, friendly_range
 from . import svgchart
 from .questionnaires import verdicts
@@ -56,12 +57,12 @@ QUESTIONNAIRES = {
     "peg": {
         "title": _l("PEG: pain, enjoyment of life, general activity, 0–10"),
         "scale": (0, 10, 2),
-        "rule": _l("30% lower than the first"),
+        "rule": _l("%(thirty)s lower than the first", thirty=Percent(30)),
     },
     "rmdq": {
         "title": _l("RMDQ: Roland-Morris disability, 0–24"),
         "scale": (0, 24, 6),
-        "rule": _l("5 points or 30% lower than the first"),
+        "rule": _l("5 points or %(thirty)s lower than the first", thirty=Percent(30)),
     },
     "pgic": {
         "title": _l("PGIC: impression of change since treatment started, 1–7"),

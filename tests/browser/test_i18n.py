@@ -44,7 +44,6 @@ def check_pseudo_page(page, own):
     return problems, overflow
 
 
-@pytest.mark.xfail(reason="issue #18: messages still being marked", strict=False)
 def test_every_patient_page_is_marked_in_the_pseudo_locale(seeded_page, module_app):
     own = own_words(module_app)
     found = {}
@@ -58,7 +57,6 @@ def test_every_patient_page_is_marked_in_the_pseudo_locale(seeded_page, module_a
     assert found == {}
 
 
-@pytest.mark.xfail(reason="issue #18: messages still being marked", strict=False)
 def test_every_practitioner_page_and_the_report_are_marked(
     seeded_page, seeded, module_app, practitioner_state
 ):
