@@ -3,7 +3,7 @@
 // the log page has a byte budget.
 document.body.classList.add("js");
 const lang = document.documentElement.lang;
-const words = JSON.parse(document.querySelector("[data-i18n]")?.textContent || "{}");
+const words = Object.assign({}, ...[...document.querySelectorAll("[data-i18n]")].map((s) => JSON.parse(s.textContent)));
 const t = (key, values) => (words["logform." + key] ?? key).replace(/%\((\w+)\)s/g, (all, name) => values[name]);
 const map = document.querySelector("[data-body-map]");
 const list = document.querySelector("[data-location-list]");

@@ -67,15 +67,16 @@ def demo_share_token(app):
     return created.get_json()["token"]
 
 
-def logged_in_state(browser, base_url, email, password):
-    """The storage state (cookies) of a browser that logged in as ``email``."""
+def logged_in_state(browser, base_url, email, password, home=r"/$"):
+    """The storage state (cookies) of a browser that logged in as ``email`` (landing on
+    ``home``: a practitioner lands on /practice)."""
     context = browser.new_context(base_url=base_url)
     page = context.new_page()
     page.goto("/login")
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page).to_have_url(re.compile(home))
     state = context.storage_state()
     context.close()
     return state

@@ -14,7 +14,7 @@ import pytest
 from pseudo import untranslated
 from test_i18n_pages import own_words
 
-from diary.cli import PRACTITIONER_EMAIL, PRACTITIONER_PASSWORD
+from diary.cli import PRACTITIONER_EMAIL, PRACTITIONER_PASSWORD, seed_practice_demo
 
 from .cdn import AXE, package_file, require_npm_cache
 from .conftest import PHONE
@@ -32,8 +32,13 @@ SIDEWAYS = "() => document.documentElement.scrollWidth - window.innerWidth"
 
 @pytest.fixture(scope="module")
 def practitioner_state(module_app, seeded, browser):
-    """The demo practitioner, logged in once (the demo patient is ``seeded``'s)."""
-    return logged_in_state(browser, seeded.url, PRACTITIONER_EMAIL, PRACTITIONER_PASSWORD)
+    """The demo practitioner and their patients, logged in once (the demo patient is
+    ``seeded``'s)."""
+    with module_app.app_context():
+        seed_practice_demo()
+    return logged_in_state(
+        browser, seeded.url, PRACTITIONER_EMAIL, PRACTITIONER_PASSWORD, home=r"/practice$"
+    )
 
 
 def check_pseudo_page(page, own):
