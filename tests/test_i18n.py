@@ -162,3 +162,45 @@ def test_dates_and_numbers_follow_the_locale(app, accept, day, number, span):
         assert friendly_date(date(2026, 11, 25)) == day
         assert decimal(1234.5) == number
         assert friendly_range(date(2026, 8, 28), date(2026, 11, 25)) == span
+
+
+@pytest.mark.parametrize(
+    ("accept", "words"),
+    [
+        ("de-DE", ["Schmerztagebuch", "Anmelden", "Passwort"]),
+        ("es-ES", ["Diario del dolor", "Contraseña"]),
+        ("fr-FR", ["Journal de la douleur", "Mot de passe"]),
+        ("zh-CN", ["疼痛日记", "密码"]),
+        ("zh-TW", ["疼痛日記", "密碼"]),
+    ],
+)
+def test_the_login_page_is_in_each_language(client, accept, words):
+    html = client.get("/login", headers={"Accept-Language": accept}).get_data(as_text=True)
+    for word in words:
+        assert word in html
+    assert "Log in to your pain diary" not in html
+
+
+def test_the_api_vocabulary_comes_in_the_profile_language_with_english_keys(api):
+    english = api.get("/vocabulary").get_json()
+    api.patch("/me", {"locale": "de"})
+    german = api.get("/vocabulary").get_json()
+    assert [item["key"] for item in german["pain_types"]] == [
+        item["key"] for item in english["pain_types"]
+    ]
+    labels = {item["key"]: item["label"] for item in german["pain_types"]}
+    assert labels["burning"] == "Brennend"
+
+
+def test_a_reminder_for_a_german_patient_is_in_german(app):
+    from types import SimpleNamespace
+
+    from diary.core.i18n import patient_locale
+    from diary.services import push
+    from diary.services.reminder_sender import reminder_mail
+
+    with app.app_context(), patient_locale(SimpleNamespace(locale="de")):
+        assert push.payload("log")["title"] == "Schmerztagebuch"
+        subject, body, headers = reminder_mail(SimpleNamespace(kind="log", user_id=1))
+    assert subject == "Zeit, Ihre Schmerzen einzutragen"
+    assert "Schmerztagebuch" in body and headers["Content-Language"] == "de"
