@@ -204,3 +204,22 @@ def test_a_reminder_for_a_german_patient_is_in_german(app):
         subject, body, headers = reminder_mail(SimpleNamespace(kind="log", user_id=1))
     assert subject == "Zeit, Ihre Schmerzen einzutragen"
     assert "Schmerztagebuch" in body and headers["Content-Language"] == "de"
+
+
+@pytest.mark.parametrize(
+    ("accept", "foot"), [("de-DE", "Seite 1 von 2"), ("zh-TW", "第 1 頁，共 2 頁")]
+)
+def test_the_summary_pdf_keeps_to_two_pages_in_a_longer_language(app, accept, foot):
+    from helpers import login, pdf_page_count, pdf_page_texts, require_poppler
+
+    from diary.cli import DEMO_EMAIL, DEMO_PASSWORD, seed_demo
+
+    require_poppler()
+    with app.app_context():
+        seed_demo()
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = accept
+    login(client, DEMO_EMAIL, DEMO_PASSWORD)
+    pdf = client.get("/trends/summary.pdf?days=90").data
+    assert pdf_page_count(pdf) == 2
+    assert foot in pdf_page_texts(pdf)[0]

@@ -554,10 +554,11 @@ class _Drawn:
         (_Drawn(2, 20, sessions=52, per_line=2, notes=10), 0, 1),
         # 100 mm over: notes alone (at most 50 mm) cannot do it; 14 lines fewer can.
         (_Drawn(2, 100, sessions=52, per_line=2, notes=10), 0, 2),
-        # 150 mm over, notes already gone: only the last level comes near.
-        (_Drawn(2, 150, sessions=24, per_line=2), 2, 3),
+        # 150 mm over, notes already gone: fewer sessions are not enough; the last level (the
+        # smaller type, whose gain is not measured) all the same.
+        (_Drawn(2, 150, sessions=24, per_line=2), 2, len(summary.LEVELS) - 1),
         # More than anything can remove: the last level all the same.
-        (_Drawn(3, 200, sessions=52, per_line=2, notes=10), 0, 3),
+        (_Drawn(3, 200, sessions=52, per_line=2, notes=10), 0, len(summary.LEVELS) - 1),
         # One session a line: every left-out session is a line.
         (_Drawn(2, 60, sessions=52, per_line=1), 1, 2),
         # 80 mm over: 14 lines fewer (63 mm) are enough only if the next section, pushed to

@@ -38,6 +38,8 @@ LEVELS = (
     {"sessions": 52, "notes": 4, "note_chars": 200},
     {"sessions": 24, "notes": 0, "note_chars": 0},
     {"sessions": 6, "notes": 0, "note_chars": 0},
+    # Longer languages (German runs about a third longer than English): a smaller type.
+    {"sessions": 6, "notes": 0, "note_chars": 0, "compact": True},
 )
 # A4 less the page margins of static/css/summary.css, in CSS pixels (96 to the inch).
 MM = 96 / 25.4
@@ -303,6 +305,24 @@ def _notes(notes, tz, limit, chars):
     }
 
 
+def _css_string(text):
+    """``text`` as a CSS string literal, safe inside a ``<style>`` element."""
+    for plain, escaped in (("\\", "\\5C "), ('"', "\\22 "), ("<", "\\3C "), ("\n", " ")):
+        text = text.replace(plain, escaped)
+    return f'"{text}"'
+
+
+def page_numbers_css():
+    """The ``content`` of the page foot's "Page 1 of 2", in the current language."""
+    words = gettext("Page %(page)s of %(pages)s", page="\x00", pages="\x01")
+    before, rest = words.split("\x00", 1) if "\x00" in words else (words, "")
+    middle, after = rest.split("\x01", 1) if "\x01" in rest else (rest, "")
+    return " ".join(
+        (_css_string(before), "counter(page)", _css_string(middle), "counter(pages)",
+         _css_string(after))
+    )
+
+
 def summary_context(chart, patient_name, notes=None, tz=None, level=0, red_flags=None):
     """What the summary shows for a range, as plain data.
 
@@ -316,6 +336,8 @@ def summary_context(chart, patient_name, notes=None, tz=None, level=0, red_flags
     entry_days = [day for day in data["days"] if day["entries"]]
     entries = sum(day["entries"] for day in entry_days)
     return {
+        "compact": caps.get("compact", False),
+        "page_numbers": page_numbers_css(),
         "patient_name": patient_name,
         "range": friendly_range(data["range"]["from"], data["range"]["to"]),
         "range_from": data["range"]["from"],
