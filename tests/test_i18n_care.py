@@ -108,7 +108,8 @@ def test_without_a_translation_the_wording_is_english_marked_and_noted(translate
     assert '<h1 id="page-title" lang="en">Test scale</h1>' in html
     assert '<legend lang="en">How bad is the ache?</legend>' in html
     assert '<label lang="en"><input type="radio" name="tst.mood" value="2">Bad</label>' in html
-    assert "english-note" in html and "no validated translation" in html
+    # The note is in the page's language.
+    assert "english-note" in html and "aucune traduction validée" in html
     # The app's own Yes and No are not instrument wording: not marked English.
     assert re.search(r'<label><input type="radio" name="tst.fever" value="true">', html)
     listed = {i["key"]: i for i in client.get("/api/v1/instruments").get_json()["instruments"]}
