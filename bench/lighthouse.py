@@ -82,8 +82,24 @@ def install(timeout=600):
     return done.stdout.strip()
 
 
-def run(url, report_path, cdn_port=None, headers=None, timeout=300):
+# Lighthouse's own advice for a trace it failed to record ("Please run Lighthouse again"):
+# the page is fine, the recording was not. Such a run is tried again, twice at most.
+RETRIED = ("NO_NAVSTART", "NO_FCP", "Please run Lighthouse again")
+
+
+def run(url, report_path, cdn_port=None, headers=None, timeout=300, attempts=3):
     """Audit ``url``; returns ``{category: score 0-100}`` and writes the JSON report."""
+    for attempt in range(attempts):
+        try:
+            return _run_once(url, report_path, cdn_port, headers, timeout)
+        except LighthouseError as error:
+            if attempt == attempts - 1 or not any(code in str(error) for code in RETRIED):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _run_once(url, report_path, cdn_port, headers, timeout):
+    """One Lighthouse run of ``url``."""
     command = [
         "npx",
         "--yes",
