@@ -5,7 +5,8 @@ labels stay legible when sessions are close: close ones share a label ("#4–7")
 """
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from helpers import PASSWORD, Api, register
@@ -52,9 +53,12 @@ def close_sessions(module_app, seeded, browser):
     assert register(client, CLOSE_EMAIL, timezone=TIMEZONE).status_code == 303
     api = Api(client)
     today = local_today(TIMEZONE)
+    # Never in the future (refused): before 08:30 in London today's entry is a minute ago.
+    now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None, second=0, microsecond=0)
     for back in range(ENTRY_SPAN_DAYS, -1, -ENTRY_EVERY_DAYS):
         day = today - timedelta(days=back)
-        body = {"recorded_at": f"{day}T08:30", "pain": {"overall": 3 + back % 5}}
+        at = min(datetime.combine(day, time(8, 30)), now - timedelta(minutes=1))
+        body = {"recorded_at": at.isoformat(timespec="minutes"), "pain": {"overall": 3 + back % 5}}
         assert api.post("/entries", body).status_code == 201
     for back in CLOSE_SESSION_DAYS:
         day = today - timedelta(days=back)
