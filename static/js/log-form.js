@@ -1,6 +1,4 @@
-// The log form, enhanced: the body map ticks the checkboxes behind it (the list works alone)
-// and says what is chosen; the keyboard gets a short way through. i18n.js's t(), folded in:
-// the log page has a byte budget.
+// The log form, enhanced: body map, chips, keyboard, note count. Terse: the log page has a byte budget (PRODUCT.md section 9).
 document.body.classList.add("js");
 const lang = document.documentElement.lang;
 const words = Object.assign({}, ...[...document.querySelectorAll("[data-i18n]")].map((s) => JSON.parse(s.textContent)));
@@ -27,7 +25,6 @@ function paint() {
   document.querySelector("[data-chosen]").textContent = places ? t("chosen", { places }) : t("none");
 }
 
-// A shape holding small places (thigh, foot) opens a choice.
 function choose(shape) {
   const values = shape.dataset.location.split(" ");
   if (!values[1]) {
@@ -62,8 +59,6 @@ if (map) {
   paint();
 }
 
-// Enter ticks a chip or a score, never sends a half-filled entry; a list of chips is one tab
-// stop, arrow keys move in it.
 const form = document.querySelector("form.log-form");
 form?.addEventListener("keydown", (event) => {
   const input = event.target;
@@ -85,7 +80,6 @@ for (const group of document.querySelectorAll(".chip-list")) {
   };
 }
 
-// A live count under the note, as the server counts.
 for (const count of document.querySelectorAll("[data-count]")) {
   const note = count.previousElementSibling;
   const limit = +count.dataset.count;
@@ -96,15 +90,12 @@ for (const count of document.querySelectorAll("[data-count]")) {
   })();
 }
 
-// After a refused save, straight to the first field that needs attention.
 document.querySelector(".invalid input, .invalid textarea, .invalid select")?.focus();
 
-// A form from the offline cache must not reuse the id it was cached with.
 const logForm = document.querySelector("form.log-form:not([data-editing])");
 const idField = logForm?.querySelector('input[name="id"]');
 if (idField && window.crypto?.randomUUID) idField.value = crypto.randomUUID();
 
-// "Fix" from the outbox: ?outbox=<id> fills the form with what the server refused.
 const fromOutbox = new URLSearchParams(location.search).get("outbox");
 if (fromOutbox && logForm) {
   import("/static/js/outbox.js").then(async ({ refill }) => {
@@ -114,7 +105,6 @@ if (fromOutbox && logForm) {
   });
 }
 
-// Required answers are checked here: offline, the worker would keep a form the server refuses.
 form?.addEventListener("submit", (event) => {
   const unanswered = [...form.querySelectorAll("input[required]")].filter((input) =>
     input.type === "radio"

@@ -1,5 +1,4 @@
-// Every page: install the service worker, have it send the outbox (on load, online, in the
-// foreground); show what waits; logging out forgets this phone's data and push subscription.
+// Every page: the service worker, the outbox, logging out. Terse: the log page has a byte budget.
 const worker = "serviceWorker" in navigator ? navigator.serviceWorker : null;
 const loggedIn = document.body.dataset.loggedIn !== undefined;
 const sections = document.querySelectorAll("[data-outbox]");
@@ -16,14 +15,13 @@ async function send() {
 }
 
 function changed(sent) {
-  // A page that lists the diary shows what just arrived (the outbox is empty then: no loop).
+  // A page listing the diary shows what arrived (the outbox is empty then: no loop).
   if (sent && sections.length && loggedIn) window.location.reload();
   else if (sections.length) outbox().then(({ render }) => render(sections));
 }
 
 if (worker) {
   worker.register("/sw.js", { type: "module", scope: "/" }).catch(() => {});
-  // The worker keeps the log forms in the page's language: it fetches them again when that changes.
   const lang = document.documentElement.lang;
   if (loggedIn) worker.ready.then((registration) => registration.active.postMessage({ type: "keep-pages", lang }));
   worker.addEventListener("message", (event) => {
