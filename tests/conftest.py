@@ -19,10 +19,12 @@ from helpers import (  # noqa: E402
     ON_POSTGRES,
     Api,
     database_copy,
+    mail_settings,
     make_app,
     migrate_database,
     postgres_execute,
     postgres_url,
+    push_settings,
     register,
     register_practitioner,
     smtp_server,
@@ -68,6 +70,36 @@ def smtp():
     """A real SMTP server (aiosmtpd) on 127.0.0.1; yields ``(port, Mailbox)``."""
     with smtp_server() as server:
         yield server
+
+
+@pytest.fixture
+def push_service():
+    """The local Web Push service (bench/push_service.py): checks VAPID, decrypts messages."""
+    from bench.push_service import PushService
+
+    with PushService() as running:
+        yield running
+
+
+@pytest.fixture
+def sending_app(database_path, push_service, smtp):
+    """An app that sends: pushes to the local push service, mail to the local SMTP server.
+    A module that sends reminders takes it as its ``app`` (``def app(sending_app)``)."""
+    from diary.core import mailer
+    from diary.services import push
+
+    app = make_app(
+        database_path,
+        PUBLIC_URL="https://diary.example",
+        **push_settings(push_service),
+        **mail_settings(smtp[0]),
+    )
+    with app.app_context():
+        push_service.app_public_key = push.public_key()
+    yield app
+    mailer.drain(app)
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -13,20 +13,16 @@ import time_machine
 from helpers import (
     Api,
     login,
-    mail_settings,
-    make_app,
     page_csrf,
-    push_settings,
     register,
 )
 from pseudo import untranslated
 
-from bench.push_service import PushService
 from diary.core import mailer
 from diary.core.extensions import db
 from diary.core.timeutil import utcnow
 from diary.models import User
-from diary.services import push, reminders
+from diary.services import reminders
 from diary.services.reminder_sender import send_due
 
 PSEUDO = {"Accept-Language": "en-XA,en;q=0.5"}
@@ -34,27 +30,15 @@ BRACKETED = re.compile(r"^\[.*\]$", re.DOTALL)
 
 
 @pytest.fixture
-def service():
+def service(push_service):
     """The local push service."""
-    with PushService() as running:
-        yield running
+    return push_service
 
 
 @pytest.fixture
-def app(database_path, service, smtp):
-    """The app with mail going to the local SMTP server and pushes to the local service."""
-    app = make_app(
-        database_path,
-        PUBLIC_URL="https://diary.example",
-        **push_settings(service),
-        **mail_settings(smtp[0]),
-    )
-    with app.app_context():
-        service.app_public_key = push.public_key()
-    yield app
-    mailer.drain(app)
-    with app.app_context():
-        db.engine.dispose()
+def app(sending_app):
+    """The app with the local push service allowed and mail going to the local SMTP server."""
+    return sending_app
 
 
 @pytest.fixture

@@ -10,14 +10,12 @@ import time_machine
 from helpers import (
     Api,
     entry_body,
-    mail_settings,
     make_app,
     push_settings,
     register,
     response_body,
 )
 
-from bench.push_service import PushService
 from diary.core import mailer
 from diary.core.extensions import db
 from diary.models import PushSubscription, Reminder, User
@@ -126,27 +124,15 @@ def test_the_window_is_fifteen_minutes():
 
 
 @pytest.fixture
-def service():
+def service(push_service):
     """The local push service."""
-    with PushService() as running:
-        yield running
+    return push_service
 
 
 @pytest.fixture
-def app(database_path, service, smtp):
+def app(sending_app):
     """The app with the local push service allowed and mail going to the local SMTP server."""
-    app = make_app(
-        database_path,
-        PUBLIC_URL="https://diary.example",
-        **push_settings(service),
-        **mail_settings(smtp[0]),
-    )
-    with app.app_context():
-        service.app_public_key = push.public_key()
-    yield app
-    mailer.drain(app)
-    with app.app_context():
-        db.engine.dispose()
+    return sending_app
 
 
 def patient(
