@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from .core.assets import service_worker_source
 from .core.i18n import html_lang
-from .core.jsmessages import GROUPS
+from .core.jsmessages import messages as js_words
 from .records import KINDS
 
 bp = Blueprint("pwa", __name__)
@@ -80,8 +80,7 @@ def service_worker():
 def offline_words():
     """The offline app's words in the request's language (the service worker keeps them with
     the log forms, and knows by ``lang`` when the patient's language changed)."""
-    messages = {f"pwa.{key}": str(text) for key, text in GROUPS["pwa"].items()}
-    response = jsonify({"lang": html_lang(), "messages": messages})
+    response = jsonify({"lang": html_lang(), "messages": js_words("pwa")})
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Accept-Language")
     response.vary.add("Cookie")

@@ -119,17 +119,17 @@ GROUPS = {
             "The test could not be delivered. Turn notifications off and on again on this device."
         ),
     },
-    "account": {},
 }
+
+
+def messages(*names):
+    """The messages of ``names``, keyed ``group.key``, translated for this request."""
+    return {f"{name}.{key}": str(text) for name in names for key, text in GROUPS[name].items()}
 
 
 def js_messages(*names):
     """The messages of ``names`` as a JSON script element (translated for this request)."""
-    messages = {}
-    for name in names:
-        for key, text in GROUPS[name].items():
-            messages[f"{name}.{key}"] = str(text)
-    body = htmlsafe_json_dumps(messages)
+    body = htmlsafe_json_dumps(messages(*names))
     return Markup('<script type="application/json" data-i18n>') + body + Markup("</script>")
 
 
