@@ -1,10 +1,16 @@
 """Languages (PRODUCT.md section 15): which locale a request gets, and where it is kept."""
 
+from datetime import date
+from types import SimpleNamespace
+
 import pytest
+from flask import g, render_template_string
+from flask_babel import gettext
 from helpers import page_csrf, register
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from diary.core import i18n
 from diary.core.i18n import PSEUDO, match, negotiate, pseudo
 
 
@@ -132,6 +138,9 @@ def test_the_account_page_sets_the_language(client):
     )
     assert response.status_code == 303
     assert client.get("/api/v1/me").get_json()["locale"] == "fr"
+    # The confirmation is already in the language just chosen, though the page that asked was
+    # English (the request's catalogue is looked up again).
+    assert "Profil enregistré." in client.get(response.headers["Location"]).get_data(as_text=True)
     bad = client.post(
         "/account/profile",
         data={"csrf_token": token, "display_name": "", "timezone": "Europe/Berlin",
@@ -139,6 +148,31 @@ def test_the_account_page_sets_the_language(client):
     )
     assert bad.status_code == 422
     assert client.get("/api/v1/me").get_json()["locale"] == "fr"
+
+
+def test_messages_follow_a_forced_locale_and_a_changed_profile(app):
+    """The request keeps its catalogue at hand; a forced locale and a refresh still change it."""
+    user = SimpleNamespace(locale="fr", is_authenticated=True)
+
+    def both():
+        return gettext("Profile saved."), render_template_string("{{ _('Profile saved.') }}")
+
+    def one_day():  # dates, numbers and percentages follow the same choice
+        return render_template_string("{{ day|day }}", day=date(2026, 11, 25))
+
+    with app.test_request_context(headers={"Accept-Language": "zh-TW"}):
+        g._login_user = user  # noqa: SLF001 - Flask-Login's own place for the request's user
+        assert both() == ("Profil enregistré.",) * 2
+        assert one_day() == "mer. 25 nov. 2026"
+        with i18n.patient_locale(SimpleNamespace(locale="de")):
+            assert both() == ("Profil gespeichert.",) * 2
+            assert one_day() == "Mi., 25. Nov. 2026"
+        assert both() == ("Profil enregistré.",) * 2
+        assert one_day() == "mer. 25 nov. 2026"
+        user.locale = "es"
+        i18n.refresh()
+        assert both() == ("Perfil guardado.",) * 2
+        assert one_day() == "mié, 25 nov 2026"
 
 
 @pytest.mark.parametrize(
