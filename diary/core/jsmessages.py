@@ -122,9 +122,20 @@ GROUPS = {
 }
 
 
+_TRANSLATED = {}  # (locale code, names) -> the messages as text: catalogues never change
+
+
 def messages(*names):
     """The messages of ``names``, keyed ``group.key``, translated for this request."""
-    return {f"{name}.{key}": str(text) for name in names for key, text in GROUPS[name].items()}
+    from .i18n import current  # i18n imports this module
+
+    wanted = (current(), names)
+    found = _TRANSLATED.get(wanted)
+    if found is None:
+        found = _TRANSLATED[wanted] = {
+            f"{name}.{key}": str(text) for name in names for key, text in GROUPS[name].items()
+        }
+    return found
 
 
 def js_messages(*names):
