@@ -1,6 +1,7 @@
 """Jinja settings, globals and filters every template may use."""
 
 from datetime import date, datetime
+from functools import lru_cache
 
 import segno
 from babel import Locale
@@ -87,8 +88,14 @@ def decimal(value, digits=1):
     """A number with ``digits`` decimals in the locale's way (``6.7``, ``6,7``); ``–`` for none."""
     if value is None:
         return "–"
+    return _decimal(value, digits, _babel_locale() or "en")
+
+
+@lru_cache(maxsize=4096)
+def _decimal(value, digits, locale):
+    """Babel's formatting, kept: a page of 500 patients writes the same few hundred scores."""
     pattern = "#,##0." + "0" * digits if digits else "#,##0"
-    return format_decimal(value, format=pattern, locale=_babel_locale() or "en")
+    return format_decimal(value, format=pattern, locale=locale)
 
 
 def qr_svg(text, title):
