@@ -553,3 +553,35 @@ def test_no_password_is_hashed_or_checked_while_holding_the_write_lock(
     assert len(seen) >= 6
     assert all(not in_transaction for in_transaction, _ in seen), seen
     assert all(can_write in (True, None) for _, can_write in seen), seen
+
+
+def test_counting_requests_starts_no_thread_and_windows_still_end(database_path, monkeypatch):
+    """memory:// counts in the request: no timer thread per few requests (limits' own storage
+    starts one whenever the last has ended, 10 ms after it began), and a count still ends with
+    its window; the keys nobody asks for again are swept, at most once a second."""
+    from diary.core import ratestore
+    from diary.core.extensions import limiter
+
+    app = _limited(database_path, RATELIMIT_API_PER_ACCOUNT="3 per second")
+    api = _patient(app)
+    assert isinstance(limiter.storage, ratestore.SweptMemoryStorage)
+    started = []
+    real_start = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start", lambda t: (started.append(t), real_start(t)))
+    answers = []
+    for _ in range(4):
+        answers.append(api.get("/me").status_code)
+        time.sleep(0.02)  # the library's timer has ended: it would start another
+    assert answers == [200, 200, 200, 429]
+    assert started == []
+    time.sleep(1.05)
+    assert api.get("/me").status_code == 200  # a new window
+    storage = limiter.storage
+    stale = "a key nobody asks for again"
+    storage.incr(stale, expiry=0.01)
+    assert stale in storage.storage
+    time.sleep(0.02)
+    storage._next_sweep = 0  # noqa: SLF001 - as if the last sweep were a second old
+    storage.incr("another key", expiry=60)
+    assert stale not in storage.storage and "another key" in storage.storage
+    assert started == []
