@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .core import database  # noqa: F401  (attaches the engine listeners)
 from .core.fastjson import FastJSONProvider
+from .core.sessions import CheckedOnceSessionInterface
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_ROOT = PACKAGE_DIR.parent
@@ -106,6 +107,7 @@ def create_app(test_config=None):
     _configure_public_url(app)
     app.json = FastJSONProvider(app)
     _load_instruments(app)
+    app.session_interface = CheckedOnceSessionInterface()
 
     if app.config["PROXY_COUNT"]:
         # Behind N trusted proxies: take the client address, scheme and host from their headers
