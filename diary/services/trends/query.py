@@ -92,42 +92,86 @@ def _list(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _days_query(in_range, day_text):
-    """One row per date of the patient: the count, sums and maximum of the scores, and for the
-    range's dates (the ``days`` the document shows) the sleep, interference and medication sums.
+def _outside_days_query(in_range, day_text):
+    """One row per date of the patient outside the range: the count, sums and maximum of the
+    scores, from the ``local_date`` index alone (progress's baseline may lie before ``from``).
 
-    The scores are in the ``local_date`` index, so the dates outside the range are summed from
-    the index alone; the range's dates read each entry's row once, for both kinds of sums (two
-    queries did: the range's index entries twice, two result sets).
+    The rows have ``DayStats.from_rows``' shape, the last five columns None (``days`` shows
+    only the range's dates).
     """
-    scores = (
-        func.count(),
-        func.sum(Entry.overall),
-        func.max(Entry.overall),
-        func.sum(Entry.back),
-        func.count(Entry.back),
-        func.sum(Entry.leg),
-        func.count(Entry.leg),
-    )
-    extras = (
-        func.sum(Entry.sleep_quality),
-        func.count(Entry.sleep_quality),
-        func.sum(Entry.interference),
-        func.count(Entry.interference),
-        func.sum(case((or_(Entry.medications != "", MEDICATION_RELIEVER), 1), else_=0)),
-    )
     patient, *dates = in_range
-    outside = (
-        select(day_text(Entry.local_date), *scores, *(null() for _ in extras))
+    return (
+        select(
+            day_text(Entry.local_date),
+            func.count(),
+            func.sum(Entry.overall),
+            func.max(Entry.overall),
+            func.sum(Entry.back),
+            func.count(Entry.back),
+            func.sum(Entry.leg),
+            func.count(Entry.leg),
+            *(null() for _ in range(5)),
+        )
         .where(patient, not_(and_(*dates)))
         .group_by(Entry.local_date)
     )
-    inside = (
-        select(day_text(Entry.local_date), *scores, *extras)
+
+
+def _range_query(in_range, day_text):
+    """The range's entries, by date: the scores, the medication flag and the four lists.
+
+    One pass over their rows gives both the per-date sums and each list's dates
+    (``_range_days_and_lists``); grouping them in the database took five passes (one per list
+    and one for the sums), each visiting every row of the range again.
+    """
+    return (
+        select(
+            day_text(Entry.local_date),
+            Entry.overall,
+            Entry.back,
+            Entry.leg,
+            Entry.sleep_quality,
+            Entry.interference,
+            case((or_(Entry.medications != "", MEDICATION_RELIEVER), 1), else_=0),
+            *(cast(getattr(Entry, name), Text) for name in LISTS),
+        )
         .where(*in_range)
-        .group_by(Entry.local_date)
+        .order_by(Entry.local_date)
     )
-    return union_all(outside, inside)
+
+
+def _range_days_and_lists(rows):
+    """From the range's entries (``_range_query``): one ``DayStats.from_rows`` row per date, and
+    for each list (in ``LISTS`` order) its distinct texts with the dates they were logged on."""
+    days = {}
+    lists = tuple(defaultdict(list) for _ in LISTS)
+    locations, pain_types, relievers, triggers = lists  # LISTS' order, as the query's columns
+    for day, overall, back, leg, sleep, interference, medicated, *texts in rows:
+        sums = days.get(day)
+        if sums is None:
+            sums = days[day] = [day, 0, 0, overall, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        sums[1] += 1
+        sums[2] += overall
+        if overall > sums[3]:
+            sums[3] = overall
+        if back is not None:
+            sums[4] += back
+            sums[5] += 1
+        if leg is not None:
+            sums[6] += leg
+            sums[7] += 1
+        if sleep is not None:
+            sums[8] += sleep
+            sums[9] += 1
+        if interference is not None:
+            sums[10] += interference
+            sums[11] += 1
+        sums[12] += medicated
+        locations[texts[0]].append(day)
+        pain_types[texts[1]].append(day)
+        relievers[texts[2]].append(day)
+        triggers[texts[3]].append(day)
+    return days.values(), lists
 
 
 def _windows_query(patient, raw, day_text, with_rest):
@@ -205,23 +249,12 @@ class _Queries:
             .where(AcupunctureSession.user_id == bindparam("user_id"))
             .order_by(AcupunctureSession.started_at, AcupunctureSession.id)
         )
-        self.days = _days_query(in_range, day_text)
+        self.outside_days = _outside_days_query(in_range, day_text)
+        self.range = _range_query(in_range, day_text)
         self.windows = {
             with_rest: _windows_query(patient, raw, day_text, with_rest)
             for with_rest in (False, True)
         }
-        self.lists = union_all(
-            *(
-                select(
-                    literal_column(str(index)),
-                    cast(getattr(Entry, name), Text),
-                    func.aggregate_strings(day_text(Entry.local_date), ","),
-                )
-                .where(*in_range)
-                .group_by(cast(getattr(Entry, name), Text))
-                for index, name in enumerate(LISTS)
-            )
-        )
 
 
 _QUERIES = {}
@@ -262,7 +295,10 @@ def load_trends(user, date_from, date_to):
         ).all()
     ]
     in_range = {**patient, "date_from": date_from, "date_to": date_to}
-    day_stats = DayStats.from_rows(connection.execute(queries.days, in_range).all())
+    range_days, lists = _range_days_and_lists(connection.execute(queries.range, in_range))
+    day_stats = DayStats.from_rows(
+        [*connection.execute(queries.outside_days, in_range).all(), *range_days]
+    )
     rows = []
     spans = _spans(sessions, date_from, date_to, user.timezone)
     if spans:
@@ -275,12 +311,11 @@ def load_trends(user, date_from, date_to):
     timeline = Timeline(*columns, queries.key)
 
     found = {name: defaultdict(set) for name in LISTS}
-    for index, text, days in connection.execute(queries.lists, in_range).all():
-        name = LISTS[int(index)]
-        dates = days.split(",")
+    for name, dates_by_text in zip(LISTS, lists, strict=True):
         target = found[name]
-        for item in _list(text):
-            target[_tag_key(name, item)].update(dates)
+        for text, dates in dates_by_text.items():
+            for item in _list(text):
+                target[_tag_key(name, item)].update(dates)
     known = instruments()
     responses = [
         ResponseRow(*row)
