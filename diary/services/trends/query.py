@@ -1,8 +1,9 @@
 """The trends document from the database, in 5 queries whatever the amount of data.
 
-The database sums the entries per date and gathers the dates of each distinct list; only the
-entries inside the session windows travel to Python (a test checks this agrees with the pure
-``compute_trends`` on random diaries).
+The database sums the scores of each date before the range from an index alone; the range's
+entries travel to Python once, as plain columns, for both their per-date sums and the dates of
+each distinct list, and the scores of the entries inside the session windows by time (a test
+checks this agrees with the pure ``compute_trends`` on random diaries).
 """
 
 import json
@@ -271,9 +272,9 @@ def _queries(dialect):
 def load_trends(user, date_from, date_to):
     """Read what the range needs (5 queries, whatever the amount of data) and compute.
 
-    The database sums the entries per date and gathers, for each distinct list of pain types,
-    triggers, relievers or locations, the dates it was logged on; only the entries inside the
-    session windows travel to Python, as plain columns. On SQLite dates and instants stay the
+    The database sums the scores of each date outside the range; the range's entries come once,
+    as plain columns, for their per-date sums and each distinct list's dates, and the session
+    windows' entries by time. On SQLite dates and instants stay the
     stored text (ISO, fixed width), which sorts and compares like the values, so nothing is
     parsed per entry.
     """
