@@ -64,8 +64,11 @@ const DAY_MONTH = { day: "numeric", month: "short" };
 const MONTH_YEAR = { month: "short", year: "numeric" };
 const ENGLISH = lang().toLowerCase().startsWith("en");
 
+const ENGLISH_FORMATS = new Map(); // one Intl format per options: making one costs the most
+
 function parts(options, value) {
-  const format = new Intl.DateTimeFormat("en", options);
+  let format = ENGLISH_FORMATS.get(options);
+  if (!format) ENGLISH_FORMATS.set(options, (format = new Intl.DateTimeFormat("en", options)));
   return Object.fromEntries(format.formatToParts(value).map((part) => [part.type, part.value]));
 }
 

@@ -46,10 +46,21 @@ export function lang() {
   return (typeof document !== "undefined" && document.documentElement.lang) || "en";
 }
 
+// Making an Intl format costs far more than using one, and a chart asks for hundreds of labels:
+// each kind of format is made once per language and options.
+const formats = new Map();
+
+function format(Kind, options) {
+  const key = `${Kind.name} ${lang()} ${JSON.stringify(options || {})}`;
+  let found = formats.get(key);
+  if (!found) formats.set(key, (found = new Kind(lang(), options)));
+  return found;
+}
+
 export function formatDate(date, options) {
-  return new Intl.DateTimeFormat(lang(), options).format(date);
+  return format(Intl.DateTimeFormat, options).format(date);
 }
 
 export function formatNumber(number, options) {
-  return new Intl.NumberFormat(lang(), options).format(number);
+  return format(Intl.NumberFormat, options).format(number);
 }
