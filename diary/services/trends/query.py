@@ -151,6 +151,8 @@ def _range_days_and_lists(rows):
         sums = days.get(day)
         if sums is None:
             sums = days[day] = [day, 0, 0, overall, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        # Unrolled on purpose: this loop runs once per entry of the range (a loop over the four
+        # scores would build a tuple per entry).
         sums[1] += 1
         sums[2] += overall
         if overall > sums[3]:
