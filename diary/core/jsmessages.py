@@ -126,7 +126,10 @@ _TRANSLATED = {}  # (locale code, names) -> the messages as text: catalogues nev
 
 
 def messages(*names):
-    """The messages of ``names``, keyed ``group.key``, translated for this request."""
+    """The messages of ``names``, keyed ``group.key``, translated for this request.
+
+    The dict is shared by every request in the same locale: read it, never change it.
+    """
     from .i18n import current  # i18n imports this module
 
     wanted = (current(), names)
