@@ -3,7 +3,8 @@
 The ``limits`` library's memory storage frees expired counts in a timer thread that ends 10 ms
 after it starts, and starts a new one on the next count after that: under steady load a thread
 start (and a wait for it to run) every few requests: 6 % of an entry POST's CPU time and about
-8 % of its wall time, in-process. Here the same sweep runs in the request that counts, at most once a second.
+8 % of its wall time, in-process. Here the same sweep runs in the request that counts, at most
+once a second.
 
 Nothing about the limits changes: every read of a count already drops it once expired (that is
 the library's own ``get``); the sweep only frees the memory of keys nobody asks for again.
