@@ -2,6 +2,7 @@
 ordering, a constant number of queries, the trends twin, sessions logged at a visit."""
 
 import random
+import re
 import uuid
 from datetime import datetime, time, timedelta
 
@@ -342,6 +343,26 @@ def test_the_privacy_switch_blurs_names_and_the_search_filters(app, practitioner
     assert 'class="practice privacy"' in blurred and 'aria-pressed="true"' in blurred
     found = client.get("/practice?q=birch").get_data(as_text=True)
     assert "Lou Birch" in found and "Kim Alder" not in found
+
+
+def test_each_cell_of_the_dashboard_is_labelled_with_its_column(app, practitioner_api):
+    """On a narrow screen the table stacks: each cell shows its column's heading (data-label),
+    and the scores are written in the page's language."""
+    make_patient(app, "Kim Alder", entries=steady(20, 0, 6, leg=4), sessions=(14, 7))
+    client = practitioner_api.client
+    html = client.get("/practice").get_data(as_text=True)
+    table = html.split('<table class="patients">', 1)[1].split("</table>", 1)[0]
+    headings = re.findall(r'<th scope="col">([^<]*)</th>', table)
+    labels = re.findall(r'<td[^>]* data-label="([^"]*)"', table)
+    assert headings[0] == "Patient" and len(headings) == 9
+    assert labels == headings[1:]
+    assert ">6.0<" in table and ">4.0<" in table
+    german = client.get("/practice", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    table = german.split('<table class="patients">', 1)[1].split("</table>", 1)[0]
+    assert re.findall(r'<td[^>]* data-label="([^"]*)"', table) == re.findall(
+        r'<th scope="col">([^<]*)</th>', table
+    )[1:]
+    assert ">6,0<" in table and ">4,0<" in table
 
 
 def test_deleting_the_practitioner_keeps_the_sessions_they_logged(api, practitioner_api):
