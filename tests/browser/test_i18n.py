@@ -6,6 +6,7 @@
 - German and Simplified Chinese: the log form and Trends at 360 px do not scroll sideways and
   axe-core finds nothing; screenshots in German and Traditional Chinese for people to look at
   (test-results/i18n/).
+- Every chart legend fits a 360 px phone in each language (Chart.js cuts a long label).
 """
 
 from pathlib import Path
@@ -97,3 +98,18 @@ def test_screenshots_for_people_to_look_at(seeded_page, locale, path):
     name = f"{locale}-{path.strip('/').replace('/', '-')}.png"
     page.screenshot(path=str(SHOTS / name), full_page=True)
     assert page.evaluate("() => document.documentElement.lang") in ("de", "zh-Hant")
+
+
+# Chart.js writes each legend item on one line and cuts what does not fit the canvas.
+LEGENDS_CUT = """() => window.diaryCharts.flatMap((chart) => chart.legend.legendHitBoxes
+  .filter((box) => box.left < 0 || box.left + box.width > chart.width + 1)
+  .map((box) => `${chart.canvas.id}: ${Math.round(box.left + box.width)} > ${chart.width}`))"""
+
+
+@pytest.mark.parametrize("locale", ["de-DE", "es-ES", "fr-FR", "zh-CN", "zh-TW"])
+def test_every_chart_legend_fits_a_360px_phone(seeded_page, locale):
+    require_npm_cache()
+    page = seeded_page("/trends", viewport=NARROW, locale=locale)
+    page.wait_for_function("document.body.dataset.charts === 'ready'")
+    assert page.evaluate("() => window.diaryCharts.length") >= 4
+    assert page.evaluate(LEGENDS_CUT) == []
