@@ -46,9 +46,10 @@ FLAG_WORDS = {
 
 
 def signed_percent(value):
-    """``+12%``, ``-40%``: the change since baseline, in the locale."""
+    """``+12%``, ``-40%``: the change since baseline, in the locale's own way (``-40 %`` in
+    German and French)."""
     whole = round(value)
-    return ("+" if whole >= 0 else "") + format_percent(whole / 100, format="#,##0%")
+    return ("+" if whole >= 0 else "") + format_percent(whole / 100)
 
 
 @bp.before_request

@@ -363,6 +363,8 @@ def test_each_cell_of_the_dashboard_is_labelled_with_its_column(app, practitione
         r'<th scope="col">([^<]*)</th>', table
     )[1:]
     assert ">6,0<" in table and ">4,0<" in table
+    assert "+0\xa0%, " in table  # German writes a space before the percent sign
+    assert "+0%, " in html
 
 
 def test_deleting_the_practitioner_keeps_the_sessions_they_logged(api, practitioner_api):
