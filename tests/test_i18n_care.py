@@ -234,6 +234,19 @@ def test_a_verdict_in_german_writes_its_numbers_the_german_way(app):
     assert words == "PEG 6.67 \u2192 3, \u221255 %: a meaningful improvement"
 
 
+def test_the_questionnaire_scores_on_trends_are_written_the_german_way(demo):
+    client = demo.test_client()
+    login(client, DEMO_EMAIL, DEMO_PASSWORD)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    html = client.get("/trends?days=all").get_data(as_text=True)
+    peg = html.split('id="q-peg-heading"', 1)[1].split("</article>", 1)[0]
+    scores = re.findall(r"</th><td>([^<]*)</td></tr>", peg)
+    assert scores and any("," in score for score in scores)
+    assert not any("." in score for score in scores)
+    baseline = re.search(r"\(([^()]*: [0-9.,]+)\)\.</p>", peg)
+    assert baseline and "." not in baseline.group(1).rsplit(" ", 1)[1]
+
+
 def pdf_text(pdf, _tmp_path):
     return "\n".join(pdf_page_texts(pdf))
 

@@ -91,6 +91,12 @@ def decimal(value, digits=1):
     return _decimal(value, digits, _babel_locale() or "en")
 
 
+def number(value):
+    """A score as people write it: at most 2 decimals, no trailing zeros, in the locale's way
+    (``6.67``, ``6,67``, ``3``)."""
+    return format_decimal(round(value, 2), format="#,##0.##", locale=_babel_locale() or "en")
+
+
 @lru_cache(maxsize=4096)
 def _decimal(value, digits, locale):
     """Babel's formatting, kept: a page of 500 patients writes the same few hundred scores."""
@@ -117,5 +123,6 @@ def register(app):
         day_time=friendly_datetime,
         day_range=friendly_range,
         decimal=decimal,
+        number=number,
         when=when,
     )

@@ -9,11 +9,12 @@ summary adds ``red_flag_checks`` (the red-flag answers of a range, which trends 
 
 from datetime import timedelta
 
-from flask_babel import format_decimal, format_percent, gettext
+from flask_babel import format_percent, gettext
 from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
 
 from ..core.extensions import db
+from ..core.templating import number
 from ..core.timeutil import local_today, utcnow
 from ..instruments import instruments
 from ..models import AcupunctureSession, QuestionnaireResponse
@@ -161,8 +162,7 @@ def red_flag_checks(user_id, date_from, date_to):
 
 def _number(value):
     """6.67, 3, 4.5: at most 2 decimals, no trailing zeros, a real minus sign, in the locale."""
-    text = format_decimal(round(value, 2), format="#,##0.##")
-    return text.replace("-", "\u2212")
+    return number(value).replace("-", "\u2212")
 
 
 def _percent(value):
